@@ -1,0 +1,47 @@
+"""`regionomie` console script. Each command group lives in regionomie/commands/<name>.py and
+exposes `register(subparsers)`; the parser sets `func(args) -> int` (the exit code)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "neo4j",  # neo4j install|start|stop|status
+    "graph",  # graph migrate|load|checksum
+    "run",  # run the main job on the sample region
+    "ingest",  # ingest FILE --source ...
+    "fetch",  # fetch kvk|cbs|pdok
+    "validate",  # validate FILE --source ...
+    "suggest",  # suggest-receivers
+    "opportunities",  # opportunities/export for a region
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regionomie",
+        description="Regional data -> graph -> ranked circular business cases.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"regionomie.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
