@@ -1,0 +1,101 @@
+"""Scoring and matching parameters, in one dataclass so every number in a ranking is traceable.
+
+Combined score (documented, in [0, 1]):
+
+    score = sum_i w_i * c_i / sum_i w_i        over components c_i in [0, 1]:
+
+    material_fit   pathway strength (0..1) x match quality (4-digit producer match 1.0,
+                   2-digit 0.85; existing receiver 1.0, start-up sector 0.75)
+    volume_fit     min(supply, demand) / max(supply, demand), demand = receiver employees x
+                   demand_t_per_employee (start-up: startup_min_tonnes, capped at 1 above it)
+    proximity      exp(-distance_km / distance_scale_km)
+    economic       1 - exp(-max(0, economic_value_eur) / economic_scale_eur)
+    climate        1 - exp(-max(0, co2_avoided_kg) / co2_scale_kg)
+    social         1 - exp(-social_impact / social_scale)
+    novelty        1, or 0 when the producer -> receiver pair is already an observed flow
+
+Saturating transforms (not min-max over the batch) keep a candidate's score independent of
+which other candidates happen to be in the run, so rankings are stable and reproducible.
+
+Transport factors are assumptions of the right order for a small/medium lorry in the
+Netherlands (cost ~EUR 0.20 and ~0.12 kg CO2e per tonne-km, laden leg only; compare CE Delft
+"STREAM Goederenvervoer" emission factors and TLN/NEA cost figures before relying on them);
+they are configurable, not facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "material_fit": 0.25,
+    "volume_fit": 0.10,
+    "proximity": 0.10,
+    "economic": 0.15,
+    "climate": 0.15,
+    "social": 0.15,
+    "novelty": 0.10,
+}
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """All tunables of candidate generation and scoring; defaults documented in the module."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    max_distance_km: float = 25.0  # road distance
+    road_factor: float = 1.3  # road km per straight-line km
+    cell_km: float = 10.0  # spatial blocking grid
+    receivers_per_cell: int = 40  # per receiver class and cell (largest first) - bounds cost
+    k_nearest: int = 5  # receivers kept per producer x pathway
+    transport_cost_eur_per_tkm: float = 0.20
+    transport_co2_kg_per_tkm: float = 0.12
+    demand_t_per_employee: float = 10.0  # plausible intake of a receiver per employee/year
+    startup_min_tonnes: float = 20.0  # a start-up needs this much a year to be viable
+    startup_distance_km: float = 5.0  # when no centroid is known for the producer's municipality
+    distance_scale_km: float = 15.0
+    economic_scale_eur: float = 5_000.0
+    co2_scale_kg: float = 5_000.0
+    social_scale: float = 0.5
+    elderly_bonus_jobs: float = 0.5  # job-equivalents added per unit of elderly severity
+    elderly_severity_threshold: float = 0.5
+    producer_2digit_quality: float = 0.85
+    startup_quality: float = 0.75
+    default_employees: int = 1  # when KvK gives no employee count
+    cascade_mass_factor: float = 0.8  # share of step-n tonnes becoming step-n+1 residue
+    cascade_decay: float = 0.9  # per extra step
+    top_cases: int = 20
+    top_cards: int = 5
+
+    def normalised_weights(self) -> dict[str, float]:
+        total = sum(max(0.0, w) for w in self.weights.values())
+        if total <= 0:
+            raise ValueError("scoring weights: at least one weight must be positive")
+        return {k: max(0.0, self.weights.get(k, 0.0)) / total for k in DEFAULT_WEIGHTS}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_scoring_config(path: Path | None) -> ScoringConfig:
+    """ScoringConfig from a YAML file (keys = field names, `weights` a mapping); defaults when
+    the file is absent. Unknown keys are an error naming the file and key."""
+    if path is None or not path.exists():
+        return ScoringConfig()
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: expected a mapping of ScoringConfig fields")
+    known = {f.name for f in fields(ScoringConfig)}
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown scoring field {unknown[0]!r}")
+    if "weights" in doc:
+        bad = sorted(set(doc["weights"]) - set(DEFAULT_WEIGHTS))
+        if bad:
+            raise ValueError(f"{path}: field weights: unknown component {bad[0]!r}")
+        doc["weights"] = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in doc["weights"].items()}}
+    return ScoringConfig(**doc)

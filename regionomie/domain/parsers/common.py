@@ -1,0 +1,328 @@
+"""Shared plumbing for the file parsers: reading bytes once, detecting encoding/delimiter,
+turning pandas tokenizer trouble into one-line errors, per-row rejects and provenance.
+
+Row numbering: for CSV/XLSX files `source_row` is the physical line number in the file (the
+header is line 1, the first data row line 2), so a user can open the file and find it; for
+JSON it is the 1-based record number.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rejects
+
+_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
+_SKIP_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A landing file read once: bytes, hash and provenance stamps shared by all its rows."""
+
+    path: Path
+    data: bytes
+    content_hash: str
+    retrieved_at: str
+    ingested_at: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
+    """Read a file's bytes once; refuse empty/unreadable/HTML files with a one-line error."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFileError(f"{path.name}: cannot read file ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise SourceFileError(f"{path.name}: file is empty")
+    if _HTML_START.match(data[:512].lstrip(b"\xef\xbb\xbf")):
+        raise SourceFileError(
+            f"{path.name}: file is an HTML/XML page (an error page?), not data"
+        )
+    if retrieved_at is None:
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+        retrieved_at = mtime.isoformat().replace("+00:00", "Z")
+    return RawFile(
+        path=path,
+        data=data,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        retrieved_at=retrieved_at,
+        ingested_at=utc_now_iso(),
+    )
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 with BOM, UTF-8, else cp1252 (what Excel on Dutch Windows writes)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def decode_text(raw: RawFile) -> str:
+    enc = detect_encoding(raw.data)
+    try:
+        return raw.data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(f"{raw.name}: not decodable as {enc} ({exc.reason})") from None
+
+
+def first_line(text: str) -> str:
+    end = text.find("\n")
+    return (text if end < 0 else text[:end]).rstrip("\r")
+
+
+def detect_delimiter(header_line: str) -> str:
+    """';' or ',' (or tab): whichever splits the header line outside quotes into most fields."""
+    best, best_n = ",", 0
+    for delim in (";", ",", "\t"):
+        try:
+            n = len(next(csv.reader([header_line], delimiter=delim)))
+        except (csv.Error, StopIteration):
+            continue
+        if n > best_n:
+            best, best_n = delim, n
+    return best
+
+
+def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], np.ndarray]:
+    """Parse a CSV into all-string columns.
+
+    Returns (frame, rejects for lines with too many fields, line number of each kept row).
+    A file whose quoting never closes (truncated) is unusable as a whole."""
+    enc = detect_encoding(raw.data)
+    try:
+        head = raw.data[:65536].decode(enc, errors="replace")
+    except LookupError:  # pragma: no cover - encodings above always exist
+        head = raw.data[:65536].decode("latin-1")
+    header = first_line(head.lstrip("\ufeff"))
+    if not header.strip():
+        raise SourceFileError(f"{raw.name}: line 1: no header")
+    sep = detect_delimiter(header)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(raw.data),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=enc,
+                on_bad_lines="warn",
+                skip_blank_lines=True,
+            )
+        except pd.errors.EmptyDataError:
+            raise SourceFileError(f"{raw.name}: no header row") from None
+        except pd.errors.ParserError as exc:
+            msg = str(exc).replace("\n", " ").strip()
+            m = re.search(r"row (\d+)", msg)
+            where = f"line {int(m.group(1)) + 1}: " if m else ""
+            if "EOF" in msg:
+                raise SourceFileError(
+                    f"{raw.name}: {where}file ends inside a quoted field (truncated?)"
+                ) from None
+            raise SourceFileError(f"{raw.name}: {where}unreadable CSV ({msg})") from None
+        except UnicodeDecodeError as exc:
+            raise SourceFileError(f"{raw.name}: not decodable as {enc} ({exc.reason})") from None
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    bad_lines: list[int] = []
+    rejects: list[dict[str, object]] = []
+    for w in caught:
+        for m in _SKIP_LINE.finditer(str(w.message)):
+            line, expected, saw = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            bad_lines.append(line)
+            rejects.append(
+                reject_row(raw.name, line, "", "", f"row: expected {expected} fields, saw {saw}")
+            )
+    n_total = len(frame) + len(bad_lines)
+    lines = np.arange(2, n_total + 2, dtype=np.int64)
+    if bad_lines:
+        lines = lines[~np.isin(lines, np.array(bad_lines, dtype=np.int64))]
+    return frame, rejects, lines
+
+
+def reject_row(
+    source_file: str, source_row: int, field: str, value: object, reason: str
+) -> dict[str, object]:
+    return {
+        "source_file": source_file,
+        "source_row": int(source_row),
+        "field": field,
+        "value": "" if value is None else str(value),
+        "reason": reason,
+    }
+
+
+def rejects_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    if not rows:
+        return empty_rejects()
+    return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+
+
+class RowChecks:
+    """Collects the first problem of each row of a frame, vectorised: each check is a boolean
+    mask; a row keeps the first reason that hit it."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.field = np.full(n, None, dtype=object)
+        self.value = np.full(n, None, dtype=object)
+
+    def add(self, mask: np.ndarray | pd.Series, field: str, reason: str, values: pd.Series) -> None:
+        m = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
+        if not m.any():
+            return
+        self.reason[m] = f"{field}: {reason}"
+        self.field[m] = field
+        self.value[m] = np.asarray(values.astype(object))[m]
+
+    @property
+    def bad(self) -> np.ndarray:
+        return ~pd.isna(self.reason)
+
+    def frame(self, source_file: str, lines: np.ndarray) -> pd.DataFrame:
+        bad = self.bad
+        if not bad.any():
+            return empty_rejects()
+        return pd.DataFrame(
+            {
+                "source_file": source_file,
+                "source_row": lines[bad].astype(int),
+                "field": self.field[bad],
+                "value": pd.Series(self.value[bad]).fillna("").astype(str).to_numpy(),
+                "reason": self.reason[bad],
+            },
+            columns=list(REJECT_COLUMNS),
+        )
+
+
+def add_provenance(
+    frame: pd.DataFrame, raw: RawFile, source: str, rows: np.ndarray | list[int]
+) -> pd.DataFrame:
+    frame = frame.copy() if frame is not None else pd.DataFrame()
+    frame["source"] = source
+    frame["source_file"] = raw.name
+    frame["source_row"] = np.asarray(rows, dtype=np.int64)
+    frame["content_hash"] = raw.content_hash
+    frame["retrieved_at"] = raw.retrieved_at
+    frame["ingested_at"] = raw.ingested_at
+    return frame
+
+
+def parse_decimal(values: pd.Series) -> pd.Series:
+    """Numbers as exported by Dutch tools: '1.234,5' and '1234,5' (decimal comma) as well as
+    '1234.5'. A column that contains any comma is read as decimal-comma with '.' thousands."""
+    s = values.astype(str).str.strip().str.replace(" ", "", regex=False)
+    if s.str.contains(",", regex=False).any():
+        s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(s.where(s != ""), errors="coerce").astype("float64")
+
+
+def blank(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip() == ""
+
+
+def clean_str(values: pd.Series) -> pd.Series:
+    """Strip; empty string -> None (object dtype so parquet/None round-trips)."""
+    s = values.astype(str).str.strip()
+    return s.where(s != "", None).astype(object)
+
+
+def norm_postcode(values: pd.Series) -> pd.Series:
+    """'1234 ab' -> '1234AB'; anything not a Dutch postcode kept as upper-case stripped text."""
+    return values.astype(str).str.upper().str.replace(r"\s+", "", regex=True)
+
+
+POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
+
+
+def parse_kvk_date(raw_value: object) -> tuple[str | None, str | None]:
+    """KvK 'YYYYMMDD' with zeroed unknown parts -> (ISO date, precision).
+
+    '20150600' -> ('2015-06-01', 'month'); '20150000' -> ('2015-01-01', 'year');
+    ISO 'YYYY-MM-DD' is accepted as is. Returns (None, None) for empty and raises ValueError
+    for text that is no date."""
+    if raw_value is None or (isinstance(raw_value, float) and np.isnan(raw_value)):
+        return None, None
+    text = str(raw_value).strip()
+    if not text:
+        return None, None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        datetime.strptime(text, "%Y-%m-%d")
+        return text, "day"
+    if not re.fullmatch(r"\d{8}", text):
+        raise ValueError(f"not a date {text!r}")
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+    if year == 0:
+        raise ValueError(f"not a date {text!r}")
+    precision = "day"
+    if month == 0:
+        month, day, precision = 1, 1, "year"
+    elif day == 0:
+        day, precision = 1, "month"
+    datetime(year, month, day)  # raises ValueError for 20151332
+    return f"{year:04d}-{month:02d}-{day:02d}", precision
+
+
+def parse_date_column(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Vectorised over the unique values: (iso dates, precision, bad-mask)."""
+    s = values.astype(str).str.strip()
+    uniques = pd.unique(s)
+    iso: dict[str, str | None] = {}
+    prec: dict[str, str | None] = {}
+    bad_values: set[str] = set()
+    for u in uniques:
+        try:
+            iso[u], prec[u] = parse_kvk_date(u)
+        except ValueError:
+            iso[u], prec[u] = None, None
+            bad_values.add(u)
+    out = s.map(iso).astype(object)
+    precision = s.map(prec).astype(object)
+    bad = s.isin(bad_values).to_numpy() if bad_values else np.zeros(len(s), dtype=bool)
+    return out.where(out.notna(), None), precision.where(precision.notna(), None), bad
+
+
+def map_unique(values: pd.Series, fn: object) -> pd.Series:
+    """Apply a scalar function once per distinct value (reference look-ups on 1M rows)."""
+    uniques = pd.unique(values.astype(object))
+    table = {u: fn(u) for u in uniques}  # type: ignore[operator]
+    return values.astype(object).map(table).astype(object)
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Ja/Nee, true/false, 1/0, yes/no -> bool; returns (bools, bad mask); empty = bad."""
+    s = values.astype(str).str.strip().str.lower()
+    truthy = s.isin(["ja", "j", "true", "t", "1", "yes", "y", "waar"])
+    falsy = s.isin(["nee", "n", "false", "f", "0", "no", "onwaar"])
+    return truthy.astype(bool), (~(truthy | falsy)).to_numpy()
+
+
+def ensure_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = None
+    return frame[list(columns)]

@@ -1,0 +1,82 @@
+"""Named regions (sets of CBS municipality codes) that opportunities and exports are cut by.
+
+Regions are data (data/regions.yaml) so a municipality officer can add one without code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from regionomie.paths import DATA_DIR
+
+REGIONS_FILE = DATA_DIR / "regions.yaml"
+_GM_CODE = re.compile(r"^GM\d{4}$")
+_REGION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named set of municipalities; `name` is the slug used in CLI and export paths."""
+
+    name: str
+    label: str
+    municipality_codes: tuple[str, ...]
+    municipality_names: tuple[str, ...] = ()
+
+    def municipality_name(self, code: str) -> str:
+        """Name from regions.yaml (fallback: the code) for labels when no reference table."""
+        names = dict(zip(self.municipality_codes, self.municipality_names, strict=False))
+        return names.get(code, code)
+
+
+class RegionsFileError(ValueError):
+    """regions.yaml is unusable; the message names file and region/field."""
+
+
+def load_regions(path: Path | None = None) -> dict[str, Region]:
+    """Read regions.yaml into Region objects, rejecting malformed codes with a one-line error."""
+    path = path or REGIONS_FILE
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RegionsFileError(f"{path}: cannot read regions file: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("regions"), dict):
+        raise RegionsFileError(f"{path}: top-level key 'regions' (a mapping) is missing")
+    regions: dict[str, Region] = {}
+    for name, spec in doc["regions"].items():
+        if not isinstance(name, str) or not _REGION_NAME.match(name):
+            raise RegionsFileError(f"{path}: region {name!r}: name must be a lowercase slug")
+        if not isinstance(spec, dict) or not isinstance(spec.get("municipalities"), dict):
+            raise RegionsFileError(f"{path}: region {name}: field 'municipalities' missing")
+        codes: list[str] = []
+        names: list[str] = []
+        for code, mun_name in spec["municipalities"].items():
+            if not isinstance(code, str) or not _GM_CODE.match(code):
+                raise RegionsFileError(
+                    f"{path}: region {name}: field municipalities: bad code {code!r} "
+                    "(expected GM + 4 digits)"
+                )
+            codes.append(code)
+            names.append(str(mun_name))
+        if not codes:
+            raise RegionsFileError(f"{path}: region {name}: no municipalities")
+        regions[name] = Region(
+            name=name,
+            label=str(spec.get("label") or name),
+            municipality_codes=tuple(codes),
+            municipality_names=tuple(names),
+        )
+    return regions
+
+
+def get_region(name: str, path: Path | None = None) -> Region:
+    """One region by slug; unknown names give an error listing the known ones."""
+    regions = load_regions(path)
+    if name not in regions:
+        known = ", ".join(sorted(regions))
+        raise RegionsFileError(f"unknown region {name!r}; known regions: {known}")
+    return regions[name]
