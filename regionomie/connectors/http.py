@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from regionomie import __version__ as _pkg_version
@@ -256,7 +256,9 @@ def get_json(
         raise ConnectorTimeout(f"{kind} timeout from {safe_url}", url=safe_url) from None
     except requests.exceptions.ConnectionError as exc:
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        if isinstance(reason, ReadTimeoutError | ConnectTimeoutError):
+        # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.x
+        timed_out = isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
+        if timed_out and not isinstance(reason, NewConnectionError):
             kind = "read" if isinstance(reason, ReadTimeoutError) else "connect"
             raise ConnectorTimeout(
                 f"{kind} timeout from {safe_url} after retries", url=safe_url
