@@ -141,7 +141,11 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
 )
 
 #: challenge ids that weight the jobs part of social impact
-EMPLOYMENT_CHALLENGES: tuple[str, ...] = ("unemployment", "social_assistance", "disability_benefits")
+EMPLOYMENT_CHALLENGES: tuple[str, ...] = (
+    "unemployment",
+    "social_assistance",
+    "disability_benefits",
+)
 #: challenge ids that trigger the elderly/loneliness bonus for care/community uses
 ELDERLY_CHALLENGES: tuple[str, ...] = ("ageing", "loneliness")
 

@@ -1,0 +1,258 @@
+"""Business cases: candidates aggregated per pathway (material x receiver use) and hub
+municipality, named, ranked, and the best worked out as cards a municipal officer can act on.
+
+Case score (documented):
+    per producer only its best candidate in the case counts (so a producer's tonnes are never
+    counted twice);
+    case_score = 0.7 * tonnes-weighted mean of those best scores
+               + 0.3 * (1 - exp(-matched_tonnes / startup_min_tonnes))
+The second term rewards cases that bundle enough volume to be worth organising.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from regionomie.domain.opportunities.config import ScoringConfig
+
+CASE_COLUMNS: tuple[str, ...] = (
+    "case_id",
+    "rank",
+    "name",
+    "material_id",
+    "material_name",
+    "pathway_id",
+    "use_description",
+    "receiver_nace",
+    "receiver_label",
+    "hub_municipality",
+    "hub_municipality_name",
+    "is_startup",
+    "n_producers",
+    "n_receivers",
+    "supply_tonnes",
+    "matched_tonnes",
+    "share_estimated",
+    "economic_value_eur",
+    "co2_avoided_kg",
+    "jobs",
+    "mean_score",
+    "case_score",
+    "coalition_id",
+)
+
+
+def _mun_names(municipalities: pd.DataFrame | None) -> dict[str, str]:
+    if municipalities is None or municipalities.empty:
+        return {}
+    return dict(
+        zip(
+            municipalities["municipality_code"].astype(str),
+            municipalities["name"].astype(str),
+            strict=False,
+        )
+    )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def best_per_producer(candidates: pd.DataFrame) -> pd.DataFrame:
+    """One candidate per producer x pathway x hub: the best scored (ties: candidate_id)."""
+    cand = candidates.copy()
+    cand["hub_municipality"] = cand["receiver_municipality"].fillna(cand["producer_municipality"])
+    cand["hub_municipality"] = cand["hub_municipality"].fillna("onbekend").astype(str)
+    cand = cand.sort_values(["score", "candidate_id"], ascending=[False, True])
+    return cand.groupby(["producer_id", "pathway_id"], sort=False).head(1)
+
+
+def business_cases(
+    candidates: pd.DataFrame,
+    municipalities: pd.DataFrame | None = None,
+    config: ScoringConfig | None = None,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Top `top` (default config.top_cases) named business cases (CASE_COLUMNS)."""
+    config = config or ScoringConfig()
+    top = config.top_cases if top is None else top
+    if candidates is None or candidates.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CASE_COLUMNS})
+    best = best_per_producer(candidates)
+    best = best.assign(
+        _w=best["matched_tonnes"].astype(float).clip(lower=1e-6),
+        _est=np.where(best["supply_source"] == "estimate", best["supply_tonnes"], 0.0),
+        _ws=best["score"].astype(float) * best["matched_tonnes"].astype(float).clip(lower=1e-6),
+        _startup=best["receiver_kind"] == "sector",
+    )
+    if "coalition_id" not in best:
+        best["coalition_id"] = ""
+    keys = ["pathway_id", "hub_municipality"]
+    grouped = best.groupby(keys, sort=True)
+    agg = grouped.agg(
+        material_id=("material_id", "first"),
+        material_name=("material_name", "first"),
+        use_description=("use_description", "first"),
+        receiver_nace=("receiver_nace", "first"),
+        receiver_label=("receiver_label", "first"),
+        is_startup=("_startup", "all"),
+        n_producers=("producer_id", "nunique"),
+        supply_tonnes=("supply_tonnes", "sum"),
+        matched_tonnes=("matched_tonnes", "sum"),
+        estimated_tonnes=("_est", "sum"),
+        economic_value_eur=("economic_value_eur", "sum"),
+        co2_avoided_kg=("co2_avoided_kg", "sum"),
+        jobs=("jobs", "sum"),
+        max_score=("score", "max"),
+        _w=("_w", "sum"),
+        _ws=("_ws", "sum"),
+        coalition_id=("coalition_id", lambda s: s.mode().sort_values().iloc[0] if len(s) else ""),
+    ).reset_index()
+    receivers = (
+        best[best["receiver_kind"] == "establishment"].groupby(keys)["receiver_id"].nunique()
+    )
+    agg = agg.merge(receivers.rename("n_receivers").reset_index(), on=keys, how="left")
+    agg["n_receivers"] = agg["n_receivers"].fillna(0).astype(int)
+    agg["mean_score"] = agg["_ws"] / agg["_w"]
+    volume_term = 1.0 - np.exp(-agg["matched_tonnes"].astype(float) / config.startup_min_tonnes)
+    agg["case_score"] = (0.7 * agg["mean_score"] + 0.3 * volume_term).round(6)
+    agg["share_estimated"] = (
+        agg["estimated_tonnes"] / agg["supply_tonnes"].where(agg["supply_tonnes"] > 0)
+    ).fillna(0.0)
+    names = _mun_names(municipalities)
+    agg["hub_municipality_name"] = agg["hub_municipality"].map(lambda c: names.get(c, c))
+    startup_tag = np.where(agg["is_startup"], " [start-up]", "")
+    agg["name"] = (
+        agg["material_name"]
+        + " -> "
+        + agg["use_description"].map(_lower_first)
+        + " ("
+        + agg["hub_municipality_name"]
+        + ")"
+        + startup_tag
+    )
+    agg["case_id"] = agg["pathway_id"] + "@" + agg["hub_municipality"]
+    agg = agg.sort_values(["case_score", "case_id"], ascending=[False, True]).head(top)
+    agg["rank"] = np.arange(1, len(agg) + 1)
+    for column in ("supply_tonnes", "matched_tonnes", "economic_value_eur", "co2_avoided_kg"):
+        agg[column] = agg[column].astype(float).round(2)
+    agg["jobs"] = agg["jobs"].astype(float).round(3)
+    agg["mean_score"] = agg["mean_score"].astype(float).round(6)
+    agg["share_estimated"] = agg["share_estimated"].astype(float).round(3)
+    return agg[list(CASE_COLUMNS)].reset_index(drop=True)
+
+
+def _case_challenges(
+    challenges: pd.DataFrame | None, municipality: str, threshold: float = 0.5
+) -> list[dict[str, Any]]:
+    if challenges is None or challenges.empty:
+        return []
+    rows = challenges[
+        (challenges["municipality_code"] == municipality) & (challenges["severity"] >= threshold)
+    ].sort_values(["severity", "challenge_id"], ascending=[False, True])
+    return [
+        {
+            "challenge_id": str(r.challenge_id),
+            "label": str(r.label),
+            "value": round(float(r.value), 4),
+            "percentile": round(float(r.percentile), 3),
+            "severity": round(float(r.severity), 3),
+        }
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def _partner(row: pd.Series, role: str, prefix: str) -> dict[str, Any]:
+    return {
+        "role": role,
+        "id": str(row[f"{prefix}_id"]),
+        "name": str(row[f"{prefix}_name"]),
+        "address": str(row[f"{prefix}_address"]),
+        "nace": str(row[f"{prefix}_nace"]),
+        "municipality": str(row[f"{prefix}_municipality"]),
+    }
+
+
+def business_case_cards(
+    cases: pd.DataFrame,
+    candidates: pd.DataFrame,
+    challenges: pd.DataFrame | None = None,
+    config: ScoringConfig | None = None,
+    top: int | None = None,
+    max_partners: int = 10,
+) -> list[dict[str, Any]]:
+    """The top cases worked out: partners (pseudonymised), volume, process, revenue, CO2, jobs,
+    challenges addressed, evidence, risks and next steps. JSON-serialisable dicts."""
+    config = config or ScoringConfig()
+    top = config.top_cards if top is None else top
+    if cases is None or cases.empty:
+        return []
+    best = best_per_producer(candidates)
+    cards: list[dict[str, Any]] = []
+    for case in cases.head(top).itertuples(index=False):
+        members = best[
+            (best["pathway_id"] == case.pathway_id)
+            & (best["hub_municipality"] == case.hub_municipality)
+        ].sort_values(["matched_tonnes", "producer_id"], ascending=[False, True])
+        producers = [_partner(r, "leverancier", "producer") for _, r in members.iterrows()]
+        receivers_df = members[members["receiver_kind"] == "establishment"].drop_duplicates(
+            "receiver_id"
+        )
+        receivers = [_partner(r, "afnemer", "receiver") for _, r in receivers_df.iterrows()]
+        first = members.iloc[0]
+        risks = [c for c in str(first["caveats"]).split(";") if c.strip()]
+        risks = [c.strip() for c in risks]
+        if case.share_estimated > 0.5:
+            risks.append(
+                "Volumes zijn grotendeels geschat uit sectorgemiddelden: meet eerst bij de "
+                "leveranciers."
+            )
+        if case.is_startup:
+            risks.append(
+                "Er is in de regio nog geen afnemer van deze klasse: een start-up of een "
+                "afnemer van buiten de regio is nodig."
+            )
+        if bool(first["food_or_feed"]):
+            risks.append("Voedsel-/diervoederbestemming: NVWA-eisen en hygiëneprotocol gelden.")
+        steps = [
+            f"Benader de {min(len(producers), max_partners)} grootste leveranciers en bevestig "
+            "hoeveelheden en ophaalfrequentie.",
+            (
+                "Zoek een initiatiefnemer (start-up, ondernemer of sociale onderneming) voor: "
+                + str(case.use_description)
+                if case.is_startup
+                else "Leg het voorstel voor aan de afnemer(s) en vraag naar kwaliteitseisen."
+            ),
+            "Regel inzameling (route langs leveranciers) en controleer vergunning/afvalstatus "
+            "(einde-afval of bijproduct).",
+            "Start een pilot van 3 maanden en meet tonnen, opbrengst en CO2.",
+        ]
+        cards.append(
+            {
+                "case_id": str(case.case_id),
+                "rank": int(case.rank),
+                "name": str(case.name),
+                "material": str(case.material_name),
+                "process": str(case.use_description),
+                "receiver_sector": f"{case.receiver_label} ({case.receiver_nace})",
+                "hub_municipality": str(case.hub_municipality_name),
+                "volume_tonnes_per_year": float(case.matched_tonnes),
+                "supply_tonnes_per_year": float(case.supply_tonnes),
+                "share_estimated": float(case.share_estimated),
+                "estimated_revenue_eur_per_year": float(case.economic_value_eur),
+                "co2_avoided_kg_per_year": float(case.co2_avoided_kg),
+                "jobs": float(case.jobs),
+                "case_score": float(case.case_score),
+                "producers": producers[:max_partners],
+                "n_producers": len(producers),
+                "receivers": receivers[:max_partners],
+                "challenges_addressed": _case_challenges(challenges, str(case.hub_municipality)),
+                "evidence": f"{first['evidence_type']}: {first['evidence']}".strip(": "),
+                "risks": risks,
+                "next_steps": steps,
+            }
+        )
+    return cards

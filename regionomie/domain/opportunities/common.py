@@ -1,0 +1,212 @@
+"""Shared helpers of the opportunity engine: geometry, code normalisation, KB access, privacy.
+
+Privacy rule: an eenmanszaak's trade name is usually a person's name (GDPR personal data).
+Every output of the engine carries `display_name`, never `trade_name`; for sole proprietors it
+is a pseudonym "Eenmanszaak (<sector>, <postcode digits>)" and the street address is reduced to
+postcode digits + city.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEG_LAT = 110.574
+KM_PER_DEG_LON_NL = 111.320 * float(np.cos(np.radians(52.2)))  # equirectangular at NL latitude
+
+
+class KnowledgeLike(Protocol):
+    """What the engine needs from regionomie.domain.knowledge.KnowledgeBase."""
+
+    materials: pd.DataFrame
+    pathways: pd.DataFrame
+    producer_yields: pd.DataFrame
+
+
+def haversine_km(
+    lat1: np.ndarray | pd.Series,
+    lon1: np.ndarray | pd.Series,
+    lat2: np.ndarray | pd.Series,
+    lon2: np.ndarray | pd.Series,
+) -> np.ndarray:
+    """Great-circle distance in km, vectorised."""
+    p1 = np.radians(np.asarray(lat1, dtype="float64"))
+    p2 = np.radians(np.asarray(lat2, dtype="float64"))
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, dtype="float64") - np.asarray(lon1, dtype="float64"))
+    a = np.sin(dp / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2.0) ** 2
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def grid_cells(
+    lat: pd.Series | np.ndarray, lon: pd.Series | np.ndarray, cell_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integer (x, y) cell of each point on a cell_km grid (equirectangular around 52.2 N)."""
+    x = np.asarray(lon, dtype="float64") * KM_PER_DEG_LON_NL / cell_km
+    y = np.asarray(lat, dtype="float64") * KM_PER_DEG_LAT / cell_km
+    return np.floor(x).astype("int64"), np.floor(y).astype("int64")
+
+
+def digits(series: pd.Series) -> pd.Series:
+    """Keep only digits ('56.10' -> '5610'); missing stays ''."""
+    return series.fillna("").astype(str).str.replace(r"\D", "", regex=True)
+
+
+def split_codes(series: pd.Series) -> pd.Series:
+    """';'-separated code lists -> lists of digit strings (empty entries dropped)."""
+
+    def _split(value: Any) -> list[str]:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return []
+        parts = ["".join(ch for ch in str(p) if ch.isdigit()) for p in str(value).split(";")]
+        return [p for p in parts if p]
+
+    return series.map(_split)
+
+
+def to_bool(series: pd.Series) -> pd.Series:
+    """Booleans from bool/str/number columns ('true', 'ja', '1', 'yes' are True)."""
+    if series.dtype == bool:
+        return series
+    text = series.fillna("").astype(str).str.strip().str.lower()
+    return text.isin(["true", "1", "ja", "yes", "y", "j", "1.0"])
+
+
+def nace_labeler() -> Callable[[str], str]:
+    """nace_class_label from regionomie.domain.reference when available, else 'NACE xxxx'."""
+    try:
+        from regionomie.domain.reference import nace_class_label  # type: ignore[attr-defined]
+    except Exception:  # reference module not there yet: degrade to the code itself
+        nace_class_label = None
+
+    def label(nace: str) -> str:
+        if not nace:
+            return "onbekende sector"
+        if nace_class_label is not None:
+            try:
+                text = nace_class_label(nace)
+            except Exception:
+                text = None
+            if text:
+                return str(text)
+        return f"NACE {nace}"
+
+    return label
+
+
+def add_display_columns(
+    establishments: pd.DataFrame, label: Callable[[str], str] | None = None
+) -> pd.DataFrame:
+    """establishment id, display_name, display_address, nace, municipality, lat/lon, employees:
+    the only actor fields outputs may carry (trade names of sole proprietors pseudonymised)."""
+    label = label or nace_labeler()
+    est = establishments
+    n = len(est)
+
+    def col(name: str, default: Any = "") -> pd.Series:
+        if name in est.columns:
+            return est[name]
+        return pd.Series([default] * n, index=est.index)
+
+    sole = to_bool(col("is_sole_proprietor", False))
+    nace = digits(col("nace_class")).str.slice(0, 4)
+    postcode = col("postcode").fillna("").astype(str).str.replace(" ", "", regex=False)
+    pc4 = postcode.str.slice(0, 4)
+    city = col("city").fillna("").astype(str)
+    unique_nace = sorted(set(nace))
+    labels = {code: label(code) for code in unique_nace}
+    sector = nace.map(labels)
+    pseudonym = "Eenmanszaak (" + sector + ", " + pc4.where(pc4 != "", "onbekend") + ")"
+    trade = col("trade_name").fillna("").astype(str)
+    trade = trade.where(trade != "", "Vestiging " + col("vestigingsnummer").astype(str))
+    name = trade.where(~sole, pseudonym)
+    street = (
+        col("street").fillna("").astype(str)
+        + " "
+        + col("house_number").fillna("").astype(str)
+        + col("house_number_addition").fillna("").astype(str)
+    ).str.strip()
+    full_address = (street + ", " + postcode + " " + city).str.strip(" ,")
+    reduced_address = (pc4 + " " + city).str.strip()
+    address = full_address.where(~sole, reduced_address)
+    employees = pd.to_numeric(col("employees", np.nan), errors="coerce")
+    out = pd.DataFrame(
+        {
+            "establishment_id": col("vestigingsnummer").astype(str),
+            "display_name": name.astype(str),
+            "display_address": address.astype(str),
+            "is_sole_proprietor": sole.astype(bool),
+            "nace_class": nace,
+            "sector_label": sector.astype(str),
+            "municipality_code": col("municipality_code", None).astype(object),
+            "lat": pd.to_numeric(col("lat", np.nan), errors="coerce"),
+            "lon": pd.to_numeric(col("lon", np.nan), errors="coerce"),
+            "employees": employees,
+            "active": to_bool(col("active", True)) if "active" in est.columns else True,
+        },
+        index=est.index,
+    )
+    return out
+
+
+def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """materials, pathways, producer_yields with normalised code columns."""
+    materials = kb.materials.copy()
+    materials["material_id"] = materials["material_id"].astype(str)
+    materials["hazardous"] = to_bool(materials["hazardous"]) if "hazardous" in materials else False
+    pathways = kb.pathways.copy()
+    pathways["material_id"] = pathways["material_id"].astype(str)
+    pathways["pathway_id"] = pathways["pathway_id"].astype(str)
+    pathways["receiver_nace"] = digits(pathways["receiver_nace"]).str.slice(0, 4)
+    pathways["food_or_feed"] = to_bool(pathways["food_or_feed"])
+    for column, default in (
+        ("value_eur_per_tonne", 0.0),
+        ("co2_avoided_kg_per_tonne", 0.0),
+        ("jobs_per_1000_tonnes", 0.0),
+        ("strength", 0.5),
+    ):
+        values = pathways[column] if column in pathways else default
+        pathways[column] = pd.to_numeric(values, errors="coerce").fillna(default)
+    for column in (
+        "receiver_label",
+        "use_category",
+        "use_description",
+        "caveats",
+        "evidence_type",
+        "evidence",
+    ):
+        if column not in pathways:
+            pathways[column] = ""
+        pathways[column] = pathways[column].fillna("").astype(str)
+    yields = kb.producer_yields.copy()
+    yields["material_id"] = yields["material_id"].astype(str)
+    yields["tonnes_per_employee_per_year"] = pd.to_numeric(
+        yields["tonnes_per_employee_per_year"], errors="coerce"
+    )
+    if "source" not in yields:
+        yields["source"] = ""
+    return materials, pathways, yields
+
+
+def match_nace(
+    left: pd.DataFrame, nace_col: str, codes: pd.DataFrame, code_col: str
+) -> pd.DataFrame:
+    """Join rows of `left` to `codes` whose 2- or 4-digit code matches left[nace_col];
+    adds `nace_match_digits` (4 or 2). A 4-digit match wins over a 2-digit one."""
+    codes = codes.copy()
+    codes[code_col] = digits(codes[code_col])
+    left = left.copy()
+    left["_n4"] = left[nace_col].fillna("").astype(str).str.slice(0, 4)
+    left["_n2"] = left["_n4"].str.slice(0, 2)
+    four = codes[codes[code_col].str.len() == 4]
+    two = codes[codes[code_col].str.len() == 2]
+    m4 = left.merge(four, left_on="_n4", right_on=code_col, how="inner")
+    m4["nace_match_digits"] = 4
+    m2 = left.merge(two, left_on="_n2", right_on=code_col, how="inner")
+    m2["nace_match_digits"] = 2
+    both = pd.concat([m4, m2], ignore_index=True)
+    return both.drop(columns=["_n4", "_n2"])

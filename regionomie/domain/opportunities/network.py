@@ -1,0 +1,242 @@
+"""Cascades (multi-step chains) and coalitions (communities of actors) over candidates.
+
+Cascades: a step-1 candidate A -> B (pathway p1) continues when a pathway p2 has a producer
+class matching B's class (B's residue is p2's material), and again to p3: chains of at most
+three steps, no pathway or material repeated. Each later step goes to the nearest existing
+establishment of the next receiver class (or a start-up sector). Documented score:
+    cascade_score = score(step 1) * prod(strength(p_i), i >= 2) * cascade_decay ** (steps - 1)
+tonnes(step i+1) = tonnes(step i) * cascade_mass_factor.
+
+Coalitions: actors are nodes, candidate edges weighted by score (summed per actor pair);
+Louvain communities with a fixed seed on a graph built in sorted order, so ids are stable.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from regionomie.domain.opportunities.common import (
+    KnowledgeLike,
+    add_display_columns,
+    haversine_km,
+    kb_frames,
+    split_codes,
+)
+from regionomie.domain.opportunities.config import ScoringConfig
+
+CASCADE_COLUMNS: tuple[str, ...] = (
+    "cascade_id",
+    "steps",
+    "chain",
+    "pathway_ids",
+    "actors",
+    "tonnes_first_step",
+    "co2_avoided_kg",
+    "economic_value_eur",
+    "cascade_score",
+)
+
+
+def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[pd.Series]]:
+    """receiver NACE class -> pathways whose producer class (4- or 2-digit) matches it."""
+    table: dict[str, list[pd.Series]] = {}
+    classes = set(pathways["receiver_nace"])
+    codes = split_codes(pathways["producer_nace"])
+    for cls in sorted(classes):
+        nxt = []
+        for (_, row), prods in zip(pathways.iterrows(), codes, strict=True):
+            if any(cls == p or (len(p) == 2 and cls.startswith(p)) for p in prods):
+                nxt.append(row)
+        table[cls] = sorted(nxt, key=lambda r: str(r["pathway_id"]))
+    return table
+
+
+def cascades(
+    candidates: pd.DataFrame,
+    kb: KnowledgeLike,
+    establishments: pd.DataFrame,
+    config: ScoringConfig | None = None,
+    max_steps: int = 3,
+    top_starts: int = 200,
+) -> pd.DataFrame:
+    """Scored chains of 2..max_steps steps starting from the `top_starts` best candidates."""
+    config = config or ScoringConfig()
+    if candidates is None or candidates.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CASCADE_COLUMNS})
+    materials, pathways, _ = kb_frames(kb)
+    mats = materials.set_index("material_id")
+    hazardous = mats["hazardous"].to_dict()
+    names = mats["name_nl"].to_dict() if "name_nl" in mats else {}
+    nxt = _next_pathways(pathways)
+    actors = add_display_columns(establishments)
+    actors = actors[actors["lat"].notna() & actors["lon"].notna()]
+    by_class = {cls: grp for cls, grp in actors.groupby("nace_class", sort=True)}
+
+    def nearest(cls: str, lat: float, lon: float) -> tuple[str, str, float, float, float]:
+        grp = by_class.get(cls)
+        if grp is None or grp.empty:
+            return f"sector:{cls}", f"Nieuw bedrijf (start-up) NACE {cls}", lat, lon, 1.0
+        d = haversine_km(lat, lon, grp["lat"].to_numpy(), grp["lon"].to_numpy())
+        order = np.lexsort((grp["establishment_id"].to_numpy(), d))
+        i = int(order[0])
+        row = grp.iloc[i]
+        return (
+            str(row["establishment_id"]),
+            str(row["display_name"]),
+            float(row["lat"]),
+            float(row["lon"]),
+            float(d[i]) * config.road_factor,
+        )
+
+    starts = candidates.sort_values(["score", "candidate_id"], ascending=[False, True])
+    starts = starts.drop_duplicates(["pathway_id", "receiver_id"]).head(top_starts)
+    rows: list[dict[str, object]] = []
+    for start in starts.itertuples(index=False):
+        frontier = [
+            (
+                [str(start.pathway_id)],
+                [str(start.material_id)],
+                [str(start.producer_name), str(start.receiver_name)],
+                str(start.receiver_nace),
+                float(start.receiver_lat),
+                float(start.receiver_lon),
+                float(start.matched_tonnes),
+                float(start.co2_avoided_kg),
+                float(start.economic_value_eur),
+                float(start.score),
+                [f"{start.material_name} -> {start.use_description}"],
+            )
+        ]
+        for step in range(2, max_steps + 1):
+            new_frontier = []
+            for path, mat_ids, actor_names, cls, lat, lon, tonnes, co2, eur, sc, text in frontier:
+                for p in nxt.get(cls, []):
+                    pid, mid = str(p["pathway_id"]), str(p["material_id"])
+                    if pid in path or mid in mat_ids:
+                        continue
+                    if bool(hazardous.get(mid, False)) and bool(p["food_or_feed"]):
+                        continue
+                    rid, rname, rlat, rlon, dist = nearest(str(p["receiver_nace"]), lat, lon)
+                    t = tonnes * config.cascade_mass_factor
+                    tkm = t * dist
+                    step_co2 = t * float(p["co2_avoided_kg_per_tonne"]) - (
+                        tkm * config.transport_co2_kg_per_tkm
+                    )
+                    step_eur = t * float(p["value_eur_per_tonne"]) - (
+                        tkm * config.transport_cost_eur_per_tkm
+                    )
+                    new_sc = sc * float(p["strength"]) * config.cascade_decay
+                    label = f"{names.get(mid, mid)} -> {p['use_description']}"
+                    item = (
+                        path + [pid],
+                        mat_ids + [mid],
+                        actor_names + [rname],
+                        str(p["receiver_nace"]),
+                        rlat,
+                        rlon,
+                        t,
+                        co2 + step_co2,
+                        eur + step_eur,
+                        new_sc,
+                        text + [label],
+                    )
+                    new_frontier.append(item)
+                    rows.append(
+                        {
+                            "steps": step,
+                            "chain": " => ".join(item[10]),
+                            "pathway_ids": ";".join(item[0]),
+                            "actors": " -> ".join(item[2]),
+                            "tonnes_first_step": round(float(start.matched_tonnes), 3),
+                            "co2_avoided_kg": round(item[7], 2),
+                            "economic_value_eur": round(item[8], 2),
+                            "cascade_score": round(new_sc, 6),
+                            "_start": str(start.candidate_id),
+                        }
+                    )
+            frontier = new_frontier
+            if not frontier:
+                break
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CASCADE_COLUMNS})
+    out = pd.DataFrame(rows).sort_values(
+        ["cascade_score", "_start", "pathway_ids"], ascending=[False, True, True]
+    )
+    out["cascade_id"] = out["_start"] + "#" + out["pathway_ids"].str.replace(";", ">", regex=False)
+    return out[list(CASCADE_COLUMNS)].reset_index(drop=True)
+
+
+COALITION_COLUMNS: tuple[str, ...] = (
+    "coalition_id",
+    "n_actors",
+    "n_producers",
+    "n_receivers",
+    "n_candidates",
+    "materials",
+    "municipalities",
+    "matched_tonnes",
+    "mean_score",
+    "lead_actor",
+)
+
+
+def coalitions(
+    candidates: pd.DataFrame, seed: int = 42, min_score: float = 0.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(candidates with coalition_id, coalition summaries). Coalition ids C001.. ordered by
+    total edge weight desc, then smallest actor id."""
+    cand = candidates.copy()
+    if cand.empty:
+        cand["coalition_id"] = pd.Series(dtype="object")
+        return cand, pd.DataFrame({c: pd.Series(dtype="object") for c in COALITION_COLUMNS})
+    used = cand[cand["score"] >= min_score]
+    edges = used.groupby(["producer_id", "receiver_id"], sort=True)["score"].sum().reset_index()
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(set(edges["producer_id"]) | set(edges["receiver_id"])))
+    for row in edges.itertuples(index=False):
+        if row.producer_id == row.receiver_id:
+            continue
+        if graph.has_edge(row.producer_id, row.receiver_id):
+            graph[row.producer_id][row.receiver_id]["weight"] += float(row.score)
+        else:
+            graph.add_edge(row.producer_id, row.receiver_id, weight=float(row.score))
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    ranked = sorted(
+        (sorted(c) for c in communities),
+        key=lambda members: (
+            -round(graph.subgraph(members).size(weight="weight"), 9),
+            members[0],
+        ),
+    )
+    node_to_id = {node: f"C{i + 1:03d}" for i, members in enumerate(ranked) for node in members}
+    cand["coalition_id"] = cand["producer_id"].map(node_to_id).fillna("")
+    summaries = []
+    names = dict(zip(cand["producer_id"], cand["producer_name"], strict=False))
+    names.update(dict(zip(cand["receiver_id"], cand["receiver_name"], strict=False)))
+    for i, members in enumerate(ranked):
+        cid = f"C{i + 1:03d}"
+        sub = cand[cand["coalition_id"] == cid]
+        if sub.empty:
+            continue
+        degree = sorted(
+            graph.subgraph(members).degree(weight="weight"), key=lambda kv: (-kv[1], kv[0])
+        )
+        summaries.append(
+            {
+                "coalition_id": cid,
+                "n_actors": len(members),
+                "n_producers": int(sub["producer_id"].nunique()),
+                "n_receivers": int(sub["receiver_id"].nunique()),
+                "n_candidates": len(sub),
+                "materials": ";".join(sorted(sub["material_name"].astype(str).unique())),
+                "municipalities": ";".join(
+                    sorted(sub["producer_municipality"].dropna().astype(str).unique())
+                ),
+                "matched_tonnes": round(float(sub["matched_tonnes"].sum()), 3),
+                "mean_score": round(float(sub["score"].mean()), 6),
+                "lead_actor": names.get(degree[0][0], degree[0][0]) if degree else "",
+            }
+        )
+    return cand, pd.DataFrame(summaries, columns=list(COALITION_COLUMNS))
