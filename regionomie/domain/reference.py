@@ -42,6 +42,28 @@ SBI2025_COLUMNS: tuple[str, ...] = (
     "nace2_basis",
 )
 
+# The few SBI 2008 classes that are not NACE Rev.2 classes (CBS merged or split them):
+# the NACE Rev.2 class they correspond to, or None where they straddle several (electricity
+# and gas networks/trade are one SBI class but two NACE classes each).
+SBI2008_NACE_EXCEPTIONS: dict[str, str | None] = {
+    "3512": None,  # transport networks for electricity, gas and warm water (NACE 35.12 + 35.22)
+    "3513": None,  # distribution of electricity and gas (NACE 35.13 + 35.22)
+    "3514": None,  # trade in electricity and gas (NACE 35.14 + 35.23)
+    "3520": "3521",  # production of biogas = manufacture of gas
+    "8691": "8690",  # midwives and paramedics = other human health activities
+    "8692": "8690",  # other outpatient health care = other human health activities
+}
+# Dutch labels of NACE Rev.2 classes that the SBI 2008 list itself does not carry.
+NACE_EXTRA_LABELS: dict[str, str] = {
+    "3512": "Transmissie van elektriciteit",
+    "3513": "Distributie van elektriciteit",
+    "3514": "Handel in elektriciteit",
+    "3521": "Productie van gas",
+    "3522": "Distributie van gasvormige brandstoffen via leidingen",
+    "3523": "Handel in gas via leidingen",
+    "8690": "Overige menselijke gezondheidszorg",
+}
+
 _SEPARATORS = re.compile(r"[\s.\-_/]")
 
 
@@ -232,15 +254,18 @@ def _check_version(version: str) -> str:
 def sbi_to_nace(code: str, version: str) -> str | None:
     """The comparable 4-digit NACE Rev.2 class of an SBI code, or None when unmapped.
 
-    SBI 2008: the first four digits when that class exists in SBI 2008 (CBS lists no
-    exceptions at class level). SBI 2025: through sbi2025.csv; a 4-digit NACE Rev.2.1 class
-    maps only when all its SBI 2025 subclasses agree. 2/3-digit codes never map.
+    SBI 2008: the first four digits when that class exists in SBI 2008, except the few
+    Dutch-specific classes in SBI2008_NACE_EXCEPTIONS. SBI 2025: through sbi2025.csv; a
+    4-digit NACE Rev.2.1 class maps only when all its SBI 2025 subclasses agree.
+    2/3-digit codes never map.
     """
     v = _check_version(version)
     norm = normalise_sbi(code)
     if norm is None or len(norm) < 4:
         return None
     if v == "2008":
+        if norm[:4] in SBI2008_NACE_EXCEPTIONS:
+            return SBI2008_NACE_EXCEPTIONS[norm[:4]]
         return norm[:4] if norm[:4] in _sbi2008_classes() else None
     if len(norm) == 5:
         hit = _sbi2025_index().get(norm)
@@ -304,9 +329,13 @@ def sbi_label(code: str, version: str) -> str | None:
 
 
 def nace_class_label(nace4: str) -> str | None:
-    """Dutch label of a 4-digit NACE Rev.2 class (= the SBI 2008 class label)."""
+    """Dutch label of a 4-digit NACE Rev.2 class (the SBI 2008 class label where they agree)."""
     norm = normalise_sbi(nace4)
-    if norm is None or len(norm) != 4 or norm not in _sbi2008_classes():
+    if norm is None or len(norm) != 4:
+        return None
+    if norm in NACE_EXTRA_LABELS:
+        return NACE_EXTRA_LABELS[norm]
+    if norm not in _sbi2008_classes() or norm in SBI2008_NACE_EXCEPTIONS:
         return None
     return _sbi2008_labels().get(norm)
 
