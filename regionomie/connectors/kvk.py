@@ -42,7 +42,7 @@ class MissingApiKey(ValueError):
 MISSING_KEY_HELP = (
     "KVK_API_KEY is not set: export KVK_API_KEY=<your key> "
     f"(or use the public test environment: export KVK_API_BASE_URL={TEST_BASE_URL} "
-    f"KVK_API_KEY={TEST_API_KEY})"
+    f"KVK_API_KEY={TEST_API_KEY}, or pass --test-env to regionomie fetch kvk)"
 )
 
 
