@@ -185,3 +185,10 @@ def test_user_agent_and_rate_limit(httpserver: HTTPServer) -> None:
         get_json(session, httpserver.url_for("/r"))
     assert time.monotonic() - start >= 0.38
     assert httpserver.log[0][0].headers["User-Agent"].startswith("regionomie/")
+
+
+def test_odata_v3_error_text_is_shown(httpserver: HTTPServer) -> None:
+    body = {"odata.error": {"code": "", "message": {"lang": "nl", "value": "Tabel bestaat niet"}}}
+    httpserver.expect_request("/odata").respond_with_json(body, status=404)
+    with pytest.raises(NotFound, match="Tabel bestaat niet"):
+        get_json(fast_session(), httpserver.url_for("/odata"))

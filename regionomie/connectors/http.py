@@ -171,7 +171,8 @@ def _provider_error(body: bytes) -> tuple[str | None, str | None]:
             code = fout[0].get("code")
             text = fout[0].get("omschrijving")
             return (str(code) if code else None), (" ".join(str(text).split()) if text else None)
-        err = data.get("error")  # OData style {"error": {"code", "message"}}
+        # OData v4 {"error": {...}}, OData v3 {"odata.error": {"code", "message": {"value"}}}
+        err = data.get("error") or data.get("odata.error")
         if isinstance(err, dict):
             msg = err.get("message")
             if isinstance(msg, dict):  # OData v3: {"message": {"lang", "value"}}
