@@ -39,6 +39,8 @@ def test_eural_every_entry_has_both_descriptions_and_a_hazard_flag() -> None:
     assert (entries["description_en"].str.len() > 0).all()
     assert (entries["description_nl"].str.len() > 0).all()
     assert entries["hazardous"].notna().all()
+    assert str(entries["hazardous"].dtype) == "boolean"
+    assert ref.hazardous_eural_codes() == frozenset(entries.loc[entries["hazardous"], "code"])
     # the 2014 list has several hundred starred entries, and fewer starred than not
     n_haz = int(entries["hazardous"].sum())
     assert 300 < n_haz < len(entries) / 2 + 50

@@ -93,7 +93,10 @@ def _eural() -> pd.DataFrame:
 
 
 def load_eural() -> pd.DataFrame:
-    """The European List of Waste: chapters, subchapters and 6-digit entries (a copy)."""
+    """The European List of Waste: chapters, subchapters and 6-digit entries (a copy).
+
+    `hazardous` is a pandas nullable boolean (True/False on entries, <NA> on headings).
+    """
     return _eural().copy()
 
 
@@ -109,6 +112,12 @@ def _eural_hazard() -> dict[str, bool]:
     df = _eural()
     entries = df[df["level"] == "entry"]
     return {c: bool(h) for c, h in zip(entries["code"], entries["hazardous"], strict=True)}
+
+
+@lru_cache(maxsize=1)
+def hazardous_eural_codes() -> frozenset[str]:
+    """The starred (hazardous) 6-digit EURAL entries."""
+    return frozenset(c for c, h in _eural_hazard().items() if h)
 
 
 def normalise_eural(raw: object) -> str | None:
