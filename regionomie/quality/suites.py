@@ -469,7 +469,7 @@ def _waste_party_link_rules(ctx: ValidationContext) -> list[Rule]:
 
 def _municipal_indicator_rules(ctx: ValidationContext) -> list[Rule]:
     rules = [
-        _regex("region_code_format", "region_code", r"^(GM\d{4}|WK\d{6}|BU\d{8})$",
+        _regex("region_code_format", "region_code", r"^(?:GM\d{4}|WK\d{6}|BU\d{8})$",
                "GM+4, WK+6 or BU+8 digits, unpadded"),
         _in_set("region_type_known", "region_type", set(_REGION_TYPE_BY_PREFIX.values()),
                 "Gemeente, Wijk or Buurt"),
@@ -581,8 +581,14 @@ def rules_for(table: str, context: ValidationContext | None = None) -> list[Rule
     return [_schema_rule(table, derived), *volume, *body, *_null_rate(table)]
 
 
-def build_suite(table: str, rules: list[Rule]) -> gx.ExpectationSuite:
-    """A GX suite from rules; each expectation's meta carries rule name, level and version."""
+def build_suite(
+    table: str, rules: list[Rule], *, fresh_context: bool = True
+) -> gx.ExpectationSuite:
+    """A GX suite from rules; each expectation's meta carries rule name, level and version.
+    GX needs an active data context to build suites: a fresh ephemeral one unless the caller
+    just made one (fresh_context=False)."""
+    if fresh_context:
+        gx.get_context(mode="ephemeral")
     version = SUITE_VERSIONS[table]
     suite = gx.ExpectationSuite(
         name=f"{table}_v{version.replace('.', '_')}",  # dots would nest Data Docs folders

@@ -121,7 +121,7 @@ def _run_gx(table: str, data: pd.DataFrame, rules: list[Rule], run_id: str,
         .add_dataframe_asset(table)
         .add_batch_definition_whole_dataframe("whole")
     )
-    suite = context.suites.add(build_suite(table, rules))
+    suite = context.suites.add(build_suite(table, rules, fresh_context=False))
     result_format = {"result_format": "COMPLETE"}
     if site_dir is None:
         batch = batch_def.get_batch(batch_parameters={"dataframe": data})
