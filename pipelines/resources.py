@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from neo4j import Driver, GraphDatabase
 from pydantic import PrivateAttr
+
+from regionomie.paths import landing_dir
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: str
+    size: int
+    mtime: float
 
 
 class Neo4jResource(dg.ConfigurableResource):
@@ -38,3 +49,44 @@ class Neo4jResource(dg.ConfigurableResource):
             cypher, parameters_=parameters, database_=self.database
         )
         return [r.data() for r in records]
+
+
+class LandingZone(dg.ConfigurableResource):
+    """Where source files arrive. Sensors and assets only talk to this interface, so a cloud
+    bucket can replace the local folder later without touching them."""
+
+    settle_seconds: float = 10.0
+
+    def list_files(self, source: str) -> list[LandedFile]:
+        raise NotImplementedError
+
+    def local_path(self, source: str, name: str) -> Path:
+        raise NotImplementedError
+
+
+class LocalLandingZone(LandingZone):
+    """data/landing/<source>/ on the local filesystem (REGIONOMIE_LANDING_DIR overrides)."""
+
+    root: str = ""
+
+    def folder(self, source: str) -> Path:
+        return Path(self.root or landing_dir()) / source
+
+    def list_files(self, source: str) -> list[LandedFile]:
+        folder = self.folder(source)
+        if not folder.exists():
+            return []
+        files = []
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or path.name.startswith((".", "~")) or path.suffix in (
+                ".tmp",
+                ".part",
+                ".partial",
+            ):
+                continue
+            stat = path.stat()
+            files.append(LandedFile(path=str(path), size=stat.st_size, mtime=stat.st_mtime))
+        return files
+
+    def local_path(self, source: str, name: str) -> Path:
+        return self.folder(source) / name

@@ -1,0 +1,143 @@
+"""Ingest assets: land files per source family, then one validated table asset per dataset.
+
+The landing assets parse each file once into the staging area; table assets read the staged
+union, run the dataset's Great Expectations suite, quarantine failing rows and gate everything
+downstream through blocking asset checks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.quality_gate import QUALITY_CHECK, gate_table
+from pipelines.resources import LandingZone
+from regionomie.domain.parsers.landing import land_file
+from regionomie.domain.results import SourceFileError
+from regionomie.domain.staging import read_staged
+from regionomie.paths import quarantine_dir
+
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "kvk": ("organisations", "establishments"),
+    "waste": ("waste_records",),
+    "municipal": ("municipal_indicators", "municipalities"),
+}
+GROUPS = {"kvk": "ingest_kvk", "waste": "ingest_waste", "municipal": "ingest_municipal"}
+
+
+class LandingConfig(dg.Config):
+    files: list[str] = Field(
+        default_factory=list,
+        description="Files to land; empty means every file waiting in the landing zone.",
+    )
+    archive: bool = Field(
+        default=True,
+        description="Remove landing-zone files after landing (a copy is kept in data/archive).",
+    )
+
+
+def _landing_asset(source: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"{source}_landing",
+        group_name=GROUPS[source],
+        kinds={"python", "file"},
+        description=f"Lands {source} files: parse once into staging, archive, quarantine "
+        "unusable files with their reason.",
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def landing(
+        context: dg.AssetExecutionContext, config: LandingConfig, landing_zone: LandingZone
+    ) -> dg.MaterializeResult:
+        paths = [Path(p) for p in config.files] or [
+            Path(f.path) for f in landing_zone.list_files(source)
+        ]
+        landed, rejected_files, rows = [], [], {"rows_in": 0, "parsed": 0, "set_aside": 0}
+        for path in paths:
+            try:
+                report = land_file(path, source)
+            except SourceFileError as exc:
+                rejected_files.append({"file": path.name, "reason": str(exc)})
+                context.log.error(f"{source}: file not usable: {exc}")
+                _quarantine_file(path, source, str(exc), remove=config.archive)
+                continue
+            landed.append(path.name)
+            for table in report.tables.values():
+                rows["rows_in"] += table.rows_in
+                rows["parsed"] += table.rows_parsed
+                rows["set_aside"] += table.rows_set_aside
+            if config.archive and _in_landing_zone(path, landing_zone, source):
+                path.unlink(missing_ok=True)
+            context.log.info(f"{source}: landed {path.name}: {report.summary()}")
+        return dg.MaterializeResult(
+            metadata={
+                "files_landed": len(landed),
+                "files_rejected": len(rejected_files),
+                "landed": dg.MetadataValue.json(landed),
+                "rejected_files": dg.MetadataValue.json(rejected_files),
+                **rows,
+            }
+        )
+
+    return landing
+
+
+def _in_landing_zone(path: Path, landing_zone: LandingZone, source: str) -> bool:
+    try:
+        return path.resolve().parent == landing_zone.local_path(source, path.name).resolve().parent
+    except NotImplementedError:
+        return False
+
+
+def _quarantine_file(path: Path, source: str, reason: str, *, remove: bool) -> None:
+    """An unusable file is moved aside with its reason so the next file is not blocked."""
+    target = quarantine_dir() / "files" / source
+    target.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        shutil.copy2(path, target / path.name)
+        if remove and path.parent.name == source:
+            path.unlink(missing_ok=True)
+    (target / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+
+
+def _table_asset(source: str, table: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=table,
+        group_name=GROUPS[source],
+        kinds={"pandas", "great_expectations"},
+        deps=[f"{source}_landing"],
+        check_specs=[dg.AssetCheckSpec(QUALITY_CHECK, asset=table, blocking=True)],
+        description=f"The current, validated {table} table (quarantined rows set aside).",
+    )
+    def table_asset(context: dg.AssetExecutionContext):
+        frame = read_staged(table)
+        yield from gate_table(context, table, frame)
+
+    return table_asset
+
+
+landing_assets = [_landing_asset(source) for source in SOURCE_TABLES]
+table_assets = [
+    _table_asset(source, table) for source, tables in SOURCE_TABLES.items() for table in tables
+]
+
+
+@dg.asset(
+    group_name="ingest_waste",
+    kinds={"pandas", "great_expectations"},
+    check_specs=[dg.AssetCheckSpec(QUALITY_CHECK, asset="waste_party_links", blocking=True)],
+    description="Every waste party linked to an establishment (address, then name) or kept "
+    "unmatched, with method and confidence.",
+)
+def waste_party_links(
+    context: dg.AssetExecutionContext, waste_records: pd.DataFrame, establishments: pd.DataFrame
+):
+    from regionomie.domain.matching import link_waste_parties
+
+    links = link_waste_parties(waste_records, establishments)
+    yield from gate_table(
+        context, "waste_party_links", links, related={"establishments": establishments}
+    )

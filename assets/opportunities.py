@@ -1,0 +1,141 @@
+"""Region-partitioned opportunity and export assets: thin wiring around the pure engine in
+regionomie.domain.opportunities and the writers in regionomie.exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from pipelines.partitions import REGIONS, region_partitions
+from pipelines.resources import Neo4jResource
+from regionomie.domain.opportunities import OpportunityResult, run_opportunities
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# Declarative automation: follow upstream updates, but never past a failed blocking check.
+FOLLOW_UPSTREAM = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+)
+
+
+@dg.asset(
+    group_name="opportunities",
+    partitions_def=region_partitions,
+    kinds={"pandas", "neo4j"},
+    deps=["graph_establishments", "graph_waste", "graph_challenges", "graph_knowledge_base"],
+    automation_condition=FOLLOW_UPSTREAM,
+    retry_policy=dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    description="Ranked, explained candidate business cases for one region, stored as "
+    "Opportunity/BusinessCase nodes.",
+)
+def regional_opportunities(
+    context: dg.AssetExecutionContext,
+    neo4j: Neo4jResource,
+    establishments: pd.DataFrame,
+    waste_records: pd.DataFrame,
+    waste_party_links: pd.DataFrame,
+    municipal_indicators: pd.DataFrame,
+    municipalities: pd.DataFrame,
+) -> dg.Output[OpportunityResult]:
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.graph.opportunity_nodes import write_region_opportunities
+
+    region = REGIONS[context.partition_key]
+    result = run_opportunities(
+        establishments=establishments,
+        kb=load_knowledge_base(),
+        waste_records=waste_records,
+        waste_party_links=waste_party_links,
+        municipal_indicators=municipal_indicators,
+        municipalities=municipalities if len(municipalities) else None,
+        region_codes=region.municipality_codes,
+    )
+    written = write_region_opportunities(
+        neo4j.driver,
+        region.name,
+        result.candidates,
+        result.cases,
+        result.challenges,
+        run_id=context.run_id,
+        database=neo4j.database,
+    )
+    top = result.cases.head(5)
+    return dg.Output(
+        result,
+        metadata={
+            "candidates": len(result.candidates),
+            "business_cases": len(result.cases),
+            "cascades": len(result.cascades),
+            "coalitions": len(result.coalitions),
+            "set_aside": len(result.set_aside),
+            **written,
+            "top_cases": dg.MetadataValue.md(
+                "\n".join(f"{r.rank}. {r.name}" for r in top.itertuples()) or "(none)"
+            ),
+        },
+    )
+
+
+class ExportConfig(dg.Config):
+    date: str = Field(
+        default="",
+        description="Export date folder (YYYY-MM-DD); empty = today in Europe/Amsterdam.",
+    )
+
+
+@dg.asset(
+    group_name="exports",
+    partitions_def=region_partitions,
+    kinds={"csv", "parquet", "excel", "html"},
+    automation_condition=FOLLOW_UPSTREAM,
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        fail_window=dt.timedelta(days=8), warn_window=dt.timedelta(days=7)
+    ),
+    description="exports/<region>/<date>/: opportunities CSV/Parquet/XLSX/GeoJSON and the "
+    "HTML report; exports/<region>/latest points at the newest.",
+)
+def opportunity_exports(
+    context: dg.AssetExecutionContext,
+    config: ExportConfig,
+    regional_opportunities: OpportunityResult,
+    establishments: pd.DataFrame,
+    municipalities: pd.DataFrame,
+) -> dg.MaterializeResult:
+    from regionomie.exports.writers import write_exports
+
+    region = REGIONS[context.partition_key]
+    date = dt.date.fromisoformat(config.date) if config.date else dt.datetime.now(AMSTERDAM).date()
+    region_municipalities = (
+        municipalities[municipalities["municipality_code"].isin(region.municipality_codes)]
+        if len(municipalities)
+        else None
+    )
+    result = regional_opportunities
+    paths = write_exports(
+        region=region.name,
+        candidates=result.candidates,
+        business_cases=result.cases,
+        cards=result.cards,
+        challenges=result.challenges,
+        establishments=establishments,
+        date=date,
+        cascades=result.cascades,
+        coalitions=result.coalitions,
+        municipalities=region_municipalities,
+        region_label=region.label,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "export_date": date.isoformat(),
+            "folder": dg.MetadataValue.path(str(next(iter(paths.values())).parent)),
+            **{name: dg.MetadataValue.path(str(path)) for name, path in sorted(paths.items())},
+            "rows": len(result.candidates),
+        }
+    )
+
+
+opportunity_assets = [regional_opportunities, opportunity_exports]

@@ -1,0 +1,93 @@
+"""Wiring of the Great Expectations suites into assets: row-level failures are quarantined,
+dataset-level failures fail the blocking check so nothing downstream runs on the dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import dagster as dg
+import pandas as pd
+
+from regionomie.quality.suites import ValidationContext
+from regionomie.quality.validate import validate_table, write_quarantine
+
+QUALITY_CHECK = "great_expectations_suite"
+
+
+def build_context(
+    related: Mapping[str, pd.DataFrame], previous_row_count: int | None
+) -> ValidationContext:
+    """Reference sets from the shipped code lists; related tables for cross-dataset rules."""
+    from regionomie.domain import reference
+
+    eural = reference.load_eural()
+    entries = eural[eural["level"] == "entry"]
+    return ValidationContext(
+        eural_codes=frozenset(entries["code"]),
+        hazardous_codes=frozenset(entries.loc[entries["hazardous"].astype(str) == "true", "code"]),
+        sbi_codes={
+            "2008": frozenset(reference.load_sbi2008()["code"]),
+            "2025": frozenset(reference.load_sbi2025()["code"]),
+        },
+        municipality_codes=reference.municipality_codes(),
+        previous_row_count=previous_row_count,
+        related=dict(related),
+    )
+
+
+def previous_row_count(context: dg.AssetExecutionContext) -> int | None:
+    """Rows of the last successful load, for the volume rule (sudden drops = broken exports)."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get("rows_valid")
+    return int(value.value) if value is not None else None
+
+
+def gate_table(
+    context: dg.AssetExecutionContext,
+    table: str,
+    frame: pd.DataFrame,
+    related: Mapping[str, pd.DataFrame] | None = None,
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    validation_context = build_context(
+        related=related or {}, previous_row_count=previous_row_count(context)
+    )
+    outcome = validate_table(table, frame, context=validation_context, run_id=context.run_id)
+    paths = write_quarantine(outcome)
+    rows_valid, rows_quarantined = len(outcome.valid), len(outcome.quarantined)
+    if outcome.rows_in != rows_valid + rows_quarantined:  # the product's core invariant
+        raise RuntimeError(
+            f"{table}: rows in {outcome.rows_in} != valid {rows_valid} + quarantined "
+            f"{rows_quarantined}"
+        )
+    docs = str(outcome.docs_path) if outcome.docs_path else ""
+    metadata = {
+        "rows_in": outcome.rows_in,
+        "rows_valid": rows_valid,
+        "rows_quarantined": rows_quarantined,
+        "quarantine_by_rule": dg.MetadataValue.json(dict(sorted(outcome.rule_counts.items()))),
+        "quarantine_path": dg.MetadataValue.path(str(paths.get("csv", ""))),
+        "data_docs": dg.MetadataValue.path(docs),
+        "suite_version": outcome.suite_version,
+    }
+    if rows_quarantined:
+        context.log.warning(
+            f"{table}: {rows_quarantined} of {outcome.rows_in} rows quarantined "
+            f"({', '.join(f'{k}={v}' for k, v in sorted(outcome.rule_counts.items()))})"
+        )
+    yield dg.Output(outcome.valid, metadata=metadata)
+    failures = [f"{rule}: {message}" for rule, message in outcome.dataset_failures]
+    yield dg.AssetCheckResult(
+        check_name=QUALITY_CHECK,
+        asset_key=context.asset_key,
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(failures)[:1000] if failures else "all dataset-level rules passed",
+        metadata={
+            "dataset_failures": dg.MetadataValue.json(failures),
+            "skipped_rules": dg.MetadataValue.json(list(outcome.skipped_rules)),
+            "rows_quarantined": rows_quarantined,
+            "data_docs": dg.MetadataValue.path(docs),
+        },
+    )

@@ -1,0 +1,71 @@
+"""The composition root: the one place that builds the Dagster Definitions.
+
+Resources are chosen per environment (REGIONOMIE_ENV = local | ci | production); secrets come
+from the environment (dagster dev loads the git-ignored .env) through dg.EnvVar.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from assets.graph import graph_assets
+from assets.ingest import landing_assets, table_assets, waste_party_links
+from assets.opportunities import opportunity_assets
+from assets.reference import reference_assets
+from pipelines.jobs import all_jobs, ingest_jobs
+from pipelines.resources import LocalLandingZone, Neo4jResource
+from pipelines.schedules import all_schedules
+from pipelines.sensors import LANDING_SOURCES, make_landing_sensor, run_failure_alert
+
+
+def _neo4j_uri() -> str:
+    return os.environ.get("NEO4J_URI") or (
+        f"bolt://127.0.0.1:{os.environ.get('NEO4J_BOLT_PORT', '7687')}"
+    )
+
+
+def resources_for(environment: str) -> dict[str, object]:
+    neo4j = Neo4jResource(
+        uri=_neo4j_uri(),
+        user=os.environ.get("NEO4J_USER", "neo4j"),
+        password=dg.EnvVar("NEO4J_PASSWORD"),
+        database=os.environ.get("NEO4J_DATABASE") or None,
+    )
+    landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
+    by_environment: dict[str, dict[str, object]] = {
+        "local": {"neo4j": neo4j, "landing_zone": landing},
+        "ci": {"neo4j": neo4j, "landing_zone": landing},
+        # Production swaps storage, not code: point NEO4J_URI at the server and
+        # REGIONOMIE_LANDING_DIR at the mounted share (a bucket subclass of LandingZone later).
+        "production": {"neo4j": neo4j, "landing_zone": landing},
+    }
+    if environment not in by_environment:
+        raise ValueError(f"REGIONOMIE_ENV={environment!r}: use one of {sorted(by_environment)}")
+    return by_environment[environment]
+
+
+def build_definitions() -> dg.Definitions:
+    all_assets = [
+        *landing_assets,
+        *table_assets,
+        waste_party_links,
+        *reference_assets,
+        *graph_assets,
+        *opportunity_assets,
+    ]
+    sensors = [
+        make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES
+    ] + [run_failure_alert]
+    return dg.Definitions(
+        assets=all_assets,
+        asset_checks=[],
+        jobs=all_jobs,
+        schedules=all_schedules,
+        sensors=sensors,
+        resources=resources_for(os.environ.get("REGIONOMIE_ENV", "local")),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,11 @@
+"""Regions (named sets of municipalities, configured in data/regions.yaml) as partitions."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from regionomie.domain.regions import load_regions
+
+REGIONS = load_regions()
+region_partitions = dg.StaticPartitionsDefinition(sorted(REGIONS))
+SAMPLE_REGION = "regio-amersfoort"

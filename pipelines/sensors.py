@@ -1,0 +1,98 @@
+"""Event-driven entry points: one landing-zone sensor per source family, the KvK polling
+sensor and a run-failure alert sensor. Decisions (what is new, what is settled) are pure
+functions in regionomie.domain.landing_cursor; this module is wiring."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.resources import LandingZone
+from regionomie.domain.landing_cursor import decide_new_files
+from regionomie.paths import state_dir
+
+LANDING_SOURCES = ("kvk", "waste", "municipal")
+
+
+def landing_job_name(source: str) -> str:
+    return f"ingest_{source}_job"
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def make_landing_sensor(source: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=f"{source}_landing_sensor",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Starts one ingest run per new or changed file in the {source} landing "
+        "folder (content hash in the cursor; files still being written are left for later).",
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone):
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        files = landing_zone.list_files(source)
+        decision = decide_new_files(
+            files=[(f.path, f.size, f.mtime) for f in files],
+            cursor=cursor,
+            hash_file=lambda p: _file_hash(Path(p)),
+            settle_seconds=landing_zone.settle_seconds,
+        )
+        run_requests = [
+            dg.RunRequest(
+                run_key=f"{source}:{item.content_hash}",
+                run_config={
+                    "ops": {f"{source}_landing": {"config": {"files": [item.path]}}},
+                },
+                tags={
+                    "regionomie/source": source,
+                    "regionomie/source_file": Path(item.path).name,
+                    "regionomie/content_hash": item.content_hash[:16],
+                    "regionomie/trigger": "landing_sensor",
+                },
+            )
+            for item in decision.new
+        ]
+        if not run_requests and decision.waiting:
+            return dg.SensorResult(
+                skip_reason=f"{len(decision.waiting)} file(s) still being written",
+                cursor=json.dumps(decision.cursor, sort_keys=True),
+            )
+        return dg.SensorResult(
+            run_requests=run_requests, cursor=json.dumps(decision.cursor, sort_keys=True)
+        )
+
+    return landing_sensor
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes an alert for every failed run (log file + optional webhook).",
+)
+def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    from regionomie.alerts import send_alert
+
+    run = context.dagster_run
+    send_alert(
+        title=f"Regionomie run failed: {run.job_name}",
+        details={
+            "run_id": run.run_id,
+            "job": run.job_name,
+            "tags": {k: v for k, v in run.tags.items() if k.startswith("regionomie/")},
+            "error": context.failure_event.message or "",
+        },
+        alerts_file=state_dir() / "alerts.log",
+        webhook_url=os.environ.get("REGIONOMIE_ALERT_WEBHOOK_URL"),
+    )
+    context.log.error(f"alert written for failed run {run.run_id}")

@@ -1,0 +1,135 @@
+"""`regionomie run`: every asset through Dagster on the shipped sample region (or a given
+landing folder), in a persistent DAGSTER_HOME so the run shows up in `dagster dev`.
+`regionomie ui`: the Dagster UI + daemon on the same instance."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
+from regionomie.settings import dagster_home, load_dotenv
+
+SOURCES = ("kvk", "waste", "municipal")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run the main job (all assets) on a region's data")
+    parser.add_argument("--region", default="regio-amersfoort", help="region partition")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=SAMPLE_DIR,
+        help="folder with kvk/, waste/, municipal/ subfolders (default: the shipped sample)",
+    )
+    parser.add_argument("--date", default="", help="export date folder (default: today)")
+    parser.add_argument(
+        "--no-start", action="store_true", help="don't start the local Neo4j if it is down"
+    )
+    parser.set_defaults(func=_run)
+    ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
+    ui.add_argument("--port", default="3000")
+    ui.set_defaults(func=_ui)
+
+
+def source_files(data_dir: Path) -> dict[str, list[str]]:
+    files: dict[str, list[str]] = {}
+    for source in SOURCES:
+        folder = data_dir / source
+        files[source] = sorted(
+            str(p) for p in folder.rglob("*") if p.is_file() and p.name != "README.md"
+        ) if folder.exists() else []
+    return files
+
+
+def _ensure_neo4j(start_if_needed: bool) -> int:
+    from regionomie import neo4j_server as server
+
+    if server.external_uri():
+        return 0
+    settings = server.ServerSettings.from_env()
+    try:
+        password = server.ensure_password()
+        os.environ.setdefault("NEO4J_PASSWORD", password)
+        if start_if_needed:
+            result = server.start(settings, password, log=lambda m: print(m, file=sys.stderr))
+            if not result["already_running"]:
+                print(f"Neo4j started in {result['seconds']}s", file=sys.stderr)
+    except server.Neo4jServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    load_dotenv()
+    if _ensure_neo4j(not args.no_start):
+        return 1
+    home = dagster_home()
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.partitions import REGIONS
+
+    if args.region not in REGIONS:
+        print(f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}",
+              file=sys.stderr)
+        return 2
+    files = source_files(args.data)
+    if not any(files.values()):
+        print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
+        return 2
+    run_config = {
+        "ops": {
+            **{
+                f"{source}_landing": {"config": {"files": paths, "archive": False}}
+                for source, paths in files.items()
+            },
+            "opportunity_exports": {"config": {"date": args.date}},
+        }
+    }
+    instance = dg.DagsterInstance.get()
+    job = defs.resolve_implicit_global_asset_job_def()
+    print(f"Running every asset for {args.region} (DAGSTER_HOME={home})...", file=sys.stderr)
+    result = job.execute_in_process(
+        run_config=run_config,
+        instance=instance,
+        partition_key=args.region,
+        tags={"regionomie/trigger": "cli", "regionomie/region": args.region},
+        raise_on_error=False,
+    )
+    if not result.success:
+        failures = [
+            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
+            for e in result.all_events
+            if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
+        ]
+        print("error: the run failed: " + "; ".join(failures), file=sys.stderr)
+        print(f"See the run {result.run_id} in the Dagster UI (`regionomie ui`).", file=sys.stderr)
+        return 1
+    latest = exports_dir() / args.region / "latest"
+    print(f"Run {result.run_id} succeeded.")
+    print(f"Exports:       {latest}")
+    print(f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
+          "  (user neo4j, password NEO4J_PASSWORD in .env)")
+    print("Dagster UI:    http://127.0.0.1:3000  (start it with `regionomie ui`)")
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    load_dotenv()
+    dagster_home()
+    command = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-w",
+        str(REPO_ROOT / "workspace.yaml"),
+        "-p",
+        args.port,
+        "-h",
+        "127.0.0.1",
+    ]
+    return subprocess.call(command, cwd=REPO_ROOT)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Idempotent setup: .venv with the project and its dev tools, and the Neo4j jars (resolved
+# once from Maven Central into ~/.cache/regionomie). Safe to run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "error: $1 not found: $2" >&2; exit 1; }; }
+need python3 "install Python 3.11+ (Debian: apt-get install python3 python3-venv)"
+need java "install Java 17+ (Debian: apt-get install openjdk-17-jre-headless)"
+need mvn "install Maven (Debian: apt-get install maven); it resolves the Neo4j jars"
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+  || { echo "error: Python 3.11+ is required (found $(python3 --version))" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating .venv ..."
+  python3 -m venv .venv
+fi
+stamp=.venv/.regionomie-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Installing Python dependencies into .venv ..."
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+.venv/bin/regionomie neo4j install
