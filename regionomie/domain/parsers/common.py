@@ -23,6 +23,7 @@ import pandas as pd
 from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rejects
 
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
+_STAMP = re.compile(r"_(\d{8}T\d{6})(?:\.[A-Za-z0-9]+)+$")
 _SKIP_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
@@ -35,6 +36,7 @@ class RawFile:
     content_hash: str
     retrieved_at: str
     ingested_at: str
+    retrieved_from: str = "argument"  # argument | file-name | mtime | bundle
 
     @property
     def name(self) -> str:
@@ -55,10 +57,17 @@ def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
     if not data.strip():
         raise SourceFileError(f"{path.name}: file is empty")
     if _HTML_START.match(data[:512].lstrip(b"\xef\xbb\xbf")):
-        raise SourceFileError(
-            f"{path.name}: file is an HTML/XML page (an error page?), not data"
+        raise SourceFileError(f"{path.name}: file is an HTML/XML page (an error page?), not data")
+    stamp = _STAMP.search(path.name)
+    origin = "argument"
+    if retrieved_at is None and stamp:
+        origin = "file-name"
+        # connectors name landing files <prefix>_<yyyymmddThhmmss>.<ext> (UTC)
+        retrieved_at = datetime.strptime(stamp.group(1), "%Y%m%dT%H%M%S").strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
         )
     if retrieved_at is None:
+        origin = "mtime"
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
         retrieved_at = mtime.isoformat().replace("+00:00", "Z")
     return RawFile(
@@ -67,6 +76,7 @@ def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
         content_hash=hashlib.sha256(data).hexdigest(),
         retrieved_at=retrieved_at,
         ingested_at=utc_now_iso(),
+        retrieved_from=origin,
     )
 
 

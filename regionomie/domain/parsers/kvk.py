@@ -6,7 +6,7 @@ Three shapes:
 - our documented establishments CSV (see ESTABLISHMENT_CSV_COLUMNS);
 - the KvK open dataset "basis bedrijfsgegevens" bulk CSV -> a sector_density table.
 
-SBI version: the KvK register switched to SBI 2025 on 2025-09-07; API data retrieved after
+SBI version: the KvK register switched to SBI 2025 in September 2025; API data retrieved after
 that carries SBI 2025 codes, older data SBI 2008. A `sbi_version` column in a CSV wins.
 A sole proprietor (eenmanszaak) name is personal data: it is never logged nor put in reasons.
 """
@@ -42,7 +42,6 @@ from regionomie.domain.parsers.common import (
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.domain.schemas import ESTABLISHMENTS, ORGANISATIONS
 
-SBI_2025_SWITCH = "2025-09-07"
 SOLE_PROPRIETOR_FORMS = frozenset({"eenmanszaak"})
 
 # The documented establishments CSV (';' or ',' separated, UTF-8 with/without BOM or cp1252).
@@ -95,11 +94,13 @@ NL_LAT = (50.70, 53.70)
 NL_LON = (3.20, 7.30)
 
 
-def sbi_version_for(retrieved_at: str | None) -> str:
-    """KvK data fetched on/after the SBI 2025 switch carries SBI 2025 codes."""
-    if retrieved_at and retrieved_at[:10] >= SBI_2025_SWITCH:
-        return "2025"
-    return "2008"
+def guess_version(code: str | None, retrieved_at: str | None) -> str:
+    """Per code: a code listed in only one SBI version is that version; otherwise data
+    retrieved on/after the KvK switch to SBI 2025 is SBI 2025 (reference.guess_sbi_version)."""
+    date = (retrieved_at or "")[:10] or None
+    if not code:
+        return _ref().guess_sbi_version("", date) if date else "2008"
+    return _ref().guess_sbi_version(code, date)
 
 
 def _ref() -> Any:
@@ -145,7 +146,9 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     chk = RowChecks(n)
 
     vest, bad = _pad_digits(frame["vestigingsnummer"], 12)
-    chk.add(blank(frame["vestigingsnummer"]), "vestigingsnummer", "missing", frame["vestigingsnummer"])
+    chk.add(
+        blank(frame["vestigingsnummer"]), "vestigingsnummer", "missing", frame["vestigingsnummer"]
+    )
     chk.add(bad, "vestigingsnummer", "not a 12-digit number", frame["vestigingsnummer"])
     kvk, bad = _pad_digits(frame["kvk_nummer"], 8)
     chk.add(blank(frame["kvk_nummer"]), "kvk_nummer", "missing", frame["kvk_nummer"])
@@ -160,9 +163,11 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     chk.add((sbi_raw != "") & sbi.isna(), "sbi_main", "not an SBI code", frame["sbi_main"])
 
     ver_raw = frame["sbi_version"].astype(str).str.strip()
-    default_version = sbi_version_for(raw.retrieved_at)
-    version = ver_raw.where(ver_raw != "", default_version)
-    chk.add(~version.isin(["2008", "2025"]), "sbi_version", "not 2008 or 2025", frame["sbi_version"])
+    guessed = map_unique(sbi.fillna(""), lambda c: guess_version(c, raw.retrieved_at))
+    version = ver_raw.where(ver_raw != "", guessed)
+    chk.add(
+        ~version.isin(["2008", "2025"]), "sbi_version", "not 2008 or 2025", frame["sbi_version"]
+    )
 
     postcode = norm_postcode(frame["postcode"])
     chk.add(
@@ -188,7 +193,9 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     chk.add(lat.isna() != lon.isna(), "lat", "lat and lon must both be given", frame["lat"])
 
     emp = parse_decimal(frame["employees"])
-    chk.add(~blank(frame["employees"]) & emp.isna(), "employees", "not a number", frame["employees"])
+    chk.add(
+        ~blank(frame["employees"]) & emp.isna(), "employees", "not a number", frame["employees"]
+    )
     chk.add(
         emp.notna() & ((emp < 0) | (emp != np.floor(emp))),
         "employees",
@@ -217,10 +224,7 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     legal_form = clean_str(frame["legal_form"])
     sole = legal_form.fillna("").str.lower().isin(SOLE_PROPRIETOR_FORMS)
     sbi_other = (
-        frame["sbi_other"]
-        .astype(str)
-        .str.replace(r"[^0-9]+", ";", regex=True)
-        .str.strip(";")
+        frame["sbi_other"].astype(str).str.replace(r"[^0-9]+", ";", regex=True).str.strip(";")
     )
     pairs = pd.DataFrame({"c": sbi, "v": version})
     nace = _map_pairs(pairs)
@@ -253,7 +257,9 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     out["legal_form"] = legal_form
     kept = out[good].reset_index(drop=True)
     kept_lines = lines[good]
-    est_rows = add_provenance(ensure_columns(kept, ESTABLISHMENTS.columns), raw, "kvk-file", kept_lines)
+    est_rows = add_provenance(
+        ensure_columns(kept, ESTABLISHMENTS.columns), raw, "kvk-file", kept_lines
+    )
     rejected = pd.concat(
         [rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True
     ).sort_values("source_row", kind="stable", ignore_index=True)
@@ -274,7 +280,9 @@ def _map_pairs(pairs: pd.DataFrame) -> pd.Series:
 def _organisations_from_establishments(est: pd.DataFrame, raw: RawFile) -> ParseResult:
     """One organisation per kvk_nummer, described by its main establishment (else its first)."""
     if est.empty:
-        rows = add_provenance(ensure_columns(pd.DataFrame(), ORGANISATIONS.columns), raw, "kvk-file", [])
+        rows = add_provenance(
+            ensure_columns(pd.DataFrame(), ORGANISATIONS.columns), raw, "kvk-file", []
+        )
         return ParseResult(rows=rows, rows_in=0)
     ordered = est.sort_values(["kvk_nummer", "is_main"], ascending=[True, False], kind="stable")
     head = ordered.drop_duplicates("kvk_nummer", keep="first").set_index("kvk_nummer")
@@ -290,7 +298,8 @@ def _organisations_from_establishments(est: pd.DataFrame, raw: RawFile) -> Parse
             "legal_form": head["legal_form"].to_numpy(),
             "is_sole_proprietor": head["is_sole_proprietor"].to_numpy(),
             "registration_date": reg.reindex(head.index).to_numpy(),
-            "end_date": last_end.reindex(head.index).where(~any_active.reindex(head.index), None)
+            "end_date": last_end.reindex(head.index)
+            .where(~any_active.reindex(head.index), None)
             .to_numpy(),
             "employees": emp.reindex(head.index).astype("Int64").to_numpy(),
             "sbi_main": head["sbi_main"].to_numpy(),
@@ -336,7 +345,6 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
     chk.add(sbi.isna(), "Hoofdactiviteiten", "no SBI code", main_raw)
     active, bad = parse_bool(frame["Actief"])
     chk.add(bad, "Actief", "not Ja/Nee", frame["Actief"])
-    version = sbi_version_for(raw.retrieved_at)
     good = ~chk.bad
     kept = pd.DataFrame(
         {
@@ -352,7 +360,9 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
         .rename("count")
         .reset_index()
     )
-    agg["nace_class"] = map_unique(agg["sbi_code"], lambda c: _nace(c, version))
+    agg["nace_class"] = map_unique(
+        agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
+    )
     agg = agg[list(SECTOR_DENSITY_COLUMNS)]
     rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
     rejected = pd.concat([rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True)
@@ -444,7 +454,7 @@ def _employees(obj: dict[str, Any]) -> int | None:
 
 
 def _establishment(
-    obj: dict[str, Any], org: dict[str, Any] | None, version: str
+    obj: dict[str, Any], org: dict[str, Any] | None, retrieved_at: str
 ) -> dict[str, Any]:
     vest = str(obj.get("vestigingsnummer") or "").strip()
     if not re.fullmatch(r"\d{12}", vest):
@@ -464,6 +474,7 @@ def _establishment(
     sbi_main, sbi_other = _sbi(obj)
     if sbi_main is None and org is not None:
         sbi_main, sbi_other = _sbi(org)
+    version = guess_version(sbi_main, retrieved_at)
     legal_form = _legal_form(org) if org is not None else _legal_form(obj)
     start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
@@ -485,7 +496,9 @@ def _establishment(
     active = (str(actief).lower() in ("ja", "true")) if actief is not None else end_iso is None
     ind_main = obj.get("indHoofdvestiging")
     is_main = (
-        str(ind_main).lower() == "ja" if ind_main is not None else obj.get("type") == "hoofdvestiging"
+        str(ind_main).lower() == "ja"
+        if ind_main is not None
+        else obj.get("type") == "hoofdvestiging"
     )
     nace = _nace(sbi_main, version)
     return {
@@ -501,9 +514,7 @@ def _establishment(
         "sbi_mapped": nace is not None,
         "street": a.get("straatnaam"),
         "house_number": str(hn) if hn not in (None, "") else None,
-        "house_number_addition": str(
-            a.get("huisnummerToevoeging") or a.get("huisletter") or ""
-        ),
+        "house_number_addition": str(a.get("huisnummerToevoeging") or a.get("huisletter") or ""),
         "postcode": postcode,
         "city": a.get("plaats"),
         "municipality_code": None,
@@ -523,7 +534,7 @@ def _legal_form(obj: dict[str, Any] | None) -> str | None:
     return owner.get("rechtsvorm") or obj.get("rechtsvorm")
 
 
-def _organisation(obj: dict[str, Any], version: str) -> dict[str, Any]:
+def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
     kvk = str(obj.get("kvkNummer") or "").strip()
     if not re.fullmatch(r"\d{8}", kvk):
         raise ValueError("kvkNummer: not an 8-digit number")
@@ -538,6 +549,7 @@ def _organisation(obj: dict[str, Any], version: str) -> dict[str, Any]:
     except ValueError:
         raise ValueError("materieleRegistratie: not a KvK date") from None
     sbi_main, _ = _sbi(obj)
+    version = guess_version(sbi_main, retrieved_at)
     return {
         "kvk_nummer": kvk,
         "name": obj.get("naam") or obj.get("statutaireNaam"),
@@ -557,7 +569,7 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
     profiel, a Basisprofiel's embedded hoofdvestiging, a Zoeken result with a
     vestigingsnummer). rows_in counts records; a record counts as kept if it yielded a row."""
     records = _load_json_records(raw)
-    version = sbi_version_for(raw.retrieved_at)
+    version = raw.retrieved_at
     est_rows: list[dict[str, Any]] = []
     est_lines: list[int] = []
     org_rows: list[dict[str, Any]] = []

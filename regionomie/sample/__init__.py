@@ -1,0 +1,1 @@
+"""Deterministic synthetic sample region (see generator.py and data/sample/README.md)."""
