@@ -20,11 +20,9 @@ def build_context(
     """Reference sets from the shipped code lists; related tables for cross-dataset rules."""
     from regionomie.domain import reference
 
-    eural = reference.load_eural()
-    entries = eural[eural["level"] == "entry"]
     return ValidationContext(
-        eural_codes=frozenset(entries["code"]),
-        hazardous_codes=frozenset(entries.loc[entries["hazardous"].astype(str) == "true", "code"]),
+        eural_codes=reference.eural_codes(),
+        hazardous_codes=reference.hazardous_eural_codes(),
         sbi_codes={
             "2008": frozenset(reference.load_sbi2008()["code"]),
             "2025": frozenset(reference.load_sbi2025()["code"]),
