@@ -46,13 +46,17 @@ SUITE_VERSIONS: dict[str, str] = {
     "municipal_indicators": "1.0.0",
     "municipalities": "1.0.0",
     "eural": "1.0.0",
-    "sbi": "1.0.0",
+    "sbi2008": "1.0.0",
+    "sbi2025": "1.0.0",
 }
 
 # Reference lists are not pipeline tables (no provenance columns): their own small contracts.
+# (Shapes of the shipped CSVs read by regionomie.domain.reference, read as strings.)
 REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "eural": ("code", "description", "hazardous"),
-    "sbi": ("code", "version", "description"),
+    "eural": ("code", "level", "chapter", "subchapter", "hazardous", "description_nl",
+              "description_en"),
+    "sbi2008": ("code", "level", "section", "parent", "label_nl", "label_en"),
+    "sbi2025": ("code", "label_nl", "nace21_class", "nace2_class", "label_en", "nace2_basis"),
 }
 
 # Monthly weight ceiling per EURAL chapter (first two digits), in kg, for ONE waste stream
@@ -101,8 +105,9 @@ MAX_NULL_RATE: dict[str, dict[str, float]] = {
     "waste_party_links": {},
     "municipal_indicators": {"region_name": 0.01, "value": 0.50},
     "municipalities": {"lat": 0.05, "lon": 0.05},
-    "eural": {"description": 0.0},
-    "sbi": {"description": 0.0},
+    "eural": {},
+    "sbi2008": {},
+    "sbi2025": {},
 }
 
 MAX_EMPLOYEES = 100_000  # the largest Dutch employers are well under 100k people per KvK number
@@ -110,8 +115,8 @@ MIN_PERIOD_YEAR = 2000  # LMA extracts and CBS tables used here start after 2000
 MIN_DATE = pd.Timestamp("1700-01-01")  # older registration dates are data-entry errors
 PROVINCE_CODES: frozenset[str] = frozenset(f"PV{n}" for n in range(20, 32))  # PV20..PV31
 VOLUME_BAND: tuple[float, float] = (0.5, 2.0)  # allowed row count vs previous successful load
-EURAL_ROW_BAND: tuple[int, int] = (700, 1000)  # the 2014 list has 842 entries
-SBI_ROW_BAND: tuple[int, int] = (300, 5000)  # sections..subclasses, one or both versions
+EURAL_ROW_BAND: tuple[int, int] = (700, 1000)  # the 2014 list has 842 entries (+ headings)
+SBI_ROW_BAND: tuple[int, int] = (500, 3000)  # SBI 2008 all levels ~1,450; SBI 2025 ~900
 
 PERSONAL_COLUMNS: frozenset[str] = frozenset({"name", "trade_name"})
 
@@ -316,17 +321,6 @@ def _link_consistent(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
     return (unmatched == df["vestigingsnummer"].isna()).fillna(False)
 
 
-def _eural_hazard_marker(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
-    # the official notation marks hazardous entries with '*'; the flag must agree with it
-    assert ctx.hazardous_codes is not None
-    flag = df["hazardous"].astype("boolean")
-    return (flag == df["code"].isin(ctx.hazardous_codes)).fillna(False)
-
-
-def _eural_chapter_known(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
-    return df["code"].astype("string").str.slice(0, 2).isin(WEIGHT_CEILING_KG_BY_CHAPTER)
-
-
 # ---------------------------------------------------------------- suites per table
 _KVK = r"^\d{8}$"
 _VESTIGING = r"^\d{12}$"
@@ -526,32 +520,88 @@ def _municipality_rules(ctx: ValidationContext) -> list[Rule]:
     return rules
 
 
+_EURAL_LEVEL_PATTERN = {"chapter": r"^\d{2}$", "subchapter": r"^\d{4}$", "entry": r"^\d{6}$"}
+_SBI2008_LEVEL_LENGTH = {"section": 1, "division": 2, "group": 3, "class": 4, "subclass": 5}
+
+
+def _eural_code_matches_level(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    code, level = df["code"].astype("string"), df["level"].astype("string")
+    ok = pd.Series(False, index=df.index)
+    for lvl, pattern in _EURAL_LEVEL_PATTERN.items():
+        ok = ok | ((level == lvl) & code.str.fullmatch(pattern)).fillna(False)
+    chapter_ok = (df["chapter"].astype("string") == code.str.slice(0, 2)).fillna(False)
+    return ok & chapter_ok & code.str.slice(0, 2).isin(WEIGHT_CEILING_KG_BY_CHAPTER)
+
+
+def _eural_hazard_on_entries(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    # entries carry True/False (the official '*'), headings carry no flag
+    flag = df["hazardous"].astype("string").replace("", pd.NA)
+    is_entry = df["level"] == "entry"
+    valid_flag = flag.str.lower().isin(["true", "false"]).fillna(False)
+    return (is_entry & valid_flag) | (~is_entry & flag.isna())
+
+
+def _parent_exists(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    parent = df["parent"].astype("string").replace("", pd.NA)
+    return parent.isna() | parent.isin(df["code"])
+
+
+def _sbi2008_code_matches_level(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    code = df["code"].astype("string")
+    expected_len = df["level"].map(_SBI2008_LEVEL_LENGTH)
+    shape = code.str.fullmatch(r"[A-U]|\d{2,5}").fillna(False)
+    return shape & (code.str.len() == expected_len).fillna(False)
+
+
 def _eural_rules(ctx: ValidationContext) -> list[Rule]:
-    rules = [
-        _regex("code_format", "code", r"^\d{6}$", "6 digits, no spaces, no '*'"),
-        _unique("code_unique", ("code",), "one entry per code"),
-        _derived("chapter_known", ("code",), _eural_chapter_known, "chapter 01..20"),
-        _in_set("hazardous_bool", "hazardous", {True, False}, "hazard flag is set"),
-        Rule("entry_count", "dataset",
-             E.ExpectTableRowCountToBeBetween(min_value=EURAL_ROW_BAND[0],
-                                              max_value=EURAL_ROW_BAND[1]),
-             description="the European List of Waste has ~842 entries"),
-    ]
-    if ctx.hazardous_codes is not None:
-        rules.append(_derived("hazardous_flag_consistent", ("code", "hazardous"),
-                              _eural_hazard_marker,
-                              "hazard flag agrees with the '*' entries of the official list"))
-    return rules
-
-
-def _sbi_reference_rules(ctx: ValidationContext) -> list[Rule]:
     return [
-        _regex("code_format", "code", r"^\d{1,5}$|^[A-U]$", "section letter or 1..5 digits"),
-        _in_set("version_known", "version", {"2008", "2025"}, "SBI 2008 or 2025"),
-        _unique("code_unique", ("code", "version"), "one entry per code and version"),
+        _in_set("level_known", "level", set(_EURAL_LEVEL_PATTERN), "chapter/subchapter/entry"),
+        _derived("code_matches_level", ("code", "level", "chapter"), _eural_code_matches_level,
+                 "2/4/6 digits for chapter/subchapter/entry, chapter 01..20 and consistent"),
+        _unique("code_unique", ("code",), "one entry per code"),
+        _derived("hazard_flag_on_entries", ("level", "hazardous"), _eural_hazard_on_entries,
+                 "every entry says hazardous true/false (the official '*'); headings none"),
+        _not_null("description_nl"),
         Rule("entry_count", "dataset",
+             E.ExpectColumnValuesToBeInSet(column="level", value_set=["entry"], mostly=0.8),
+             ("level",), description="most rows are 6-digit entries"),
+        Rule("row_count_plausible", "dataset",
+             E.ExpectTableRowCountToBeBetween(min_value=EURAL_ROW_BAND[0],
+                                              max_value=EURAL_ROW_BAND[1] + 200),
+             description="the 2014 list: 842 entries plus 131 headings"),
+    ]
+
+
+def _sbi2008_rules(ctx: ValidationContext) -> list[Rule]:
+    return [
+        _in_set("level_known", "level", set(_SBI2008_LEVEL_LENGTH), "section..subclass"),
+        _derived("code_matches_level", ("code", "level"), _sbi2008_code_matches_level,
+                 "section letter, 2..5 digits by level"),
+        _unique("code_unique", ("code",), "one row per code"),
+        _derived("parent_exists", ("parent", "code"), _parent_exists,
+                 "every code's parent is in the list"),
+        _not_null("label_nl"),
+        Rule("row_count_plausible", "dataset",
              E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
-             description="a complete SBI list has hundreds of codes"),
+             description="SBI 2008 has ~1,450 codes over all levels"),
+    ]
+
+
+def _sbi2025_rules(ctx: ValidationContext) -> list[Rule]:
+    return [
+        _regex("code_format", "code", r"^\d{5}$", "SBI 2025 codes are 5 digits"),
+        _unique("code_unique", ("code",), "one row per code"),
+        _regex("nace21_class_format", "nace21_class", r"^\d{4}$", "NACE Rev.2.1 class"),
+        _regex("nace2_class_format", "nace2_class", r"^(?:\d{4})?$",
+               "comparable NACE Rev.2 class or empty"),
+        _derived("code_in_nace21_class", ("code", "nace21_class"),
+                 lambda df, ctx: (df["code"].astype("string").str.slice(0, 4)
+                                  == df["nace21_class"]).fillna(False),
+                 "the first 4 digits are the NACE Rev.2.1 class"),
+        _not_null("label_nl"),
+        Rule("row_count_plausible", "dataset",
+             E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
+             description="SBI 2025 has ~900 subclasses"),
     ]
 
 
@@ -563,7 +613,8 @@ _RULE_BUILDERS: dict[str, Callable[[ValidationContext], list[Rule]]] = {
     "municipal_indicators": _municipal_indicator_rules,
     "municipalities": _municipality_rules,
     "eural": _eural_rules,
-    "sbi": _sbi_reference_rules,
+    "sbi2008": _sbi2008_rules,
+    "sbi2025": _sbi2025_rules,
 }
 
 TABLES: tuple[str, ...] = tuple(_RULE_BUILDERS)
