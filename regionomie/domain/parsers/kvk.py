@@ -390,17 +390,28 @@ def _load_json_records(raw: RawFile) -> list[tuple[int, Any]]:
             try:
                 records.append((i, json.loads(line)))
             except json.JSONDecodeError as err:
-                if not records:
+                if not records:  # not JSON lines: report the whole document's error
                     raise SourceFileError(
-                        f"{raw.name}: line {i}: invalid/truncated JSON ({err.msg})"
+                        f"{raw.name}: line {whole_err.lineno}: invalid/truncated JSON "
+                        f"({whole_err.msg})"
                     ) from None
                 records.append((i, _BadRecord(f"record: invalid JSON ({err.msg})")))
-        return records
+        return _flatten(records)
     if isinstance(doc, list):
-        return list(enumerate(doc, start=1))
-    if isinstance(doc, dict) and isinstance(doc.get("resultaten"), list):
-        return list(enumerate(doc["resultaten"], start=1))
-    return [(1, doc)]
+        return _flatten(list(enumerate(doc, start=1)))
+    return _flatten([(1, doc)])
+
+
+def _flatten(records: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """Zoeken pages ({"resultaten": [...]}) become their results, numbered by the record
+    (line) they came in; an empty page yields nothing (an empty search is not an error)."""
+    out: list[tuple[int, Any]] = []
+    for n, rec in records:
+        if isinstance(rec, dict) and isinstance(rec.get("resultaten"), list):
+            out.extend((n, r) for r in rec["resultaten"])
+        else:
+            out.append((n, rec))
+    return out
 
 
 class _BadRecord:
@@ -476,6 +487,10 @@ def _establishment(
         sbi_main, sbi_other = _sbi(org)
     version = guess_version(sbi_main, retrieved_at)
     legal_form = _legal_form(org) if org is not None else _legal_form(obj)
+    if legal_form:
+        sole = is_sole_proprietor(legal_form)
+    else:  # unknown: only legal entities carry an RSIN/statutory name; else treat as a person
+        sole = not (obj.get("rsin") or obj.get("statutaireNaam"))
     start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
@@ -505,7 +520,7 @@ def _establishment(
         "vestigingsnummer": vest,
         "kvk_nummer": kvk,
         "trade_name": name,
-        "is_sole_proprietor": is_sole_proprietor(legal_form),
+        "is_sole_proprietor": sole,
         "is_main": bool(is_main),
         "sbi_main": sbi_main,
         "sbi_version": version,
@@ -606,8 +621,11 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
         est_rejects.append(
             reject_row(raw.name, line, "record", "", "record: not a KvK profile or search result")
         )
-    if est_in == 0 and org_in == 0:
+    if est_in == 0 and org_in == 0 and not records:
         raise SourceFileError(f"{raw.name}: no KvK records found")
+    _apply_legal_forms(est_rows, org_rows)
+    est_rows, est_lines, dup_rejects = _dedupe(est_rows, est_lines, raw)
+    est_rejects.extend(dup_rejects)
     est = pd.DataFrame(est_rows, columns=list(ESTABLISHMENTS.columns))
     est["employees"] = est["employees"].astype("Int64")
     est["lat"] = est["lat"].astype("float64")
@@ -626,6 +644,44 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             rows_in=org_in,
         ),
     }
+
+
+def _apply_legal_forms(est_rows: list[dict[str, Any]], org_rows: list[dict[str, Any]]) -> None:
+    """A Vestigingsprofiel has no legal form; the Basisprofiel in the same file decides."""
+    forms = {o["kvk_nummer"]: o["legal_form"] for o in org_rows if o.get("legal_form")}
+    for e in est_rows:
+        form = forms.get(e["kvk_nummer"])
+        if form:
+            e["is_sole_proprietor"] = is_sole_proprietor(form)
+
+
+def _dedupe(
+    rows: list[dict[str, Any]], lines: list[int], raw: RawFile
+) -> tuple[list[dict[str, Any]], list[int], list[dict[str, object]]]:
+    """One row per vestigingsnummer: the record with most fields filled wins (a full
+    Vestigingsprofiel over a Basisprofiel's embedded hoofdvestiging or a search result);
+    the others are set aside naming the record that was kept."""
+    best: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        filled = sum(v not in (None, "") for v in r.values())
+        j = best.get(r["vestigingsnummer"])
+        if j is None or filled >= sum(v not in (None, "") for v in rows[j].values()):
+            best[r["vestigingsnummer"]] = i
+    keep = sorted(best.values())
+    kept_set = set(keep)
+    rejects = [
+        reject_row(
+            raw.name,
+            lines[i],
+            "vestigingsnummer",
+            r["vestigingsnummer"],
+            f"vestigingsnummer: duplicate in file; record {lines[best[r['vestigingsnummer']]]} "
+            "kept",
+        )
+        for i, r in enumerate(rows)
+        if i not in kept_set
+    ]
+    return [rows[i] for i in keep], [lines[i] for i in keep], rejects
 
 
 def _field(exc: Exception) -> str:
