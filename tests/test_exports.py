@@ -1,0 +1,229 @@
+"""Export writers: every file present, byte-identical on a second run, no sole-proprietor
+name anywhere, `latest` pointing at the newest date, readable xlsx/geojson/html; the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from test_opportunities import MUNICIPALITIES, SOLE_NAME, make_est
+
+from regionomie.commands import opportunities as command
+from regionomie.domain.opportunities.demo import demo_kb
+from regionomie.exports import run_region
+from regionomie.exports.writers import update_latest
+
+EXPECTED = {
+    "opportunities.csv",
+    "opportunities.parquet",
+    "opportunities.xlsx",
+    "opportunities.geojson",
+    "report.html",
+    "business_cases.csv",
+    "business_case_cards.json",
+}
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    rows = [
+        {
+            "nace_class": "5610",
+            "lat": 52.155,
+            "lon": 5.387,
+            "trade_name": SOLE_NAME,
+            "is_sole_proprietor": True,
+            "street": "Privestraat",
+            "postcode": "3811CD",
+        }
+    ]
+    rows += [{"nace_class": "5610", "lat": 52.150 + i * 0.002, "lon": 5.39} for i in range(5)]
+    rows += [
+        {"nace_class": "0113", "lat": 52.165, "lon": 5.387, "trade_name": "Zwammerij Eem"},
+        {"nace_class": "1105", "lat": 52.18, "lon": 5.29, "municipality_code": "GM0342"},
+        {"nace_class": "1091", "lat": 52.19, "lon": 5.30, "municipality_code": "GM0342"},
+        {"nace_class": "5610", "lat": 52.70, "lon": 6.19, "municipality_code": "GM0119"},
+    ]
+    indicators = pd.DataFrame(
+        [
+            (code, "2024", ind, val)
+            for code, ww in (("GM0307", 900.0), ("GM0342", 300.0), ("GM0119", 500.0))
+            for ind, val in (("inhabitants", 50_000.0), ("ww_benefits", ww))
+        ],
+        columns=["region_code", "period", "indicator", "value"],
+    )
+    return {
+        "establishments": make_est(rows),
+        "municipalities": MUNICIPALITIES,
+        "municipal_indicators": indicators,
+    }
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    root = tmp_path_factory.mktemp("exports")
+    result = run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=root)
+    return root, result
+
+
+def test_all_files_written_for_region_only(exported: tuple[Path, object]) -> None:
+    root, result = exported
+    folder = root / "regio-amersfoort" / "2026-11-28"
+    assert EXPECTED <= {p.name for p in folder.iterdir()}
+    cand = pd.read_parquet(folder / "opportunities.parquet")
+    assert len(cand) == result.n_candidates > 0
+    assert "GM0119" not in set(cand["producer_municipality"])  # Meppel is not in the region
+    csv = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    assert list(csv.columns) == list(cand.columns)
+    assert len(csv) == len(cand)
+    for column in ("material_fit", "volume_fit", "distance_km", "social", "novelty", "score"):
+        assert column in cand.columns
+
+
+def test_second_run_is_byte_identical(exported: tuple[Path, object], tmp_path: Path) -> None:
+    root, _ = exported
+    first = digest(root / "regio-amersfoort" / "2026-11-28")
+    run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=tmp_path)
+    second = digest(tmp_path / "regio-amersfoort" / "2026-11-28")
+    assert first == second
+
+
+def test_sole_proprietor_name_in_no_export_file(exported: tuple[Path, object]) -> None:
+    root, _ = exported
+    folder = root / "regio-amersfoort" / "2026-11-28"
+    needles = (SOLE_NAME, "Privestraat")
+    for path in folder.iterdir():
+        blobs = [path.read_bytes()]
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as zf:
+                blobs += [zf.read(n) for n in zf.namelist()]
+        for blob in blobs:
+            for needle in needles:
+                assert needle.encode("utf-8") not in blob, f"{needle} in {path.name}"
+        if path.suffix == ".parquet":
+            text = pd.read_parquet(path).to_csv()
+            assert all(needle not in text for needle in needles)
+    cand = pd.read_parquet(folder / "opportunities.parquet")
+    assert "Eenmanszaak (NACE 5610, 3811)" in set(cand["producer_name"]) or any(
+        n.startswith("Eenmanszaak (") for n in cand["producer_name"]
+    )
+
+
+def test_xlsx_sheets_and_fixed_dates(exported: tuple[Path, object]) -> None:
+    root, _ = exported
+    path = root / "regio-amersfoort" / "2026-11-28" / "opportunities.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:4] == ["Top business cases", "All candidates", "Challenges", "Partners"]
+    ws = wb["All candidates"]
+    assert ws["A1"].value == "candidate_id"
+    assert ws["A1"].font.b
+    assert ws.freeze_panes == "A2"
+    assert wb.properties.created.date().isoformat() == "2026-11-28"
+    assert wb.properties.modified.date().isoformat() == "2026-11-28"
+    with zipfile.ZipFile(path) as zf:
+        assert {i.date_time[:3] for i in zf.infolist()} == {(2026, 11, 28)}
+
+
+def test_geojson_and_html(exported: tuple[Path, object]) -> None:
+    root, result = exported
+    folder = root / "regio-amersfoort" / "2026-11-28"
+    geo = json.loads((folder / "opportunities.geojson").read_text(encoding="utf-8"))
+    kinds = {f["geometry"]["type"] for f in geo["features"]}
+    assert kinds == {"LineString", "Point"}
+    for feature in geo["features"]:
+        lon, lat = (
+            feature["geometry"]["coordinates"][0]
+            if feature["geometry"]["type"] == "LineString"
+            else feature["geometry"]["coordinates"]
+        )
+        assert 3 < lon < 8 and 50 < lat < 54  # lon/lat order (RFC 7946)
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in report and "<line" in report
+    assert "Koffiedik -&gt; oesterzwammen kweken (Amersfoort)" in report
+    assert "<script" not in report
+    without_ns = report.replace("http://www.w3.org/2000/svg", "")
+    assert "http://" not in without_ns and "https://" not in without_ns
+    assert result.n_cards == len(
+        json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
+    )
+
+
+def test_latest_points_to_newest_date(tmp_path: Path) -> None:
+    run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=tmp_path)
+    run_region("regio-amersfoort", tables(), demo_kb(), "2026-10-01", out_root=tmp_path)
+    latest = tmp_path / "regio-amersfoort" / "latest"
+    assert latest.resolve().name == "2026-11-28"
+    assert (latest / "report.html").exists()
+
+
+def test_latest_falls_back_to_copy_when_symlinks_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    region_dir = tmp_path / "r"
+    (region_dir / "2026-01-02").mkdir(parents=True)
+    (region_dir / "2026-01-02" / "a.txt").write_text("x", encoding="utf-8")
+
+    def no_symlink(*args: object, **kwargs: object) -> None:
+        raise OSError("symlinks not permitted")
+
+    monkeypatch.setattr("os.symlink", no_symlink)
+    latest = update_latest(region_dir)
+    assert not latest.is_symlink()
+    assert (latest / "a.txt").read_text(encoding="utf-8") == "x"
+    assert json.loads((region_dir / "latest.json").read_text())["latest"] == "2026-01-02"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers())
+    return parser.parse_args(argv)
+
+
+def test_cli_from_staged_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, df in tables().items():
+        df.to_parquet(staged / f"{name}.parquet")
+    args = parse(
+        [
+            "opportunities",
+            "--region",
+            "regio-amersfoort",
+            "--date",
+            "2026-11-28",
+            "--tables-dir",
+            str(staged),
+            "--out",
+            str(tmp_path / "out"),
+            "--demo",
+        ]
+    )
+    assert args.func(args) == 0
+    assert "regio-amersfoort 2026-11-28" in capsys.readouterr().out
+    assert (tmp_path / "out" / "regio-amersfoort" / "latest" / "report.html").exists()
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = parse(["opportunities", "--region", "regio-nergens"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "regio-nergens" in err and "\n" not in err
+    args = parse(["opportunities", "--region", "regio-meppel", "--tables-dir", str(tmp_path)])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(tmp_path) in err and "\n" not in err
+    args = parse(["opportunities", "--region", "regio-meppel", "--date", "28-11-2026"])
+    assert args.func(args) == 2

@@ -1,0 +1,447 @@
+"""Opportunity engine on small hand-built tables: matching, start-ups, hazard rule, social
+weighting, blocking, LMA supply and novelty, pseudonyms, cases, cascades and coalitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regionomie.domain.challenges import derive_challenges
+from regionomie.domain.opportunities import (
+    ScoringConfig,
+    business_case_cards,
+    business_cases,
+    cascades,
+    coalitions,
+    estimate_supply,
+    generate_candidates,
+    load_scoring_config,
+    observed_flows,
+    run_opportunities,
+)
+from regionomie.domain.opportunities.demo import demo_kb, synthetic_establishments
+from regionomie.domain.regions import RegionsFileError, load_regions
+from regionomie.domain.schemas import ESTABLISHMENTS, WASTE_PARTY_LINKS, WASTE_RECORDS
+
+SOLE_NAME = "Jan Pietersen Koffiehuis"
+
+
+def make_est(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Establishments in the contract; unspecified fields get neutral defaults."""
+    defaults: dict[str, Any] = {
+        "kvk_nummer": "12345678",
+        "trade_name": "Bedrijf",
+        "is_sole_proprietor": False,
+        "is_main": True,
+        "sbi_version": "2008",
+        "sbi_other": "",
+        "sbi_mapped": True,
+        "street": "Stationsplein",
+        "house_number": "1",
+        "house_number_addition": "",
+        "postcode": "3811AA",
+        "city": "Amersfoort",
+        "municipality_code": "GM0307",
+        "employees": 5,
+        "start_date": None,
+        "end_date": None,
+        "active": True,
+    }
+    out = []
+    for i, row in enumerate(rows):
+        full = {**defaults, "vestigingsnummer": f"{i + 1:012d}", **row}
+        full.setdefault("sbi_main", full["nace_class"])
+        out.append(full)
+    df = pd.DataFrame(out)
+    df["employees"] = df["employees"].astype("Int64")
+    return df[list(ESTABLISHMENTS.columns)]
+
+
+MUNICIPALITIES = pd.DataFrame(
+    {
+        "municipality_code": ["GM0307", "GM0342", "GM0119"],
+        "name": ["Amersfoort", "Soest", "Meppel"],
+        "province_code": ["PV26", "PV26", "PV22"],
+        "province_name": ["Utrecht", "Utrecht", "Drenthe"],
+        "lat": [52.1567, 52.1771, 52.6992],
+        "lon": [5.3842, 5.2940, 6.1884],
+    }
+)
+
+
+def run(est: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    kb = demo_kb()
+    supply = estimate_supply(est, kb)
+    return generate_candidates(est, supply, kb, MUNICIPALITIES, **kwargs)
+
+
+def test_coffee_grounds_go_to_nearby_mushroom_grower() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387, "trade_name": "Eetcafe De Hof"},
+            {"nace_class": "0113", "lat": 52.170, "lon": 5.400, "trade_name": "Zwammerij Eem"},
+            {"nace_class": "0113", "lat": 52.900, "lon": 6.500, "trade_name": "Verre Zwam"},
+        ]
+    )
+    cand = run(est)
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"]
+    assert list(coffee["receiver_kind"]) == ["establishment"]
+    assert coffee.iloc[0]["receiver_name"] == "Zwammerij Eem"
+    assert 0 < coffee.iloc[0]["distance_km"] < 5
+    # road factor applied to the straight-line distance
+    assert coffee.iloc[0]["distance_km"] > 1.3 * 1.5
+    assert "Koffiedik" in coffee.iloc[0]["explanation"]
+
+
+def test_coffee_grounds_without_grower_become_startup_opportunity() -> None:
+    est = make_est([{"nace_class": "5610", "lat": 52.155, "lon": 5.387}])
+    cand = run(est)
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"]
+    assert len(coffee) == 1
+    row = coffee.iloc[0]
+    assert row["receiver_kind"] == "sector"
+    assert row["receiver_nace"] == "0113"
+    assert row["receiver_id"].startswith("sector:0113")
+    assert row["receiver_name"].startswith("Nieuw bedrijf")
+
+
+def test_spent_grain_to_feed_and_bakery() -> None:
+    est = make_est(
+        [
+            {"nace_class": "1105", "lat": 52.15, "lon": 5.38, "employees": 10},
+            {"nace_class": "1091", "lat": 52.16, "lon": 5.42, "employees": 30},
+            {"nace_class": "1071", "lat": 52.14, "lon": 5.37, "employees": 8},
+        ]
+    )
+    cand = run(est)
+    grain = cand[cand["material_id"] == "bierbostel"]
+    assert set(grain["receiver_nace"]) == {"1091", "1071"}
+    assert set(grain["receiver_kind"]) == {"establishment"}
+    # 10 employees x 15 t (demo yield) = 150 t/yr estimated
+    assert grain["supply_tonnes"].iloc[0] == pytest.approx(150.0)
+    assert set(grain["supply_source"]) == {"estimate"}
+
+
+@pytest.mark.parametrize("flag", [True, "true", "Ja", 1])
+def test_nothing_hazardous_is_proposed_for_food_or_feed(flag: Any) -> None:
+    kb = demo_kb()
+    kb.materials["hazardous"] = kb.materials["hazardous"].astype(object)
+    kb.materials.loc[kb.materials["material_id"] == "afgewerkte_olie", "hazardous"] = flag
+    est = make_est(
+        [
+            {"nace_class": "4520", "lat": 52.15, "lon": 5.38, "employees": 20},
+            {"nace_class": "1091", "lat": 52.151, "lon": 5.381},
+        ]
+    )
+    supply = estimate_supply(est, kb)
+    assert "afgewerkte_olie" in set(supply["material_id"])  # the garage does produce it
+    cand = generate_candidates(est, supply, kb, MUNICIPALITIES)
+    assert not (cand["hazardous"] & cand["food_or_feed"]).any()
+    assert "afgewerkte_olie" not in set(cand["material_id"])
+
+
+def test_high_unemployment_case_outranks_identical_case_elsewhere() -> None:
+    # two identical restaurant -> grower pairs, one in Amersfoort, one in Meppel
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387, "municipality_code": "GM0307"},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387, "municipality_code": "GM0307"},
+            {"nace_class": "5610", "lat": 52.700, "lon": 6.190, "municipality_code": "GM0119"},
+            {"nace_class": "0113", "lat": 52.710, "lon": 6.190, "municipality_code": "GM0119"},
+        ]
+    )
+    rows = []
+    for code, ww in (("GM0307", 1500.0), ("GM0119", 300.0), ("GM0342", 800.0)):
+        rows.append((code, "inhabitants", 50_000.0))
+        rows.append((code, "ww_benefits", ww))
+    indicators = pd.DataFrame(rows, columns=["region_code", "indicator", "value"])
+    indicators["period"] = "2024"
+    challenges = derive_challenges(indicators)
+    cand = run(est, challenges=challenges)
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"].set_index("producer_municipality")
+    assert coffee.loc["GM0307", "employment_severity"] == pytest.approx(1.0)
+    assert coffee.loc["GM0119", "employment_severity"] == pytest.approx(0.0)
+    assert coffee.loc["GM0307", "score"] > coffee.loc["GM0119", "score"]
+    # everything but the social component is identical
+    for column in ("material_fit", "volume_fit", "economic", "climate"):
+        assert coffee.loc["GM0307", column] == pytest.approx(coffee.loc["GM0119", column])
+
+
+def test_elderly_bonus_only_for_care_or_community_use() -> None:
+    est = make_est(
+        [
+            {"nace_class": "1071", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "8899", "lat": 52.160, "lon": 5.390},
+        ]
+    )
+    chall = pd.DataFrame(
+        {
+            "municipality_code": ["GM0307"],
+            "challenge_id": ["ageing"],
+            "severity": [0.9],
+        }
+    )
+    with_bonus = run(est, challenges=chall)
+    without = run(est)
+    bread_b = with_bonus[with_bonus["pathway_id"] == "P-brood-buurt"].iloc[0]
+    bread_0 = without[without["pathway_id"] == "P-brood-buurt"].iloc[0]
+    assert bread_b["social_impact"] == pytest.approx(bread_0["social_impact"] + 0.5 * 0.9)
+
+
+def test_blocking_keeps_candidate_count_linear_and_bounded() -> None:
+    kb = demo_kb()
+    config = ScoringConfig(k_nearest=3)
+    counts = []
+    for n in (5_000, 20_000):
+        est = synthetic_establishments(n, seed=1)
+        supply = estimate_supply(est, kb, config=config)
+        cand = generate_candidates(est, supply, kb, config=config)
+        per_producer_path = cand.groupby(["producer_id", "pathway_id"]).size()
+        assert per_producer_path.max() <= config.k_nearest
+        assert (cand["distance_km"][cand["receiver_kind"] == "establishment"] <= 25.0).all()
+        counts.append(len(cand))
+    ratio = counts[1] / counts[0]
+    assert 3.0 < ratio < 5.0  # 4x establishments -> ~4x candidates, not ~16x
+
+
+def test_receivers_per_cell_caps_dense_cells() -> None:
+    kb = demo_kb()
+    growers = [{"nace_class": "0113", "lat": 52.16, "lon": 5.39 + i * 1e-4} for i in range(30)]
+    est = make_est([{"nace_class": "5610", "lat": 52.155, "lon": 5.387}] + growers)
+    supply = estimate_supply(est, kb)
+    cand = generate_candidates(
+        est, supply, kb, config=ScoringConfig(receivers_per_cell=4, k_nearest=10)
+    )
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"]
+    assert len(coffee) == 4
+
+
+def waste_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    recs = []
+    for month, kg in ((1, 400.0), (2, 600.0)):
+        row = {c: None for c in WASTE_RECORDS.columns}
+        row.update(
+            extract_type="ontvangst",
+            afvalstroomnummer="000000000001",
+            eural_code="200108",
+            period_year=2024,
+            period_month=month,
+            weight_kg=kg,
+        )
+        recs.append(row)
+    records = pd.DataFrame(recs)
+    links = pd.DataFrame(
+        [
+            ("000000000001", "ontdoener", "3811AA", "1", "000000000001", "address", 1.0),
+            ("000000000001", "ontvanger", "3812AA", "2", "000000000002", "address", 1.0),
+        ],
+        columns=list(WASTE_PARTY_LINKS.columns),
+    )
+    return records, links
+
+
+def test_lma_supply_replaces_estimate_and_marks_existing_flow() -> None:
+    kb = demo_kb()
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    records, links = waste_tables()
+    supply = estimate_supply(est, kb, records, links)
+    coffee = supply[supply["material_id"] == "koffiedik"].iloc[0]
+    assert coffee["supply_source"] == "lma"
+    assert coffee["tonnes_per_year"] == pytest.approx(1.0)  # 400 + 600 kg in 2024
+    oil = supply[supply["material_id"] == "frituurvet"].iloc[0]
+    assert oil["supply_source"] == "estimate"
+    flows = observed_flows(records, links, kb)
+    cand = generate_candidates(est, supply, kb, MUNICIPALITIES, observed_flows=flows)
+    row = cand[cand["pathway_id"] == "P-koffie-zwam"].iloc[0]
+    assert row["novelty"] == 0.0
+    assert "bestaat al" in row["explanation"]
+
+
+def test_supply_without_coordinates_is_set_aside_not_lost() -> None:
+    kb = demo_kb()
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "5610", "lat": None, "lon": None},
+        ]
+    )
+    supply = estimate_supply(est, kb)
+    cand = generate_candidates(est, supply, kb, MUNICIPALITIES)
+    set_aside = cand.attrs["set_aside"]
+    placed = cand[["producer_id", "material_id"]].drop_duplicates()
+    assert len(placed) + len(set_aside) == len(supply)
+    assert set(set_aside["establishment_id"]) == {"000000000002"}
+    assert set_aside["reason"].str.contains("coordinates").all()
+
+
+def test_sole_proprietor_name_never_in_outputs() -> None:
+    est = make_est(
+        [
+            {
+                "nace_class": "5610",
+                "lat": 52.155,
+                "lon": 5.387,
+                "trade_name": SOLE_NAME,
+                "is_sole_proprietor": True,
+                "postcode": "3811CD",
+            },
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    result = run_opportunities(est, demo_kb(), municipalities=MUNICIPALITIES)
+    text = result.candidates.to_csv() + result.cases.to_csv() + repr(result.cards)
+    text += result.cascades.to_csv() + result.coalitions.to_csv()
+    assert SOLE_NAME not in text
+    sole = result.candidates[result.candidates["producer_id"] == "000000000001"]
+    assert not sole.empty
+    assert set(sole["producer_address"]) == {"3811 Amersfoort"}
+    names = set(result.candidates["producer_name"])
+    assert any(n.startswith("Eenmanszaak (") and n.endswith(", 3811)") for n in names)
+
+
+def test_business_cases_are_named_ranked_and_carded() -> None:
+    est = make_est(
+        [{"nace_class": "5610", "lat": 52.155 + i * 0.001, "lon": 5.387} for i in range(6)]
+        + [{"nace_class": "0113", "lat": 52.165, "lon": 5.387}]
+        + [{"nace_class": "1105", "lat": 52.15, "lon": 5.38, "employees": 10}]
+    )
+    result = run_opportunities(est, demo_kb(), municipalities=MUNICIPALITIES)
+    cases = result.cases
+    assert list(cases["rank"]) == list(range(1, len(cases) + 1))
+    assert cases["case_score"].is_monotonic_decreasing
+    assert "Koffiedik -> oesterzwammen kweken (Amersfoort)" in set(cases["name"])
+    coffee_case = cases[cases["pathway_id"] == "P-koffie-zwam"].iloc[0]
+    assert coffee_case["n_producers"] == 6
+    assert coffee_case["n_receivers"] == 1
+    # tonnes are counted once per producer even though each has several candidates
+    assert coffee_case["supply_tonnes"] == pytest.approx(6 * 5 * 0.3)
+    cards = business_case_cards(cases, result.candidates, result.challenges)
+    assert len(cards) == min(5, len(cases))
+    card = cards[0]
+    for key in ("producers", "receivers", "risks", "next_steps", "evidence", "jobs"):
+        assert key in card
+    assert all(p["address"] for p in card["producers"])
+
+
+def test_case_ranking_rewards_bundled_volume() -> None:
+    kb = demo_kb()
+    one = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    many = make_est(
+        [{"nace_class": "5610", "lat": 52.155, "lon": 5.387 + i * 1e-3} for i in range(20)]
+        + [{"nace_class": "0113", "lat": 52.165, "lon": 5.387}]
+    )
+    s1 = business_cases(run(one), MUNICIPALITIES)
+    s2 = business_cases(run(many), MUNICIPALITIES)
+    key = s1["pathway_id"] == "P-koffie-zwam"
+    assert (
+        s2[s2["pathway_id"] == "P-koffie-zwam"]["case_score"].iloc[0]
+        > s1[key]["case_score"].iloc[0]
+    )
+    assert kb is not None
+
+
+def test_cascade_coffee_mushroom_compost() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+            {"nace_class": "0150", "lat": 52.175, "lon": 5.390},
+        ]
+    )
+    kb = demo_kb()
+    cand = run(est)
+    chains = cascades(cand, kb, est)
+    two = chains[chains["pathway_ids"] == "P-koffie-zwam;P-champost-grond"]
+    assert len(two) == 1
+    assert two.iloc[0]["steps"] == 2
+    assert "Champost" in two.iloc[0]["chain"]
+    start = cand[cand["pathway_id"] == "P-koffie-zwam"].iloc[0]
+    assert two.iloc[0]["cascade_score"] == pytest.approx(start["score"] * 0.7 * 0.9, abs=1e-5)
+    assert (chains["steps"] <= 3).all()
+
+
+def test_coalitions_separate_distant_clusters() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+            {"nace_class": "5610", "lat": 52.700, "lon": 6.190, "municipality_code": "GM0119"},
+            {"nace_class": "0113", "lat": 52.710, "lon": 6.190, "municipality_code": "GM0119"},
+        ]
+    )
+    cand = run(est)
+    est_only = cand[cand["receiver_kind"] == "establishment"]
+    with_ids, summary = coalitions(est_only)
+    ids = with_ids.groupby("producer_municipality")["coalition_id"].first()
+    assert ids["GM0307"] != ids["GM0119"]
+    assert set(summary["coalition_id"]) == set(ids)
+    again, _ = coalitions(est_only)
+    assert list(again["coalition_id"]) == list(with_ids["coalition_id"])
+
+
+def test_engine_is_deterministic() -> None:
+    est = synthetic_establishments(3_000, seed=3, bbox=(52.0, 52.3, 5.2, 5.6))
+    a = run_opportunities(est, demo_kb())
+    b = run_opportunities(est.sample(frac=1.0, random_state=1), demo_kb())
+    pd.testing.assert_frame_equal(a.candidates, b.candidates)
+    pd.testing.assert_frame_equal(a.cases, b.cases)
+
+
+def test_score_is_weighted_mean_of_components() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    config = ScoringConfig()
+    cand = run(est, config=config)
+    w = config.normalised_weights()
+    comp = {k: cand[k] for k in ("material_fit", "volume_fit", "proximity", "economic")}
+    comp.update({"climate": cand["climate"], "social": cand["social"], "novelty": cand["novelty"]})
+    expected = sum(w[k] * comp[k] for k in w)
+    np.testing.assert_allclose(cand["score"], expected, atol=1e-3)
+    assert cand["score"].between(0, 1).all()
+
+
+def test_scoring_config_file(tmp_path: Path) -> None:
+    good = tmp_path / "scoring.yaml"
+    good.write_text("max_distance_km: 10\nweights:\n  social: 0.5\n", encoding="utf-8")
+    config = load_scoring_config(good)
+    assert config.max_distance_km == 10
+    assert config.weights["social"] == 0.5
+    assert config.weights["material_fit"] == 0.25
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("weights:\n  beauty: 1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.yaml.*beauty"):
+        load_scoring_config(bad)
+    assert load_scoring_config(tmp_path / "absent.yaml") == ScoringConfig()
+
+
+def test_regions_file() -> None:
+    regions = load_regions()
+    assert set(regions) >= {"regio-amersfoort", "regio-meppel", "regio-groningen"}
+    assert len(regions["regio-amersfoort"].municipality_codes) == 10
+    assert "GM0180" in regions["regio-meppel"].municipality_codes  # Staphorst
+    assert "GM0014" in regions["regio-groningen"].municipality_codes
+
+
+def test_regions_file_errors_name_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "regions.yaml"
+    bad.write_text("regions:\n  r1:\n    municipalities:\n      G307: X\n", encoding="utf-8")
+    with pytest.raises(RegionsFileError, match=r"regions.yaml: region r1: .*'G307'"):
+        load_regions(bad)
