@@ -5,8 +5,6 @@ union, run the dataset's Great Expectations suite, quarantine failing rows and g
 downstream through blocking asset checks.
 """
 
-from __future__ import annotations
-
 import shutil
 from pathlib import Path
 

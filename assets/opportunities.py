@@ -1,8 +1,6 @@
 """Region-partitioned opportunity and export assets: thin wiring around the pure engine in
 regionomie.domain.opportunities and the writers in regionomie.exports."""
 
-from __future__ import annotations
-
 import datetime as dt
 from zoneinfo import ZoneInfo
 

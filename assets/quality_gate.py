@@ -1,8 +1,6 @@
 """Wiring of the Great Expectations suites into assets: row-level failures are quarantined,
 dataset-level failures fail the blocking check so nothing downstream runs on the dataset."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 
 import dagster as dg

@@ -1,8 +1,6 @@
 """Reference lists (EURAL, SBI) and the knowledge base as assets, validated like any dataset:
 a broken code list must stop the graph before it spreads."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

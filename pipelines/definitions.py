@@ -4,8 +4,6 @@ Resources are chosen per environment (REGIONOMIE_ENV = local | ci | production);
 from the environment (dagster dev loads the git-ignored .env) through dg.EnvVar.
 """
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg
@@ -55,9 +53,9 @@ def build_definitions() -> dg.Definitions:
         *graph_assets,
         *opportunity_assets,
     ]
-    sensors = [
-        make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES
-    ] + [run_failure_alert]
+    sensors = [make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES] + [
+        run_failure_alert
+    ]
     return dg.Definitions(
         assets=all_assets,
         asset_checks=[],

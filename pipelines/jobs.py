@@ -1,8 +1,6 @@
 """Jobs: one ingest job per source family (what the landing sensors start), the daily graph
 refresh and the per-region opportunity job (what the schedules start)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.partitions import region_partitions
@@ -12,7 +10,7 @@ LANDING_SOURCES = ("kvk", "waste", "municipal")
 
 _region_assets = dg.AssetSelection.groups(*REGION_GROUPS)
 
-ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
+ingest_jobs = {
     source: dg.define_asset_job(
         name=f"ingest_{source}_job",
         selection=dg.AssetSelection.assets(f"{source}_landing").downstream() - _region_assets,

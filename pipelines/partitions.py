@@ -1,7 +1,5 @@
 """Regions (named sets of municipalities, configured in data/regions.yaml) as partitions."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from regionomie.domain.regions import load_regions

@@ -1,7 +1,5 @@
 """Dagster resources, chosen per environment in pipelines/definitions.py."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +76,15 @@ class LocalLandingZone(LandingZone):
             return []
         files = []
         for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.name.startswith((".", "~")) or path.suffix in (
-                ".tmp",
-                ".part",
-                ".partial",
+            if (
+                not path.is_file()
+                or path.name.startswith((".", "~"))
+                or path.suffix
+                in (
+                    ".tmp",
+                    ".part",
+                    ".partial",
+                )
             ):
                 continue
             stat = path.stat()

@@ -1,7 +1,5 @@
 """Schedules in Europe/Amsterdam time: a daily graph refresh, weekly exports per region."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.jobs import graph_refresh_job, opportunities_job

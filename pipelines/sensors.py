@@ -2,8 +2,6 @@
 sensor and a run-failure alert sensor. Decisions (what is new, what is settled) are pure
 functions in regionomie.domain.landing_cursor; this module is wiring."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os
@@ -30,7 +28,7 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def make_landing_sensor(source: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+def make_landing_sensor(source: str, job) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"{source}_landing_sensor",
         job=job,

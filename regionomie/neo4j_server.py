@@ -381,9 +381,7 @@ def bolt_ready(uri: str, user: str, password: str, timeout: float = 2.0) -> tupl
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
     try:
-        with GraphDatabase.driver(
-            uri, auth=(user, password), connection_timeout=timeout
-        ) as driver:
+        with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=timeout) as driver:
             driver.verify_connectivity()
         return True, "ok"
     except AuthError:

@@ -9,7 +9,7 @@ from pathlib import Path
 from regionomie.neo4j_server import read_env_file
 from regionomie.paths import state_dir
 
-DAGSTER_YAML = """# Written by regionomie. Local SQLite storage; see README 'Production' for Postgres.
+DAGSTER_YAML = """# Written by regionomie: local SQLite storage (README 'Production': Postgres).
 telemetry:
   enabled: false
 run_coordinator:

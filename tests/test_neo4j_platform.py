@@ -78,7 +78,9 @@ def test_port_taken_gives_clear_error(tmp_path):
         blocker.bind(("127.0.0.1", 0))
         blocker.listen(1)
         port = blocker.getsockname()[1]
-        settings = server.ServerSettings(instance_dir=tmp_path / "inst", bolt_port=port, http_port=port)
+        settings = server.ServerSettings(
+            instance_dir=tmp_path / "inst", bolt_port=port, http_port=port
+        )
         with pytest.raises(server.Neo4jServerError, match=f"port {port} .* already taken"):
             server.start(settings, "long-enough-pw", log=lambda *_: None)
     assert not (tmp_path / "inst" / "run" / "neo4j.pid").exists()
@@ -88,7 +90,7 @@ def test_old_java_is_refused(tmp_path):
     fake_home = tmp_path / "jdk8"
     (fake_home / "bin").mkdir(parents=True)
     java = fake_home / "bin" / "java"
-    java.write_text('#!/bin/sh\necho \'openjdk version "1.8.0_392"\' >&2\n')
+    java.write_text("#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n")
     java.chmod(java.stat().st_mode | stat.S_IEXEC)
     settings = server.ServerSettings(instance_dir=tmp_path / "inst", java_home=str(fake_home))
     with pytest.raises(server.Neo4jServerError, match="Java 8 is too old"):

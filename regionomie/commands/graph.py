@@ -37,12 +37,16 @@ def _migrate(_: argparse.Namespace) -> int:
             done = migrations.migrate(driver)
             total = len(migrations.applied(driver))
     except ServiceUnavailable:
-        print("error: Neo4j is not reachable: run `regionomie neo4j start` or set NEO4J_URI",
-              file=sys.stderr)
+        print(
+            "error: Neo4j is not reachable: run `regionomie neo4j start` or set NEO4J_URI",
+            file=sys.stderr,
+        )
         return 1
     except AuthError:
-        print("error: Neo4j rejected the credentials: check NEO4J_USER/NEO4J_PASSWORD",
-              file=sys.stderr)
+        print(
+            "error: Neo4j rejected the credentials: check NEO4J_USER/NEO4J_PASSWORD",
+            file=sys.stderr,
+        )
         return 1
     except migrations.MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)

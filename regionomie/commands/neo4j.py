@@ -15,9 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions.add_parser("install", help="resolve the Neo4j jars from Maven Central").set_defaults(
         func=_install
     )
-    actions.add_parser("start", help="start in the background; returns when Bolt answers").set_defaults(
-        func=_start
-    )
+    actions.add_parser(
+        "start", help="start in the background; returns when Bolt answers"
+    ).set_defaults(func=_start)
     actions.add_parser("stop", help="stop cleanly (SIGTERM, wait)").set_defaults(func=_stop)
     status = actions.add_parser("status", help="running or not, ports, version, data dir")
     status.add_argument("--json", action="store_true")
@@ -60,7 +60,9 @@ def _start(_: argparse.Namespace) -> int:
     else:
         print(f"Neo4j {settings.version} started in {result['seconds']}s (pid {result['pid']})")
     print(f"  Bolt:          {settings.bolt_uri}")
-    print(f"  Neo4j Browser: {settings.browser_url}  (user neo4j, password: NEO4J_PASSWORD in .env)")
+    print(
+        f"  Neo4j Browser: {settings.browser_url}  (user neo4j, password: NEO4J_PASSWORD in .env)"
+    )
     print(f"  Data and logs: {settings.instance_dir}")
     return 0
 

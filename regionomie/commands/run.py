@@ -39,9 +39,11 @@ def source_files(data_dir: Path) -> dict[str, list[str]]:
     files: dict[str, list[str]] = {}
     for source in SOURCES:
         folder = data_dir / source
-        files[source] = sorted(
-            str(p) for p in folder.rglob("*") if p.is_file() and p.name != "README.md"
-        ) if folder.exists() else []
+        files[source] = (
+            sorted(str(p) for p in folder.rglob("*") if p.is_file() and p.name != "README.md")
+            if folder.exists()
+            else []
+        )
     return files
 
 
@@ -75,8 +77,9 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.partitions import REGIONS
 
     if args.region not in REGIONS:
-        print(f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}",
-              file=sys.stderr)
+        print(
+            f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
+        )
         return 2
     files = source_files(args.data)
     if not any(files.values()):
@@ -113,8 +116,10 @@ def _run(args: argparse.Namespace) -> int:
     latest = exports_dir() / args.region / "latest"
     print(f"Run {result.run_id} succeeded.")
     print(f"Exports:       {latest}")
-    print(f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
-          "  (user neo4j, password NEO4J_PASSWORD in .env)")
+    print(
+        f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
+        "  (user neo4j, password NEO4J_PASSWORD in .env)"
+    )
     print("Dagster UI:    http://127.0.0.1:3000  (start it with `regionomie ui`)")
     return 0
 

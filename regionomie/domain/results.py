@@ -1,4 +1,4 @@
-"""The one shape every parser and validator returns, so 'rows in = kept + set aside' is checkable."""
+"""The one shape every parser and validator returns, so rows in = kept + set aside is checked."""
 
 from __future__ import annotations
 

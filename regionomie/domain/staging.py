@@ -33,9 +33,11 @@ def read_staged(table: str, root: Path | None = None) -> pd.DataFrame:
         columns = list(contract.all_columns) if contract else []
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     frames = [pd.read_parquet(path) for path in files]
-    frame = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames
-    ) else frames[0]
+    frame = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0]
+    )
     contract = CONTRACTS.get(table)
     if contract is None or frame.empty:
         return frame.reset_index(drop=True)

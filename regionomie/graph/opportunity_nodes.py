@@ -134,9 +134,21 @@ def write_region_opportunities(
         row["challenge_ids"] = sorted(ids)
     case_rows = _rows(
         cases,
-        ("case_id", "rank", "name", "material_name", "use_description", "receiver_nace",
-         "receiver_label", "is_startup", "matched_tonnes", "economic_value_eur",
-         "co2_avoided_kg", "jobs", "case_score"),
+        (
+            "case_id",
+            "rank",
+            "name",
+            "material_name",
+            "use_description",
+            "receiver_nace",
+            "receiver_label",
+            "is_startup",
+            "matched_tonnes",
+            "economic_value_eur",
+            "co2_avoided_kg",
+            "jobs",
+            "case_score",
+        ),
     )
     members: dict[str, list[str]] = {}
     if "case_id" in candidates.columns:

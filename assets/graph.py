@@ -1,0 +1,182 @@
+"""Graph assets: schema migrations first, then one asset per node/relationship family.
+
+Each is thin wiring: contract tables -> graph frames (pure, regionomie.graph.frames) -> the
+batched, idempotent loader (regionomie.graph.loader). Counts go into the asset metadata.
+"""
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.resources import Neo4jResource
+
+GROUP = "graph"
+NEO4J_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+FOLLOW_UPSTREAM = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+)
+
+
+def _graph_asset(**kwargs):
+    return dg.asset(
+        group_name=GROUP,
+        kinds={"neo4j"},
+        retry_policy=NEO4J_RETRY,
+        automation_condition=FOLLOW_UPSTREAM,
+        **kwargs,
+    )
+
+
+def _counts_metadata(counts: dict[str, object]) -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in sorted(counts.items()):
+        flat[key] = dg.MetadataValue.json(value) if isinstance(value, dict | list) else value
+    return flat
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"neo4j", "cypher"},
+    retry_policy=NEO4J_RETRY,
+    description="Applies the versioned Cypher migrations in graph_schema/migrations, each once.",
+)
+def graph_schema(neo4j: Neo4jResource) -> dg.MaterializeResult:
+    from regionomie.graph import migrations
+
+    newly = migrations.migrate(neo4j.driver, database=neo4j.database)
+    return dg.MaterializeResult(
+        metadata={
+            "applied_now": dg.MetadataValue.json([f"V{m.version:03d}" for m in newly]),
+            "applied_total": len(migrations.applied(neo4j.driver, neo4j.database)),
+        }
+    )
+
+
+def _load(
+    context: dg.AssetExecutionContext, neo4j: Neo4jResource, frames, source: str, **options
+) -> dg.MaterializeResult:
+    from regionomie.graph.loader import load_frames
+
+    counts = load_frames(
+        neo4j.driver,
+        frames,
+        run_id=context.run_id,
+        source=source,
+        database=neo4j.database,
+        **options,
+    )
+    if len(frames.set_aside):
+        context.log.warning(f"{source}: {len(frames.set_aside)} rows set aside for the graph")
+    return dg.MaterializeResult(
+        metadata={**_counts_metadata(counts), "rows_set_aside": len(frames.set_aside)}
+    )
+
+
+@_graph_asset(
+    deps=["graph_schema"],
+    description="Municipalities, provinces, EURAL materials and SBI/NACE sectors.",
+)
+def graph_reference(
+    context: dg.AssetExecutionContext,
+    neo4j: Neo4jResource,
+    municipalities: pd.DataFrame,
+    eural: pd.DataFrame,
+    sbi: pd.DataFrame,
+) -> dg.MaterializeResult:
+    from regionomie.domain import reference
+    from regionomie.graph.frames import (
+        material_frames,
+        merge_frames,
+        municipality_frames,
+        sector_frames,
+    )
+
+    source_municipalities = (
+        municipalities if len(municipalities) else reference.load_municipalities()
+    )
+    frames = merge_frames(
+        municipality_frames(source_municipalities),
+        material_frames(reference.load_eural()),
+        sector_frames(reference.load_sbi2008(), reference.load_sbi2025()),
+    )
+    return _load(context, neo4j, frames, source="reference")
+
+
+@_graph_asset(
+    deps=["graph_reference"],
+    description="Residual streams of the knowledge base, the EURAL codes they are reported "
+    "under, and the sectors that can use them (CAN_FEED, with evidence).",
+)
+def graph_knowledge_base(context: dg.AssetExecutionContext, neo4j: Neo4jResource):
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.graph.knowledge_nodes import load_knowledge_base_graph
+
+    kb = load_knowledge_base()
+    counts = load_knowledge_base_graph(
+        neo4j.driver,
+        kb.materials,
+        kb.pathways,
+        kb.yields,
+        run_id=context.run_id,
+        database=neo4j.database,
+    )
+    return dg.MaterializeResult(metadata=_counts_metadata(counts))
+
+
+@_graph_asset(
+    deps=["graph_reference"],
+    description="Organisations and their establishments, located in municipalities, active in "
+    "sectors; establishments gone from a full snapshot are marked inactive, never deleted.",
+)
+def graph_establishments(
+    context: dg.AssetExecutionContext,
+    neo4j: Neo4jResource,
+    organisations: pd.DataFrame,
+    establishments: pd.DataFrame,
+) -> dg.MaterializeResult:
+    from regionomie.graph.frames import establishment_frames, merge_frames, organisation_frames
+
+    frames = merge_frames(organisation_frames(organisations), establishment_frames(establishments))
+    return _load(context, neo4j, frames, source="kvk")
+
+
+@_graph_asset(
+    deps=["graph_establishments"],
+    description="PRODUCES (establishment -> material) and observed SENDS flows from LMA.",
+)
+def graph_waste(
+    context: dg.AssetExecutionContext,
+    neo4j: Neo4jResource,
+    waste_records: pd.DataFrame,
+    waste_party_links: pd.DataFrame,
+) -> dg.MaterializeResult:
+    from regionomie.graph.frames import flow_frame, merge_frames, production_frame
+
+    frames = merge_frames(
+        production_frame(waste_records, waste_party_links),
+        flow_frame(waste_records, waste_party_links),
+    )
+    return _load(context, neo4j, frames, source="lma")
+
+
+@_graph_asset(
+    deps=["graph_reference"],
+    description="Societal challenges per municipality (FACES, with value and percentile).",
+)
+def graph_challenges(
+    context: dg.AssetExecutionContext, neo4j: Neo4jResource, municipal_indicators: pd.DataFrame
+) -> dg.MaterializeResult:
+    from regionomie.domain.challenges import derive_challenges
+    from regionomie.graph.frames import challenge_frames
+
+    challenges = derive_challenges(municipal_indicators, None)
+    return _load(context, neo4j, challenge_frames(challenges), source="cbs")
+
+
+graph_assets = [
+    graph_schema,
+    graph_reference,
+    graph_knowledge_base,
+    graph_establishments,
+    graph_waste,
+    graph_challenges,
+]

@@ -1,0 +1,222 @@
+"""Definitions, sensors and schedules through Dagster's real APIs and CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.resources import LocalLandingZone
+from regionomie.domain.landing_cursor import decide_new_files
+from regionomie.paths import REPO_ROOT
+
+OLD = time.time() - 3600
+
+
+def _drop(folder: Path, name: str, content: str, mtime: float | None = OLD) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(content, encoding="utf-8")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def _tick(source: str, root: Path, cursor: str | None, instance: dg.DagsterInstance):
+    sensor = defs.get_sensor_def(f"{source}_landing_sensor")
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"landing_zone": LocalLandingZone(root=str(root))},
+    )
+    result = sensor(context)
+    return result
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"kvk_landing", "establishments", "graph_schema", "opportunity_exports"} <= keys
+
+
+def test_every_cli_command_module_exists():
+    from regionomie import cli
+
+    parser = cli.build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
+    assert {
+        "neo4j",
+        "graph",
+        "run",
+        "ingest",
+        "fetch",
+        "validate",
+        "suggest-receivers",
+        "opportunities",
+    } <= commands
+
+
+def test_downstream_assets_wait_for_blocking_checks():
+    graph = defs.resolve_asset_graph()
+    for key in ("graph_establishments", "regional_opportunities", "opportunity_exports"):
+        condition = graph.get(dg.AssetKey(key)).automation_condition
+        assert condition is not None
+        labels = {child.get_label() for child in condition.children}
+        assert "all_deps_blocking_checks_passed" in labels
+
+
+def test_new_file_gives_one_run_and_same_file_none(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    _drop(tmp_path / "waste", "lma_2024.csv", "a;b\n1;2\n")
+    first = _tick("waste", tmp_path, None, instance)
+    assert len(first.run_requests) == 1
+    request = first.run_requests[0]
+    assert request.run_config["ops"]["waste_landing"]["config"]["files"] == [
+        str(tmp_path / "waste" / "lma_2024.csv")
+    ]
+    assert request.tags["regionomie/source_file"] == "lma_2024.csv"
+    again = _tick("waste", tmp_path, first.cursor, instance)
+    assert again.run_requests == [] or again.run_requests is None
+
+
+def test_identical_file_under_new_name_is_not_run_twice(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    _drop(tmp_path / "kvk", "a.jsonl", "{}\n")
+    first = _tick("kvk", tmp_path, None, instance)
+    _drop(tmp_path / "kvk", "copy-of-a.jsonl", "{}\n")
+    second = _tick("kvk", tmp_path, first.cursor, instance)
+    assert not second.run_requests
+
+
+def test_two_files_give_two_runs_with_distinct_keys(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    _drop(tmp_path / "municipal", "one.json", '{"a": 1}')
+    _drop(tmp_path / "municipal", "two.json", '{"a": 2}')
+    result = _tick("municipal", tmp_path, None, instance)
+    assert len(result.run_requests) == 2
+    assert len({r.run_key for r in result.run_requests}) == 2
+
+
+def test_half_written_file_is_not_picked_up(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    _drop(tmp_path / "waste", "big.csv", "a;b\n1;", mtime=None)  # modified just now
+    result = _tick("waste", tmp_path, None, instance)
+    assert not result.run_requests
+    assert "still being written" in result.skip_reason.skip_message
+    # unchanged at the next tick -> settled -> picked up
+    later = _tick("waste", tmp_path, result.cursor, instance)
+    assert len(later.run_requests) == 1
+
+
+def test_cursor_survives_a_restart(tmp_path):
+    _drop(tmp_path / "waste", "x.csv", "a\n1\n")
+    first = _tick("waste", tmp_path, None, dg.DagsterInstance.ephemeral())
+    stored = json.loads(first.cursor)
+    assert stored["hashes"]
+    # a new process: fresh instance, cursor read back from storage as a string
+    again = _tick("waste", tmp_path, json.dumps(stored), dg.DagsterInstance.ephemeral())
+    assert not again.run_requests
+
+
+def test_changed_content_is_a_new_run(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    path = _drop(tmp_path / "waste", "x.csv", "a\n1\n")
+    first = _tick("waste", tmp_path, None, instance)
+    path.write_text("a\n2\n", encoding="utf-8")
+    os.utime(path, (OLD + 10, OLD + 10))
+    second = _tick("waste", tmp_path, first.cursor, instance)
+    assert len(second.run_requests) == 1
+
+
+def test_cursor_decision_is_pure_and_ignores_empty_files():
+    decision = decide_new_files(
+        files=[("/x/empty.csv", 0, 0.0)], cursor={}, hash_file=lambda p: "h", now=100.0
+    )
+    assert decision.new == [] and decision.waiting == ["/x/empty.csv"]
+
+
+def test_weekly_exports_schedule_requests_every_region():
+    schedule = defs.get_schedule_def("weekly_region_exports")
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    when = datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    requests = list(schedule.evaluate_tick(context).run_requests)
+    partitions = {r.partition_key for r in requests}
+    assert {"regio-amersfoort", "regio-meppel"} <= partitions
+    assert all(r.run_key.endswith("2026-11-30") for r in requests)
+
+
+def test_daily_refresh_schedule_is_in_amsterdam_time():
+    schedule = defs.get_schedule_def("daily_graph_refresh")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == (
+        "0 5 * * *",
+        "Europe/Amsterdam",
+    )
+
+
+def test_failed_run_alert_reaches_webhook(httpserver, tmp_path):
+    from regionomie.alerts import send_alert
+
+    httpserver.expect_request("/hook", method="POST").respond_with_json({"ok": True})
+    ok = send_alert(
+        "Regionomie run failed: ingest_waste_job",
+        {"run_id": "r1", "error": "boom"},
+        alerts_file=tmp_path / "alerts.log",
+        webhook_url=httpserver.url_for("/hook"),
+    )
+    assert ok
+    assert json.loads(httpserver.log[0][0].data)["run_id"] == "r1"
+    line = json.loads((tmp_path / "alerts.log").read_text().splitlines()[0])
+    assert line["title"].endswith("ingest_waste_job")
+
+
+def test_failed_webhook_is_reported_not_raised(httpserver, tmp_path):
+    from regionomie.alerts import send_alert
+
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    assert send_alert("t", {}, tmp_path / "a.log", httpserver.url_for("/hook")) is False
+    assert (tmp_path / "a.log").exists()
+
+
+def _dagster_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "NEO4J_PASSWORD": "unused-in-cli"}
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), *args, "-w", "workspace.yaml"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_dagster_cli_lists_sensors_and_schedules(tmp_path):
+    sensors = _dagster_cli("sensor", "list", tmp_path=tmp_path)
+    assert sensors.returncode == 0, sensors.stderr[-2000:]
+    for name in (
+        "kvk_landing_sensor",
+        "waste_landing_sensor",
+        "municipal_landing_sensor",
+        "run_failure_alert",
+    ):
+        assert name in sensors.stdout
+    schedules = _dagster_cli("schedule", "list", tmp_path=tmp_path)
+    assert schedules.returncode == 0, schedules.stderr[-2000:]
+    assert "weekly_region_exports" in schedules.stdout
+    assert "daily_graph_refresh" in schedules.stdout
+    preview = _dagster_cli("sensor", "preview", "waste_landing_sensor", tmp_path=tmp_path)
+    assert preview.returncode == 0, preview.stderr[-2000:]
