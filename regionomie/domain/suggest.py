@@ -1,0 +1,712 @@
+"""Sector-level suggestion engine: which receiving sectors (NACE 4-digit) could use a waste stream.
+
+A query is any mix of producer sector (NACE/SBI), EURAL waste code and free-text description.
+Each input is turned into evidence for materials in the knowledge base:
+
+- description: exact alias phrases (word-bounded, or inside Dutch compounds for long aliases) and
+  rapidfuzz matches of token n-grams (spelling, hyphenation, language mix-ups);
+- waste code: exact code > same subchapter (4 digits) > same chapter (2 digits);
+- producer sector: materials whose pathways name that producer class/group/division.
+
+Per material the evidence is a weighted mean over the inputs actually given; per pathway it is
+multiplied by the pathway's strength and the producer-sector fit; per receiver sector we keep the
+best pathway plus a small bonus for independent extra pathways. Related pathways of the same
+material category and generic waste-treatment sectors fill the tail at lower scores so that a
+query always returns `top` sectors. Hazardous inputs never get food/feed pathways.
+
+Pure domain code: no dagster, no neo4j.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from regionomie.domain.knowledge import KnowledgeBase, Material, Pathway, normalise_text
+from regionomie.paths import REFERENCE_DIR
+
+# Weights of the three inputs in the material confidence (only inputs present are counted).
+W_DESCRIPTION = 0.55
+W_CODE = 0.30
+W_PRODUCER = 0.15
+
+CODE_EXACT = 1.0
+CODE_SUBCHAPTER = 0.45
+CODE_CHAPTER = 0.2
+
+FIT_NO_PRODUCER_QUERY = 1.0
+FIT_CLASS = 1.0
+FIT_GROUP = 0.9
+FIT_DIVISION = 0.85
+FIT_UNKNOWN_PRODUCERS = 0.8
+FIT_MISMATCH = 0.65
+
+RELATED_FACTOR = 0.25  # pathways of other materials of the same category
+GENERIC_FACTOR = 0.5  # generic fallback materials (composting, collection, ...)
+HAZARDOUS_GENERIC_FACTOR = 1.0
+MIN_MATERIAL_CONFIDENCE = 0.05
+FUZZY_CUTOFF = 85.0
+FUZZY_MIN_ALIAS_LEN = 5
+COMPOUND_MIN_ALIAS_LEN = 6
+CONTAINED_PENALTY = 0.4
+
+GENERIC_MATERIALS: frozenset[str] = frozenset(
+    {"generic_organic", "generic_waste", "generic_hazardous"}
+)
+
+# EURAL chapter / subchapter -> the material categories such waste usually belongs to.
+_CHAPTER_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "01": ("construction",),
+    "02": ("food", "agri"),
+    "03": ("wood", "paper"),
+    "04": ("textile",),
+    "05": ("chemical", "energy"),
+    "06": ("chemical",),
+    "07": ("chemical", "plastic"),
+    "08": ("chemical",),
+    "09": ("chemical",),
+    "10": ("energy", "metal", "construction"),
+    "11": ("metal", "chemical"),
+    "12": ("metal", "plastic"),
+    "13": ("chemical",),
+    "14": ("chemical",),
+    "15": ("paper", "plastic", "wood", "other"),
+    "16": ("other", "chemical", "metal"),
+    "17": ("construction", "metal", "wood"),
+    "18": ("other",),
+    "19": ("water", "energy", "other"),
+    "20": ("food", "other", "paper", "plastic"),
+}
+_SUBCHAPTER_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "0201": ("agri",),
+    "0301": ("wood",),
+    "0303": ("paper",),
+    "1001": ("energy",),
+    "1002": ("metal",),
+    "1003": ("metal",),
+    "1009": ("metal",),
+    "1010": ("metal",),
+    "1011": ("construction",),
+    "1012": ("construction",),
+    "1013": ("construction",),
+    "1501": ("paper", "plastic", "wood", "other"),
+    "1601": ("plastic", "metal"),
+    "1608": ("chemical",),
+    "1701": ("construction",),
+    "1702": ("wood", "construction", "plastic"),
+    "1704": ("metal",),
+    "1901": ("energy",),
+    "1906": ("energy",),
+    "1908": ("water",),
+    "1912": ("other", "plastic", "metal", "paper"),
+    "2001": ("food", "paper", "plastic", "textile", "metal", "other"),
+    "2002": ("agri", "construction"),
+    "2003": ("other", "food"),
+}
+# NACE division of the producer -> the categories of waste it typically produces.
+_DIVISION_CATEGORIES: dict[str, tuple[str, ...]] = {
+    **{d: ("agri",) for d in ("01", "02", "03")},
+    **{d: ("food",) for d in ("10", "11", "12", "46", "47", "55", "56")},
+    **{d: ("textile",) for d in ("13", "14", "15")},
+    "16": ("wood",),
+    "17": ("paper",),
+    "18": ("paper",),
+    "19": ("chemical", "energy"),
+    "20": ("chemical",),
+    "21": ("chemical",),
+    "22": ("plastic",),
+    "23": ("construction",),
+    "24": ("metal",),
+    "25": ("metal",),
+    "26": ("metal",),
+    "27": ("metal",),
+    "28": ("metal",),
+    "29": ("metal",),
+    "30": ("metal",),
+    "31": ("wood",),
+    "33": ("metal",),
+    "35": ("energy",),
+    "36": ("water",),
+    "37": ("water",),
+    "38": ("other",),
+    "41": ("construction",),
+    "42": ("construction",),
+    "43": ("construction",),
+    "45": ("metal", "chemical"),
+    "49": ("other",),
+    "52": ("other", "wood", "paper"),
+    "81": ("agri",),
+    "86": ("other",),
+}
+# NACE 2.1 classes (first 4 digits of SBI 2025) that differ from their NACE 2 class.
+_NACE21_TO_NACE2: dict[str, str] = {
+    "5611": "5610",
+    "5612": "5610",
+    "5622": "5629",
+    "5640": "5630",
+}
+_HAZARD_WORDS: frozenset[str] = frozenset(
+    {
+        "gevaarlijk",
+        "gevaarlijke",
+        "hazardous",
+        "toxic",
+        "toxisch",
+        "verontreinigd",
+        "verontreinigde",
+        "contaminated",
+        "asbest",
+        "asbestos",
+        "kga",
+    }
+)
+_STOPWORDS: frozenset[str] = frozenset(
+    {
+        "de",
+        "het",
+        "een",
+        "van",
+        "en",
+        "uit",
+        "voor",
+        "met",
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "from",
+        "for",
+        "with",
+        "in",
+        "e",
+        "g",
+        "eg",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One receiving sector with its best supporting pathway."""
+
+    sector: str
+    score: float
+    material: str
+    use: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    pathway: Pathway
+    evidence: str
+
+
+@dataclass(frozen=True)
+class _AliasMatch:
+    material_id: str
+    confidence: float
+    start: int
+    end: int
+
+
+@dataclass
+class _Index:
+    exact: dict[str, tuple[str, ...]]  # normalised alias -> material ids
+    compound: dict[str, tuple[str, ...]]  # long compact aliases, found inside compounds
+    max_alias_tokens: int
+    # query length -> (aliases whose length can reach FUZZY_CUTOFF with it, their owners)
+    fuzzy_by_length: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]
+    materials_by_category: dict[str, tuple[str, ...]]
+    hazardous_codes: frozenset[str]
+    fill_sectors: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Input normalisation
+
+
+def normalise_sector(value: str | None) -> str | None:
+    """NACE/SBI code with or without dots (2-5 digits) -> digits, at most 4 (class level).
+
+    SBI 2008 and SBI 2025 both start with the 4-digit NACE (2.0 or 2.1) class; the 5th Dutch digit
+    carries no extra information for sector matching. Anything else -> None (treated as absent).
+    """
+    if value is None:
+        return None
+    digits = re.sub(r"\D", "", str(value))
+    if not 2 <= len(digits) <= 5 or len(re.sub(r"[\d.\s]", "", str(value))) > 0:
+        return None
+    return digits[:4]
+
+
+def normalise_waste_code(value: str | None) -> tuple[str | None, bool]:
+    """EURAL code like '20 01 08', '200108', '16 06 01*' -> ('200108', hazardous_star).
+
+    Also accepts a 2-digit chapter or 4-digit subchapter. Integers that lost a leading zero
+    ('20103' for 02 01 03) are padded. Anything unparseable -> (None, star).
+    """
+    if value is None:
+        return None, False
+    text = str(value).strip()
+    star = "*" in text
+    digits = re.sub(r"[\s*.\-]", "", text)
+    if not digits.isdigit():
+        return None, star
+    if len(digits) == 5:
+        digits = "0" + digits
+    if len(digits) not in (2, 4, 6) or not 1 <= int(digits[:2]) <= 20:
+        return None, star
+    return digits, star
+
+
+# ---------------------------------------------------------------------------------------------
+# Index (built once per knowledge base, cached on it)
+
+
+def _reference_hazardous_codes(path: Path) -> set[str]:
+    """Hazardous EURAL entries from the shared reference list, if that file is present."""
+    codes: set[str] = set()
+    if not path.is_file():
+        return codes
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("level") == "entry" and str(row.get("hazardous")).lower() == "true":
+                    code = str(row.get("code", "")).strip()
+                    if len(code) == 6 and code.isdigit():
+                        codes.add(code)
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return set()
+    return codes
+
+
+def _build_index(kb: KnowledgeBase) -> _Index:
+    exact: dict[str, list[str]] = {}
+    for material in kb.material_by_id.values():
+        for alias in material.aliases:
+            owners = exact.setdefault(alias, [])
+            if material.material_id not in owners:
+                owners.append(material.material_id)
+    compound: dict[str, list[str]] = {}
+    for alias, owners in exact.items():
+        compact = alias.replace(" ", "")
+        if len(compact) >= COMPOUND_MIN_ALIAS_LEN:
+            for owner in owners:
+                if owner not in compound.setdefault(compact, []):
+                    compound[compact].append(owner)
+    fuzzy: dict[str, list[str]] = {}
+    for alias, owners in exact.items():
+        for form in {alias, alias.replace(" ", "")}:
+            if len(form) >= FUZZY_MIN_ALIAS_LEN:
+                for owner in owners:
+                    if owner not in fuzzy.setdefault(form, []):
+                        fuzzy[form].append(owner)
+    by_category: dict[str, list[str]] = {}
+    for material in kb.material_by_id.values():
+        if material.material_id not in GENERIC_MATERIALS:
+            by_category.setdefault(material.category, []).append(material.material_id)
+
+    # A code is hazardous when the official list says so, or when every KB material reported
+    # under it is hazardous.
+    hazardous = _reference_hazardous_codes(REFERENCE_DIR / "eural.csv")
+    for code, owners in kb.materials_by_eural.items():
+        if owners and all(kb.material_by_id[m].hazardous for m in owners):
+            hazardous.add(code)
+
+    # Last-resort fill: the most widely used receiver sectors, then by code.
+    counts: dict[str, float] = {}
+    for pathway in kb.pathway_records:
+        counts[pathway.receiver_nace] = counts.get(pathway.receiver_nace, 0.0) + pathway.strength
+    fill = tuple(sorted(counts, key=lambda s: (-counts[s], s)))
+    return _Index(
+        exact={k: tuple(v) for k, v in exact.items()},
+        compound={k: tuple(v) for k, v in compound.items()},
+        max_alias_tokens=max((len(a.split()) for a in exact), default=1),
+        fuzzy_by_length=_fuzzy_buckets(fuzzy),
+        materials_by_category={k: tuple(v) for k, v in by_category.items()},
+        hazardous_codes=frozenset(hazardous),
+        fill_sectors=fill,
+    )
+
+
+def _fuzzy_buckets(
+    fuzzy: dict[str, list[str]],
+) -> dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]:
+    """Pre-filter fuzzy candidates by length: fuzz.ratio >= c needs min/max len >= c/(200-c)."""
+    ratio = FUZZY_CUTOFF / (200.0 - FUZZY_CUTOFF)
+    longest = max((len(a) for a in fuzzy), default=0)
+    buckets: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
+    for size in range(FUZZY_MIN_ALIAS_LEN, int(longest / ratio) + 2):
+        keep = [
+            a for a in fuzzy if min(size, len(a)) / max(size, len(a)) >= ratio - 1e-9
+        ]
+        buckets[size] = (tuple(keep), tuple(tuple(fuzzy[a]) for a in keep))
+    return buckets
+
+
+def _index(kb: KnowledgeBase) -> _Index:
+    cached = kb.cache.get("suggest_index")
+    if cached is None:
+        cached = _build_index(kb)
+        kb.cache["suggest_index"] = cached
+    return cached
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence per input
+
+
+def _specificity(alias: str) -> float:
+    """Longer aliases are more specific: 'heat' (0.71) < 'surplus heat' (0.92)."""
+    return 0.6 + 0.4 * min(1.0, len(alias) / 15.0)
+
+
+def _token_spans(text: str) -> list[tuple[str, int]]:
+    """Tokens of a normalised text with their character offsets."""
+    spans: list[tuple[str, int]] = []
+    cursor = 0
+    for tok in text.split():
+        cursor = text.find(tok, cursor)
+        spans.append((tok, cursor))
+        cursor += len(tok)
+    return spans
+
+
+def _description_matches(index: _Index, text: str) -> list[_AliasMatch]:
+    matches: list[_AliasMatch] = []
+    spans = _token_spans(text)
+    # Exact alias phrases: look every token n-gram up in the alias table.
+    for i in range(len(spans)):
+        for n in range(1, index.max_alias_tokens + 1):
+            if i + n > len(spans):
+                break
+            start = spans[i][1]
+            end = spans[i + n - 1][1] + len(spans[i + n - 1][0])
+            owners = index.exact.get(text[start:end])
+            if owners:
+                conf = _specificity(text[start:end])
+                matches.extend(_AliasMatch(o, conf, start, end) for o in owners)
+    # Dutch compounds: 'koffiedikresten', 'bierbostelafval' contain a long alias.
+    for tok, start in spans:
+        if len(tok) < COMPOUND_MIN_ALIAS_LEN + 2:
+            continue
+        for i in range(len(tok) - COMPOUND_MIN_ALIAS_LEN + 1):
+            for j in range(i + COMPOUND_MIN_ALIAS_LEN, len(tok) + 1):
+                if j - i == len(tok):
+                    continue
+                owners = index.compound.get(tok[i:j])
+                if owners:
+                    conf = 0.9 * _specificity(tok[i:j])
+                    matches.extend(_AliasMatch(o, conf, start, start + len(tok)) for o in owners)
+    # Fuzzy n-grams (1-3 content tokens, spaced and compact forms) for the words that no exact
+    # alias explained: misspellings ('koffiedick'), hyphenation, split compounds.
+    covered = [(m.start, m.end) for m in matches]
+    content = [(t, s) for t, s in spans if t not in _STOPWORDS]
+    grams: dict[str, tuple[int, int]] = {}
+    for n in (1, 2, 3):
+        for i in range(len(content) - n + 1):
+            part = content[i : i + n]
+            span = (part[0][1], part[-1][1] + len(part[-1][0]))
+            if any(a <= span[0] and span[1] <= b for a, b in covered):
+                continue
+            words = [p[0] for p in part]
+            for form in (" ".join(words), "".join(words)) if n > 1 else (words[0],):
+                if len(form) >= FUZZY_MIN_ALIAS_LEN:
+                    grams.setdefault(form, span)
+    for gram, (start, end) in grams.items():
+        choices, owners = index.fuzzy_by_length.get(len(gram), ((), ()))
+        if not choices:
+            continue
+        hits = process.extract(
+            gram, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4
+        )
+        for choice, ratio, pos in hits:
+            if ratio >= 100.0:
+                conf = _specificity(choice)
+            else:
+                conf = 0.92 * (ratio / 100.0) * _specificity(choice)
+            matches.extend(_AliasMatch(o, conf, start, end) for o in owners[pos])
+    return matches
+
+
+def _description_evidence(index: _Index, description: str | None) -> dict[str, float]:
+    """material_id -> confidence from the free text (0..1)."""
+    if not description:
+        return {}
+    text = normalise_text(description)
+    if not text:
+        return {}
+    matches = _description_matches(index, text)
+    best: dict[str, float] = {}
+    for match in matches:
+        conf = match.confidence
+        # A match lying inside a longer match of another material is weaker evidence:
+        # 'slag' inside 'steel slag', 'gypsum' inside 'fgd gypsum'.
+        for other in matches:
+            if (
+                other.material_id != match.material_id
+                and other.start <= match.start
+                and other.end >= match.end
+                and (other.end - other.start) > (match.end - match.start)
+                and other.confidence >= match.confidence
+            ):
+                conf *= CONTAINED_PENALTY
+                break
+        if conf > best.get(match.material_id, 0.0):
+            best[match.material_id] = conf
+    return best
+
+
+def _code_evidence(kb: KnowledgeBase, code: str | None) -> dict[str, float]:
+    if not code:
+        return {}
+    out: dict[str, float] = {}
+    for material in kb.material_by_id.values():
+        score = 0.0
+        for mcode in material.eural_codes:
+            if len(code) == 6 and mcode == code:
+                score = CODE_EXACT
+                break
+            if mcode[:4] == code[:4] and len(code) >= 4:
+                score = max(score, CODE_SUBCHAPTER)
+            elif mcode[:2] == code[:2]:
+                score = max(score, CODE_CHAPTER)
+        if score > 0.0:
+            out[material.material_id] = score
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _producer_fit(producers: tuple[str, ...], sector: str | None) -> float:
+    """How well the query's producer sector matches a pathway's typical producers."""
+    if sector is None:
+        return FIT_NO_PRODUCER_QUERY
+    if not producers:
+        return FIT_UNKNOWN_PRODUCERS
+    candidates = {sector}
+    if sector in _NACE21_TO_NACE2:
+        candidates.add(_NACE21_TO_NACE2[sector])
+    best = FIT_MISMATCH
+    for code in producers:
+        for cand in candidates:
+            if len(cand) == 4 and len(code) == 4 and code == cand:
+                return FIT_CLASS
+            if len(cand) >= 3 and len(code) == 4 and code[:3] == cand[:3]:
+                best = max(best, FIT_GROUP)
+            elif code[:2] == cand[:2]:
+                best = max(best, FIT_DIVISION if len(code) == 4 or len(cand) == 2 else FIT_CLASS)
+    return best
+
+
+def _producer_evidence(kb: KnowledgeBase, sector: str | None) -> dict[str, float]:
+    if sector is None:
+        return {}
+    cache: dict[str, dict[str, float]] = kb.cache.setdefault("suggest_producer", {})
+    if sector in cache:
+        return cache[sector]
+    out: dict[str, float] = {}
+    for mid, pathways in kb.pathways_by_material.items():
+        if mid in GENERIC_MATERIALS:
+            continue
+        best = 0.0
+        for pathway in pathways:
+            if pathway.producer_nace:
+                fit = _producer_fit(pathway.producer_nace, sector)
+                if fit > FIT_MISMATCH:
+                    best = max(best, fit)
+        if best > 0.0:
+            out[mid] = best
+    cache[sector] = out
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Main entry point
+
+
+def _combine(
+    desc: dict[str, float], code: dict[str, float], producer: dict[str, float], has_code: bool,
+    has_producer: bool,
+) -> dict[str, float]:
+    total = (W_DESCRIPTION if desc else 0.0) + (W_CODE if has_code else 0.0)
+    total += W_PRODUCER if has_producer else 0.0
+    if total == 0.0:
+        return {}
+    out: dict[str, float] = {}
+    for mid in set(desc) | set(code) | set(producer):
+        value = W_DESCRIPTION * desc.get(mid, 0.0) + W_CODE * code.get(mid, 0.0)
+        value += W_PRODUCER * producer.get(mid, 0.0)
+        conf = value / total
+        if conf >= MIN_MATERIAL_CONFIDENCE:
+            out[mid] = min(1.0, conf)
+    return out
+
+
+def _query_categories(
+    kb: KnowledgeBase, confidence: dict[str, float], code: str | None, sector: str | None
+) -> dict[str, float]:
+    """Weight per material category: from matched materials, the EURAL chapter and the producer."""
+    cats: dict[str, float] = {}
+    for mid, conf in confidence.items():
+        cat = kb.material_by_id[mid].category
+        cats[cat] = max(cats.get(cat, 0.0), conf)
+    if code:
+        hinted = _SUBCHAPTER_CATEGORIES.get(code[:4]) or _CHAPTER_CATEGORIES.get(code[:2], ())
+        for rank, cat in enumerate(hinted):
+            cats[cat] = max(cats.get(cat, 0.0), 0.6 - 0.1 * rank)
+    if sector:
+        for rank, cat in enumerate(_DIVISION_CATEGORIES.get(sector[:2], ())):
+            cats[cat] = max(cats.get(cat, 0.0), 0.5 - 0.1 * rank)
+    return cats
+
+
+def suggest_receivers(
+    kb: KnowledgeBase,
+    producer_sector: str | None,
+    waste_code: str | None,
+    waste_description: str | None,
+    top: int = 10,
+) -> list[Suggestion]:
+    """Rank receiving NACE 4-digit sectors for a residual stream; always up to `top` sectors.
+
+    Deterministic: equal scores are ordered by sector code. Never returns a food/feed pathway
+    when the input is hazardous (EURAL '*', a hazardous code or material, or hazard words).
+    """
+    if top <= 0:
+        return []
+    index = _index(kb)
+    sector = normalise_sector(producer_sector)
+    code, star = normalise_waste_code(waste_code)
+    description = (waste_description or "").strip()
+
+    desc_ev = _description_evidence(index, description)
+    code_ev = _code_evidence(kb, code)
+    prod_ev = _producer_evidence(kb, sector)
+    confidence = _combine(desc_ev, code_ev, prod_ev, code is not None, sector is not None)
+
+    words = set(normalise_text(description).split())
+    hazardous = (
+        star
+        or (code is not None and code in index.hazardous_codes)
+        or bool(words & _HAZARD_WORDS)
+    )
+    if confidence:
+        top_material = max(confidence, key=lambda m: (confidence[m], m))
+        hazardous = hazardous or kb.material_by_id[top_material].hazardous
+
+    candidates: dict[str, list[_Candidate]] = {}
+
+    def add(pathway: Pathway, score: float, evidence: str) -> None:
+        if hazardous and pathway.food_or_feed:
+            return
+        if score <= 0.0:
+            return
+        candidates.setdefault(pathway.receiver_nace, []).append(
+            _Candidate(score=score, pathway=pathway, evidence=evidence)
+        )
+
+    # 1. Direct pathways of the matched materials.
+    for mid, conf in confidence.items():
+        if mid in GENERIC_MATERIALS:
+            continue
+        for pathway in kb.pathways_by_material[mid]:
+            fit = _producer_fit(pathway.producer_nace, sector)
+            add(pathway, conf * pathway.strength * fit, pathway.evidence)
+
+    # 2. Related pathways: other materials of the same category (lower weight).
+    categories = _query_categories(kb, confidence, code, sector)
+    for cat, weight in sorted(categories.items()):
+        for mid in index.materials_by_category.get(cat, ()):
+            if mid in confidence:
+                continue
+            material: Material = kb.material_by_id[mid]
+            for pathway in kb.pathways_by_material[mid]:
+                fit = _producer_fit(pathway.producer_nace, sector)
+                score = RELATED_FACTOR * weight * pathway.strength * fit
+                add(pathway, score, f"related ({material.name_en}): {pathway.evidence}")
+
+    # 3. Generic fallbacks (composting, digestion, collection, recycling, hazardous treatment).
+    organic = any(c in categories for c in ("food", "agri")) or (code or "")[:2] in ("02", "20")
+    generic_weight = max(categories.values(), default=0.4)
+    for mid in sorted(GENERIC_MATERIALS):
+        factor = GENERIC_FACTOR
+        if mid == "generic_hazardous":
+            if not hazardous:
+                continue
+            factor = HAZARDOUS_GENERIC_FACTOR
+        elif mid == "generic_organic" and not organic:
+            factor = GENERIC_FACTOR * 0.3
+        for pathway in kb.pathways_by_material.get(mid, ()):
+            score = factor * max(generic_weight, 0.4) * pathway.strength
+            add(pathway, score, f"generic fallback: {pathway.evidence}")
+
+    ranked = _aggregate(candidates)
+    results = ranked[:top]
+    if len(results) < top:
+        results.extend(_fill(kb, index, {s.sector for s in results}, top - len(results), hazardous))
+    return results
+
+
+def _aggregate(candidates: dict[str, list[_Candidate]]) -> list[Suggestion]:
+    out: list[Suggestion] = []
+    for sector, items in candidates.items():
+        items.sort(key=lambda c: (-c.score, c.pathway.pathway_id))
+        best = items[0]
+        # Independent support from other materials adds a small bonus.
+        others = [c.score for c in items[1:] if c.pathway.material_id != best.pathway.material_id]
+        bonus = 0.1 * others[0] if others else 0.0
+        if len(others) > 1:
+            bonus += 0.05 * others[1]
+        score = min(1.0, best.score + bonus)
+        out.append(
+            Suggestion(
+                sector=sector,
+                score=round(score, 4),
+                material=best.pathway.material_id,
+                use=best.pathway.use_description,
+                evidence=best.evidence,
+            )
+        )
+    out.sort(key=lambda s: (-s.score, s.sector))
+    return out
+
+
+def _fill(
+    kb: KnowledgeBase, index: _Index, taken: set[str], needed: int, hazardous: bool
+) -> list[Suggestion]:
+    """Last resort: widely used receiver sectors, at a token score, so the list is never short."""
+    out: list[Suggestion] = []
+    for sector in index.fill_sectors:
+        if len(out) >= needed:
+            break
+        if sector in taken:
+            continue
+        pathway = max(
+            (
+                p
+                for p in kb.pathway_records
+                if p.receiver_nace == sector and not (hazardous and p.food_or_feed)
+            ),
+            key=lambda p: (p.strength, p.pathway_id),
+            default=None,
+        )
+        if pathway is None:
+            continue
+        out.append(
+            Suggestion(
+                sector=sector,
+                score=0.001,
+                material=pathway.material_id,
+                use=pathway.use_description,
+                evidence=f"common receiver sector: {pathway.evidence}",
+            )
+        )
+    return out
