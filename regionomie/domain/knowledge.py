@@ -105,7 +105,7 @@ class KnowledgeBaseError(ValueError):
 
 
 def normalise_text(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces: 'Koffie-dik (é)' -> 'koffie dik e'.
+    """Lower-case, strip accents and punctuation: 'Koffie-dik (é)' -> 'koffie dik e'.
 
     Shared by the loader (aliases) and the matcher (queries) so both sides compare alike.
     """

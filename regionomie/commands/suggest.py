@@ -1,0 +1,158 @@
+"""`regionomie suggest-receivers`: which sectors could take a residual stream.
+
+Single query:
+    regionomie suggest-receivers --producer-sector 5610 --waste-code 200108 \\
+        --waste-description "koffiedik" [--top 10] [--json]
+Batch (JSON lines in, JSON lines out, input order kept, KB loaded once):
+    regionomie suggest-receivers --input queries.jsonl [--top 10]
+
+Standard output carries only the table or JSON; progress and errors go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from regionomie.domain.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from regionomie.domain.suggest import Suggestion, suggest_receivers
+
+QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "suggest-receivers",
+        help="suggest receiving sectors (NACE 4-digit) for a waste stream",
+        description="Rank receiving sectors for a residual stream from the curated knowledge base.",
+    )
+    parser.add_argument("--producer-sector", help="NACE Rev.2 or SBI code, e.g. 5610 or 56.10.1")
+    parser.add_argument("--waste-code", help="EURAL/EWC code, e.g. 200108 or '20 01 08*'")
+    parser.add_argument("--waste-description", help="free text, Dutch or English")
+    parser.add_argument("--input", type=Path, help="JSON-lines file of queries (batch mode)")
+    parser.add_argument("--top", type=int, default=10, help="number of sectors (default 10)")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument(
+        "--knowledge-dir",
+        type=Path,
+        default=None,
+        help="knowledge base folder (default data/knowledge)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
+    return [asdict(s) for s in items]
+
+
+def _clean(value: Any) -> str | None:
+    """JSON value -> stripped string or None (null, empty, whitespace)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+_ID_PATTERN = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
+
+
+def _salvage_id(raw: str) -> Any:
+    """Best-effort id from a line that is not valid JSON, so the caller can still match it up."""
+    match = _ID_PATTERN.search(raw)
+    if not match:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return None
+
+
+def _print_table(items: list[Suggestion], out: TextIO) -> None:
+    out.write(f"{'#':>2}  {'sector':<6}  {'score':>5}  {'material':<28}  use / evidence\n")
+    for rank, s in enumerate(items, start=1):
+        out.write(f"{rank:>2}  {s.sector:<6}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n")
+        out.write(f"{'':>2}  {'':<6}  {'':>5}  {'':<28}  [{s.evidence}]\n")
+
+
+def run_batch(kb: KnowledgeBase, lines: TextIO, out: TextIO, top: int) -> tuple[int, int]:
+    """One JSON line out per non-blank input line; bad lines get an "error". Returns (ok, bad)."""
+    ok = bad = 0
+    for line_no, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        record: dict[str, Any] = {}
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            record = {"id": _salvage_id(raw), "error": f"line {line_no}: invalid JSON ({exc.msg})"}
+        else:
+            if not isinstance(parsed, dict):
+                record = {"id": None, "error": f"line {line_no}: expected a JSON object"}
+            else:
+                record = {"id": parsed.get("id")}
+                bad_keys = [
+                    k
+                    for k in QUERY_KEYS
+                    if parsed.get(k) is not None
+                    and not isinstance(parsed.get(k), str | int | float)
+                ]
+                if bad_keys:
+                    record["error"] = (
+                        f"line {line_no} field {bad_keys[0]}: expected a string or null"
+                    )
+                else:
+                    query = {k: _clean(parsed.get(k)) for k in QUERY_KEYS}
+                    found = suggest_receivers(kb, top=top, **query)
+                    record["receivers"] = _suggestions_json(found)
+        if "error" in record:
+            bad += 1
+        else:
+            ok += 1
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return ok, bad
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top <= 0:
+        print("error: --top must be positive", file=sys.stderr)
+        return 2
+    try:
+        kb = load_knowledge_base(args.knowledge_dir)
+    except KnowledgeBaseError as exc:
+        print(f"error: knowledge base: {exc}", file=sys.stderr)
+        return 1
+
+    if args.input is not None:
+        started = time.perf_counter()
+        try:
+            with args.input.open(encoding="utf-8") as handle:
+                ok, bad = run_batch(kb, handle, sys.stdout, args.top)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: cannot read {args.input}: {exc}", file=sys.stderr)
+            return 1
+        elapsed = time.perf_counter() - started
+        print(
+            f"suggest-receivers: {ok} queries answered, {bad} lines with errors, {elapsed:.2f}s",
+            file=sys.stderr,
+        )
+        return 0
+
+    query = {
+        "producer_sector": _clean(args.producer_sector),
+        "waste_code": _clean(args.waste_code),
+        "waste_description": _clean(args.waste_description),
+    }
+    found = suggest_receivers(kb, top=args.top, **query)
+    if args.json:
+        print(
+            json.dumps({"query": query, "receivers": _suggestions_json(found)}, ensure_ascii=False)
+        )
+    else:
+        _print_table(found, sys.stdout)
+    return 0
