@@ -193,14 +193,18 @@ def test_volume_band_against_previous_load(previous: int, ok: bool) -> None:
         assert dict(out.dataset_failures).keys() == {"row_count_within_band"}
 
 
-def test_null_rate_gate() -> None:
+def test_null_rate_gate_blocks_and_optional_enrichments_warn() -> None:
     df = fx.establishments(10)
-    df.loc[0:2, ["lat", "lon"]] = None  # 30% > 20%
+    df.loc[0:2, ["lat", "lon"]] = None  # 30% > 20%: coordinates are an enrichment -> warning
+    df.loc[0, "postcode"] = None  # 10% > 5%: postcodes are needed for matching -> blocks
     out = validate_table("establishments", df, context=fx.context(), build_docs=False)
-    assert {"lat_null_rate", "lon_null_rate"} <= dict(out.dataset_failures).keys()
+    assert dict(out.dataset_failures).keys() == {"postcode_null_rate"}
+    assert {"lat_null_rate", "lon_null_rate"} == dict(out.warnings).keys()
+    assert "observed 0.7" in dict(out.warnings)["lat_null_rate"]
+    df.loc[0, "postcode"] = "3811HN"
     df.loc[2, ["lat", "lon"]] = [52.1, 5.4]  # 20% is allowed
     out = validate_table("establishments", df, context=fx.context(), build_docs=False)
-    assert out.passed
+    assert out.passed and out.warnings == []
 
 
 def test_empty_table_is_gated() -> None:

@@ -103,7 +103,8 @@ def validate_file(
 
     run_id = run_id or new_run_id()
     results = parse_file(path, source)  # type: ignore[arg-type]
-    related = {name: r.rows for name, r in results.items()}
+    # cross-table checks only against tables this file actually holds records of
+    related = {name: r.rows for name, r in results.items() if r.rows_in > 0}
     tables: dict[str, Any] = {}
     rules_failed: dict[str, int] = {}
     gate_failures: list[str] = []
@@ -113,7 +114,8 @@ def validate_file(
             continue  # the file holds no records of this table: nothing claimed, nothing lost
         rejected = parsed.rejected
         entry: dict[str, Any] = {"rows_in": parsed.rows_in, "parse_rejected": len(rejected)}
-        parse_counts = (PARSE_RULE_PREFIX + rejected["field"].fillna("").astype(str)).value_counts()
+        fields = rejected["field"].fillna("").astype(str).replace("", "row")
+        parse_counts = (PARSE_RULE_PREFIX + fields).value_counts()
         for rule, n in parse_counts.items():
             rules_failed[str(rule)] = rules_failed.get(str(rule), 0) + int(n)
         if len(rejected):
@@ -205,6 +207,9 @@ def _print_text(report: dict[str, Any]) -> None:
         print(f"quarantine written to {report['quarantine_path']}:", file=out)
         for f in report["quarantine_files"]:
             print(f"  {f}", file=out)
+    for name, t in report["tables"].items():
+        for w in t.get("warnings", []):
+            print(f"WARNING {name}: {w['rule']}: {w['message']}", file=out)
     for failure in report["dataset_failures"]:
         print(f"BLOCKED {failure}", file=out)
 

@@ -49,6 +49,7 @@ def render_report(outcome: ValidationOutcome, rules: list[Rule],
         for r in outcome.gx_result.get("results", [])
     }
     failures = dict(outcome.dataset_failures)
+    warned = dict(outcome.warnings)
     skipped = set(outcome.skipped_rules)
     rows = []
     for rule in rules:
@@ -57,6 +58,8 @@ def render_report(outcome: ValidationOutcome, rules: list[Rule],
             status, cls = "skipped (column missing)", "skip"
         elif rule.name in failures or rule.name in outcome.rule_counts:
             status, cls = "failed", "fail"
+        elif rule.name in warned:
+            status, cls = "warning (not blocking)", "skip"
         else:
             status, cls = "passed", "ok"
         column = rule.columns[0] if rule.columns else None
@@ -65,7 +68,8 @@ def render_report(outcome: ValidationOutcome, rules: list[Rule],
             f"<td>{_esc(rule.description)}</td><td class='{cls}'>{status}</td>"
             f"<td>{unexpected_counts.get(rule.name, '')}</td>"
             f"<td>{outcome.rule_counts.get(rule.name, '')}</td>"
-            f"<td>{_esc(failures.get(rule.name, ''))} {_samples(res, column)}</td></tr>"
+            f"<td>{_esc(failures.get(rule.name, warned.get(rule.name, '')))} "
+            f"{_samples(res, column)}</td></tr>"
         )
     gx_link = ""
     if outcome.gx_docs_path is not None:

@@ -88,23 +88,27 @@ WEIGHT_CEILING_KG_BY_CHAPTER: dict[str, float] = {
     "20": 30_000_000,  # municipal wastes incl. separately collected fractions
 }
 
-# Maximum share of nulls per column (dataset-level gate). Key columns are not listed: they
-# are row-level not-null rules instead. Thresholds reflect what the sources deliver: KvK search
-# results lack employees, CBS suppresses small counts, PDOK geocoding misses some addresses.
-MAX_NULL_RATE: dict[str, dict[str, float]] = {
-    "organisations": {"legal_form": 0.10, "sbi_main": 0.20, "registration_date": 0.20},
+# Maximum share of nulls per column (dataset level), and whether exceeding it blocks the load.
+# Key columns are not listed: they are row-level not-null rules. Blocking where a missing value
+# makes the table useless for matching (weights, postcodes, region names); a warning where the
+# source legitimately omits an enrichment (KvK Zoeken results carry no SBI code, coordinates or
+# municipality; CBS suppresses small counts): the rate is then reported and rendered, not gated.
+MAX_NULL_RATE: dict[str, dict[str, tuple[float, bool]]] = {
+    "organisations": {"legal_form": (0.10, False), "sbi_main": (0.20, False),
+                      "registration_date": (0.20, False)},
     "establishments": {
-        "sbi_main": 0.10,
-        "postcode": 0.05,
-        "city": 0.05,
-        "municipality_code": 0.10,
-        "lat": 0.20,
-        "lon": 0.20,
+        "postcode": (0.05, True),
+        "city": (0.05, True),
+        "sbi_main": (0.10, False),
+        "municipality_code": (0.10, False),
+        "lat": (0.20, False),
+        "lon": (0.20, False),
     },
-    "waste_records": {"weight_kg": 0.01, "processing_code": 0.05, "eural_description": 0.05},
+    "waste_records": {"weight_kg": (0.01, True), "processing_code": (0.05, True),
+                      "eural_description": (0.05, False)},
     "waste_party_links": {},
-    "municipal_indicators": {"region_name": 0.01, "value": 0.50},
-    "municipalities": {"lat": 0.05, "lon": 0.05},
+    "municipal_indicators": {"region_name": (0.01, True), "value": (0.50, False)},
+    "municipalities": {"lat": (0.05, True), "lon": (0.05, True)},
     "eural": {},
     "sbi2008": {},
     "sbi2025": {},
@@ -153,6 +157,7 @@ class Rule:
     columns: tuple[str, ...] = ()
     derive: Deriver | None = None
     description: str = ""
+    blocking: bool = True  # dataset level only: False = reported as a warning, load goes on
 
     @property
     def derived_column(self) -> str:
@@ -204,8 +209,9 @@ def _null_rate(table: str) -> list[Rule]:
     return [
         Rule(f"{col}_null_rate", "dataset",
              E.ExpectColumnProportionOfNonNullValuesToBeBetween(column=col, min_value=1 - rate),
-             (col,), description=f"at most {rate:.0%} of {col} may be missing")
-        for col, rate in MAX_NULL_RATE.get(table, {}).items()
+             (col,), description=f"at most {rate:.0%} of {col} may be missing",
+             blocking=blocking)
+        for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items()
     ]
 
 
@@ -647,7 +653,7 @@ def build_suite(
     )
     for rule in rules:
         exp = rule.expectation  # fresh per rules_for() call, so setting meta is safe
-        exp.meta = {"rule": rule.name, "level": rule.level, "table": table,
-                    "suite_version": version, "description": rule.description}
+        exp.meta = {"rule": rule.name, "level": rule.level, "blocking": rule.blocking,
+                    "table": table, "suite_version": version, "description": rule.description}
         suite.add_expectation(exp)
     return suite

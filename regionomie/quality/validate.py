@@ -69,6 +69,7 @@ class ValidationOutcome:
     gx_docs_path: Path | None = None
     skipped_rules: list[str] = field(default_factory=list)
     rule_levels: dict[str, str] = field(default_factory=dict)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # non-blocking dataset rules
 
     @property
     def rows_valid(self) -> int:
@@ -98,6 +99,7 @@ class ValidationOutcome:
             "rows_quarantined": self.rows_quarantined,
             "rules_failed": dict(self.rule_counts),
             "dataset_failures": [{"rule": r, "message": m} for r, m in self.dataset_failures],
+            "warnings": [{"rule": r, "message": m} for r, m in self.warnings],
             "passed": self.passed,
             "skipped_rules": list(self.skipped_rules),
             "docs_path": str(self.docs_path) if self.docs_path else None,
@@ -264,6 +266,7 @@ def validate_table(
 
     masks: dict[str, np.ndarray] = {}
     dataset_failures: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
     unexpected_counts: dict[str, int] = {}
     by_rule = {res.expectation_config.meta.get("rule"): res for res in result.results}
     for rule in active:  # suite order, not GX's result order
@@ -282,8 +285,10 @@ def validate_table(
             unexpected_counts[rule.name] = int(body.get("unexpected_count", len(pos)))
         elif rule.level == "row" or not body:
             dataset_failures.append((rule.name, f"could not evaluate: {_exception_text(res)}"))
-        else:
+        elif rule.blocking:
             dataset_failures.append((rule.name, _dataset_message(rule, res, data, expected)))
+        else:
+            warnings.append((rule.name, _dataset_message(rule, res, data, expected)))
 
     fail_any = np.zeros(n, dtype=bool)
     for mask in masks.values():
@@ -308,6 +313,7 @@ def validate_table(
         gx_docs_path=gx_page,
         skipped_rules=skipped,
         rule_levels={r.name: r.level for r in all_rules},
+        warnings=warnings,
     )
     if build_docs:
         outcome.docs_path = render_report(outcome, all_rules, unexpected_counts, out_dir)
