@@ -7,7 +7,8 @@ postcode area, so a waste stream gets a sector (via the establishment's NACE cla
 Rules, in order, per (afvalstroomnummer, role) that has an address:
 1. "address": same postcode and house number. One establishment there -> confidence 1.0.
    Several (a business centre) -> the house-number addition, then the name decides;
-   confidence = 0.5 + 0.5 * name similarity (0.5 flat when the party has no name).
+   confidence = 0.5 + 0.45 * name similarity/100 (at most 0.95; 0.5 when the party has no
+   name).
 2. "name": name similarity (rapidfuzz token_set_ratio on normalised names, legal-form words
    dropped) >= NAME_THRESHOLD among establishments in the same postcode, else the same PC4
    area, else the same city; confidence = similarity / 100.
@@ -149,7 +150,7 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
         c = np.where(
             single,
             1.0,
-            np.where(best["nm"] != "", 0.5 + 0.5 * best["score"] / 100.0, 0.5),
+            np.where(best["nm"] != "", 0.5 + 0.45 * best["score"] / 100.0, 0.5),
         )
         idx = best["pid"].to_numpy()
         vest[idx] = best["vestigingsnummer"].to_numpy()
@@ -160,7 +161,7 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
     for key in ("pc", "pc4", "cty"):
         todo = p[(method == "none") & (p["nm"] != "") & (p[key] != "")]
         if todo.empty:
-            break
+            continue
         pairs = todo[["pid", key, "nm"]].merge(
             e[["vestigingsnummer", key, "nm"]], on=key, suffixes=("", "_e")
         )

@@ -65,6 +65,8 @@ PC4_RANGES: dict[str, tuple[int, int]] = {
     "GM0279": (3925, 3925),
 }
 RETRIEVED_AT = "2025-06-02T06:00:00Z"  # fixed stamp inside the bundles (determinism)
+STAMP = "20250602T060000"  # same moment, in landing file names
+API_STAMP = "20250501T060000"  # the KvK API responses: before the SBI 2025 switch
 CHUNK = 100_000
 RD_LETTERS = [a + b for a in "ABCDEFGHJKLMNPRTVWXZ" for b in "ABCDEFGHJKLMNPRTVWXZ"]
 RD_LETTERS = [x for x in RD_LETTERS if x not in ("SA", "SD", "SS")]
@@ -1310,12 +1312,15 @@ def _address(e: pd.Series, with_geo: bool) -> dict[str, Any]:
 
 def _api_sbi(e: pd.Series) -> list[dict[str, str]]:
     s = next(x for x in SECTORS if x.key == e["_sector"])
-    return [{"sbiCode": s.sbi2025, "sbiOmschrijving": s.key, "indHoofdactiviteit": "Ja"}]
+    from regionomie.domain.reference import sbi_label
+
+    label = sbi_label(s.sbi2008, "2008") or s.key
+    return [{"sbiCode": s.sbi2008, "sbiOmschrijving": label, "indHoofdactiviteit": "Ja"}]
 
 
 def _kvk_api_files(est: pd.DataFrame) -> dict[str, Any]:
-    """A few API responses as a connector would land them (data fetched after the SBI 2025
-    switch, so SBI 2025 codes)."""
+    """A few API responses as a connector would land them (fetched before the SBI 2025
+    switch, so SBI 2008 codes)."""
     pick_sectors = ("restaurant", "brewery", "mushroom", "bakery", "cafe")
     chosen = [
         est[est["_sector"] == s].index[0] for s in pick_sectors if (est["_sector"] == s).any()
@@ -1417,15 +1422,18 @@ def generate_region(
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     munis = _municipalities(municipalities)
+    # File names carry the connectors' UTC stamp, so retrieved_at is fixed (not the checkout's
+    # mtime): the API responses are older than the CSV export, so the CSV wins per key.
+    kvk, mun = out_dir / "kvk", out_dir / "municipal"
     paths = {
-        "establishments": out_dir / "kvk" / "establishments.csv",
-        "vestigingsprofielen": out_dir / "kvk" / "vestigingsprofielen.jsonl",
-        "basisprofiel": out_dir / "kvk" / "basisprofiel.json",
-        "zoeken": out_dir / "kvk" / "zoeken.json",
-        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}.csv",
-        "kerncijfers": out_dir / "municipal" / "cbs_85984NED.json",
-        "cbs_waste": out_dir / "municipal" / "cbs_83558NED.json",
-        "pdok": out_dir / "municipal" / "pdok_gemeenten.geojson",
+        "establishments": kvk / f"establishments_{STAMP}.csv",
+        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{API_STAMP}.jsonl",
+        "basisprofiel": kvk / f"kvk_basisprofiel_{API_STAMP}.json",
+        "zoeken": kvk / f"kvk_zoeken_{API_STAMP}.json",
+        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{STAMP}.csv",
+        "kerncijfers": mun / f"cbs_85984NED_{STAMP}.json",
+        "cbs_waste": mun / f"cbs_83558NED_{STAMP}.json",
+        "pdok": mun / f"pdok_gemeenten_{STAMP}.geojson",
     }
     if not waste:
         del paths["waste"]

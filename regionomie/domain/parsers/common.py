@@ -24,6 +24,7 @@ from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rej
 
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 _STAMP = re.compile(r"_(\d{8}T\d{6})(?:\.[A-Za-z0-9]+)+$")
+_EXTRA = "__extra_field__"
 _SKIP_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
@@ -131,6 +132,18 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
     if not header.strip():
         raise SourceFileError(f"{raw.name}: line 1: no header")
     sep = detect_delimiter(header)
+    try:
+        names = [c.strip().lstrip("\ufeff") for c in next(csv.reader([header], delimiter=sep))]
+    except csv.Error as exc:
+        raise SourceFileError(f"{raw.name}: line 1: unreadable header ({exc})") from None
+    seen: dict[str, int] = {}
+    for k, c in enumerate(names):  # duplicate header names get a suffix, never overwrite
+        if c in seen:
+            seen[c] += 1
+            names[k] = f"{c}.{seen[c]}"
+        else:
+            seen[c] = 0
+    n_fields = len(names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -143,6 +156,10 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
                 encoding=enc,
                 on_bad_lines="warn",
                 skip_blank_lines=True,
+                header=None,
+                skiprows=1,
+                names=[*names, _EXTRA],
+                index_col=False,
             )
         except pd.errors.EmptyDataError:
             raise SourceFileError(f"{raw.name}: no header row") from None
@@ -157,20 +174,35 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
             raise SourceFileError(f"{raw.name}: {where}unreadable CSV ({msg})") from None
         except UnicodeDecodeError as exc:
             raise SourceFileError(f"{raw.name}: not decodable as {enc} ({exc.reason})") from None
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     bad_lines: list[int] = []
     rejects: list[dict[str, object]] = []
     for w in caught:
         for m in _SKIP_LINE.finditer(str(w.message)):
-            line, expected, saw = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            line, saw = int(m.group(1)), int(m.group(3))
             bad_lines.append(line)
             rejects.append(
-                reject_row(raw.name, line, "", "", f"row: expected {expected} fields, saw {saw}")
+                reject_row(raw.name, line, "", "", f"row: expected {n_fields} fields, saw {saw}")
             )
     n_total = len(frame) + len(bad_lines)
     lines = np.arange(2, n_total + 2, dtype=np.int64)
     if bad_lines:
         lines = lines[~np.isin(lines, np.array(bad_lines, dtype=np.int64))]
+    extra = (frame[_EXTRA].astype(str) != "").to_numpy()
+    if extra.any():
+        for line in lines[extra]:
+            rejects.append(
+                reject_row(
+                    raw.name,
+                    int(line),
+                    "",
+                    "",
+                    f"row: expected {n_fields} fields, saw {n_fields + 1}",
+                )
+            )
+        frame = frame[~extra].reset_index(drop=True)
+        lines = lines[~extra]
+    frame = frame.drop(columns=[_EXTRA])
+    rejects.sort(key=lambda r: int(r["source_row"]))  # type: ignore[call-overload]
     return frame, rejects, lines
 
 
@@ -243,12 +275,26 @@ def add_provenance(
 
 
 def parse_decimal(values: pd.Series) -> pd.Series:
-    """Numbers as exported by Dutch tools: '1.234,5' and '1234,5' (decimal comma) as well as
-    '1234.5'. A column that contains any comma is read as decimal-comma with '.' thousands."""
+    """Numbers as exported by Dutch tools as well as plain ones, decided per value:
+    '1.234,5' / '1234,5' (decimal comma, '.' thousands) and '1234.5' (decimal point).
+    A dot-only value shaped like thousands ('1.234') is read as thousands only when the column
+    also holds decimal-comma values (a Dutch export); otherwise the dot is a decimal point."""
     s = values.astype(str).str.strip().str.replace(" ", "", regex=False)
-    if s.str.contains(",", regex=False).any():
-        s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(s.where(s != ""), errors="coerce").astype("float64")
+    comma = s.str.contains(",", regex=False)
+    out = s.copy()
+    if comma.any():
+        dutch = s[comma].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        out[comma] = dutch
+        thousands = ~comma & s.str.fullmatch(r"-?\d{1,3}(\.\d{3})+")
+        out[thousands] = s[thousands].str.replace(".", "", regex=False)
+    return pd.to_numeric(out.where(out != ""), errors="coerce").astype("float64")
+
+
+def none_where(values: pd.Series, mask: pd.Series | np.ndarray) -> pd.Series:
+    """Object series with None (not NaN/NA) where mask is True or the value is missing."""
+    arr = values.to_numpy(dtype=object, na_value=None).copy()
+    arr[np.asarray(mask, dtype=bool)] = None
+    return pd.Series(arr, index=values.index, dtype=object)
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -258,7 +304,7 @@ def blank(values: pd.Series) -> pd.Series:
 def clean_str(values: pd.Series) -> pd.Series:
     """Strip; empty string -> None (object dtype so parquet/None round-trips)."""
     s = values.astype(str).str.strip()
-    return s.where(s != "", None).astype(object)
+    return none_where(s, (s == "").to_numpy())
 
 
 def norm_postcode(values: pd.Series) -> pd.Series:
@@ -313,14 +359,15 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarr
     out = s.map(iso).astype(object)
     precision = s.map(prec).astype(object)
     bad = s.isin(bad_values).to_numpy() if bad_values else np.zeros(len(s), dtype=bool)
-    return out.where(out.notna(), None), precision.where(precision.notna(), None), bad
+    return none_where(out, out.isna()), none_where(precision, precision.isna()), bad
 
 
 def map_unique(values: pd.Series, fn: object) -> pd.Series:
     """Apply a scalar function once per distinct value (reference look-ups on 1M rows)."""
     uniques = pd.unique(values.astype(object))
     table = {u: fn(u) for u in uniques}  # type: ignore[operator]
-    return values.astype(object).map(table).astype(object)
+    mapped = values.astype(object).map(table)
+    return none_where(mapped, mapped.isna())
 
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:

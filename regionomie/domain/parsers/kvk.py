@@ -30,6 +30,7 @@ from regionomie.domain.parsers.common import (
     decode_text,
     ensure_columns,
     map_unique,
+    none_where,
     norm_postcode,
     parse_bool,
     parse_date_column,
@@ -54,7 +55,7 @@ ESTABLISHMENT_CSV_COLUMNS: tuple[str, ...] = (
     "is_main",  # Ja/Nee, true/false, 1/0
     "sbi_main",  # SBI code, dots allowed
     "sbi_version",  # "2008" | "2025"; empty -> decided from retrieved_at
-    "sbi_other",  # other SBI codes separated by '|' or ' '
+    "sbi_other",  # other SBI codes separated by '|', ';', ',' or spaces
     "street",
     "house_number",
     "house_number_addition",
@@ -110,7 +111,7 @@ def _ref() -> Any:
 
 
 def _nace(code: str | None, version: str | None) -> str | None:
-    if not code or not version:
+    if not code or version not in ("2008", "2025"):
         return None
     return _ref().sbi_to_nace(code, version)
 
@@ -224,7 +225,11 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     legal_form = clean_str(frame["legal_form"])
     sole = legal_form.fillna("").str.lower().isin(SOLE_PROPRIETOR_FORMS)
     sbi_other = (
-        frame["sbi_other"].astype(str).str.replace(r"[^0-9]+", ";", regex=True).str.strip(";")
+        frame["sbi_other"]
+        .astype(str)
+        .str.replace(".", "", regex=False)
+        .str.replace(r"[^0-9]+", ";", regex=True)
+        .str.strip(";")
     )
     pairs = pd.DataFrame({"c": sbi, "v": version})
     nace = _map_pairs(pairs)
@@ -241,11 +246,11 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
             "nace_class": nace,
             "sbi_mapped": nace.notna().astype(bool),
             "street": clean_str(frame["street"]),
-            "house_number": hn.where(hn != "", None).astype(object),
+            "house_number": none_where(hn, hn == ""),
             "house_number_addition": frame["house_number_addition"].astype(str).str.strip(),
-            "postcode": postcode.where(postcode != "", None).astype(object),
+            "postcode": none_where(postcode, postcode == ""),
             "city": clean_str(frame["city"]),
-            "municipality_code": muni.where(muni != "", None).astype(object),
+            "municipality_code": none_where(muni, muni == ""),
             "lat": lat,
             "lon": lon,
             "employees": emp.round().astype("Int64"),
@@ -658,29 +663,37 @@ def _apply_legal_forms(est_rows: list[dict[str, Any]], org_rows: list[dict[str, 
 def _dedupe(
     rows: list[dict[str, Any]], lines: list[int], raw: RawFile
 ) -> tuple[list[dict[str, Any]], list[int], list[dict[str, object]]]:
-    """One row per vestigingsnummer: the record with most fields filled wins (a full
-    Vestigingsprofiel over a Basisprofiel's embedded hoofdvestiging or a search result);
-    the others are set aside naming the record that was kept."""
-    best: dict[str, int] = {}
+    """One row per vestigingsnummer. The record with most fields filled wins (a full
+    Vestigingsprofiel over a Basisprofiel's embedded hoofdvestiging or a search result) and its
+    empty fields are filled from the others; those others are set aside naming the kept one."""
+
+    def filled(r: dict[str, Any]) -> int:
+        return sum(v not in (None, "") for v in r.values()) + (10 if r.get("lat") else 0)
+
+    groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
-        filled = sum(v not in (None, "") for v in r.values())
-        j = best.get(r["vestigingsnummer"])
-        if j is None or filled >= sum(v not in (None, "") for v in rows[j].values()):
-            best[r["vestigingsnummer"]] = i
-    keep = sorted(best.values())
-    kept_set = set(keep)
-    rejects = [
-        reject_row(
-            raw.name,
-            lines[i],
-            "vestigingsnummer",
-            r["vestigingsnummer"],
-            f"vestigingsnummer: duplicate in file; record {lines[best[r['vestigingsnummer']]]} "
-            "kept",
-        )
-        for i, r in enumerate(rows)
-        if i not in kept_set
-    ]
+        groups.setdefault(r["vestigingsnummer"], []).append(i)
+    keep: list[int] = []
+    rejects: list[dict[str, object]] = []
+    for idx in groups.values():
+        best = max(idx, key=lambda i: (filled(rows[i]), i))
+        for i in idx:
+            if i == best:
+                continue
+            for k, v in rows[i].items():
+                if rows[best].get(k) in (None, "") and v not in (None, ""):
+                    rows[best][k] = v
+            rejects.append(
+                reject_row(
+                    raw.name,
+                    lines[i],
+                    "vestigingsnummer",
+                    rows[i]["vestigingsnummer"],
+                    f"vestigingsnummer: duplicate in file; record {lines[best]} kept",
+                )
+            )
+        keep.append(best)
+    keep.sort()
     return [rows[i] for i in keep], [lines[i] for i in keep], rejects
 
 

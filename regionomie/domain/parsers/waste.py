@@ -22,6 +22,7 @@ from regionomie.domain.parsers.common import (
     blank,
     clean_str,
     map_unique,
+    none_where,
     norm_postcode,
     parse_decimal,
     read_csv_text,
@@ -197,10 +198,10 @@ def parse_waste(raw: RawFile) -> dict[str, ParseResult]:
                     "not a Dutch postcode (1234AB)",
                     col,
                 )
-                out[f"{role}_{fld}"] = pc.where(pc != "", None).astype(object)
+                out[f"{role}_{fld}"] = none_where(pc, pc == "")
             elif fld == "house_number":
                 hn = col.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-                out[f"{role}_{fld}"] = hn.where(hn != "", None).astype(object)
+                out[f"{role}_{fld}"] = none_where(hn, hn == "")
             else:
                 out[f"{role}_{fld}"] = clean_str(col)
     for role in WASTE_PARTY_ROLES:
