@@ -11,7 +11,7 @@ import pytest
 import quality_fixtures as fx
 
 from regionomie.quality.suites import MAX_EMPLOYEES, WEIGHT_CEILING_KG_BY_CHAPTER
-from regionomie.quality.validate import validate_table, write_quarantine
+from regionomie.quality.validate import check_metadata, validate_table, write_quarantine
 
 
 @pytest.fixture(autouse=True)
@@ -291,3 +291,15 @@ def test_gx_result_is_json_and_carries_suite_version() -> None:
     metas = [r["expectation_config"]["meta"] for r in doc["results"]]
     assert {m["level"] for m in metas} == {"row", "dataset"}
     assert all(m["suite_version"] == out.suite_version for m in metas)
+
+
+def test_check_metadata_is_plain_and_links_docs(tmp_path: Path) -> None:
+    import json
+
+    df = fx.waste_records()
+    df.loc[0, "weight_kg"] = -1.0
+    out = validate_table("waste_records", df, context=fx.context(), docs_dir=tmp_path)
+    meta = check_metadata(out, write_quarantine(out, tmp_path))
+    json.dumps(meta)  # plain values only
+    assert meta["rows_quarantined"] == 1 and meta["rules_failed"] == {"weight_non_negative": 1}
+    assert Path(meta["data_docs"]).exists() and meta["quarantine_parquet"].endswith(".parquet")

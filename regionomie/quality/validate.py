@@ -44,6 +44,7 @@ __all__ = [
     "validate_table",
     "write_quarantine",
     "write_frame",
+    "check_metadata",
 ]
 
 QUARANTINE_REASON_COLUMNS: tuple[str, ...] = ("failed_rules", "failed_values")
@@ -104,6 +105,30 @@ class ValidationOutcome:
             "skipped_rules": list(self.skipped_rules),
             "docs_path": str(self.docs_path) if self.docs_path else None,
         }
+
+
+def check_metadata(outcome: ValidationOutcome,
+                   quarantine_files: dict[str, Path] | None = None) -> dict[str, Any]:
+    """Plain values for a Dagster AssetCheckResult's metadata (wrap paths with
+    dg.MetadataValue.path in the asset layer; this module stays free of dagster):
+    row counts, rule counts, gate failures, warnings, suite version and the report path."""
+    meta: dict[str, Any] = {
+        "rows_in": outcome.rows_in,
+        "rows_valid": outcome.rows_valid,
+        "rows_quarantined": outcome.rows_quarantined,
+        "suite_version": outcome.suite_version,
+        "rules_failed": dict(outcome.rule_counts),
+        "dataset_failures": [f"{r}: {m}" for r, m in outcome.dataset_failures],
+        "warnings": [f"{r}: {m}" for r, m in outcome.warnings],
+        "skipped_rules": list(outcome.skipped_rules),
+    }
+    if outcome.docs_path is not None:
+        meta["data_docs"] = str(outcome.docs_path)
+    if outcome.gx_docs_path is not None:
+        meta["gx_data_docs"] = str(outcome.gx_docs_path)
+    if quarantine_files:
+        meta["quarantine_parquet"] = str(quarantine_files.get("parquet", ""))
+    return meta
 
 
 def new_run_id() -> str:
