@@ -16,7 +16,6 @@ import json
 import re
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -48,7 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
-    return [asdict(s) for s in items]
+    return [
+        {
+            "sector": s.sector,
+            "score": s.score,
+            "material": s.material,
+            "use": s.use,
+            "evidence": s.evidence,
+        }
+        for s in items
+    ]
 
 
 def _clean(value: Any) -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from regionomie.domain.knowledge import KnowledgeBase, Material, Pathway, normalise_text
+from regionomie.domain.knowledge import KnowledgeBase, Pathway, normalise_text
 from regionomie.paths import REFERENCE_DIR
 
 # Weights of the three inputs in the material confidence (only inputs present are counted).
@@ -203,13 +203,6 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    score: float
-    pathway: Pathway
-    evidence: str
-
-
-@dataclass(frozen=True)
 class _AliasMatch:
     material_id: str
     confidence: float
@@ -345,9 +338,7 @@ def _fuzzy_buckets(
     longest = max((len(a) for a in fuzzy), default=0)
     buckets: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
     for size in range(FUZZY_MIN_ALIAS_LEN, int(longest / ratio) + 2):
-        keep = [
-            a for a in fuzzy if min(size, len(a)) / max(size, len(a)) >= ratio - 1e-9
-        ]
+        keep = [a for a in fuzzy if min(size, len(a)) / max(size, len(a)) >= ratio - 1e-9]
         buckets[size] = (tuple(keep), tuple(tuple(fuzzy[a]) for a in keep))
     return buckets
 
@@ -425,9 +416,7 @@ def _description_matches(index: _Index, text: str) -> list[_AliasMatch]:
         choices, owners = index.fuzzy_by_length.get(len(gram), ((), ()))
         if not choices:
             continue
-        hits = process.extract(
-            gram, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4
-        )
+        hits = process.extract(gram, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4)
         for choice, ratio, pos in hits:
             if ratio >= 100.0:
                 conf = _specificity(choice)
@@ -468,6 +457,9 @@ def _description_evidence(index: _Index, description: str | None) -> dict[str, f
 def _code_evidence(kb: KnowledgeBase, code: str | None) -> dict[str, float]:
     if not code:
         return {}
+    cache: dict[str, dict[str, float]] = kb.cache.setdefault("suggest_code", {})
+    if code in cache:
+        return cache[code]
     out: dict[str, float] = {}
     for material in kb.material_by_id.values():
         score = 0.0
@@ -481,6 +473,7 @@ def _code_evidence(kb: KnowledgeBase, code: str | None) -> dict[str, float]:
                 score = max(score, CODE_CHAPTER)
         if score > 0.0:
             out[material.material_id] = score
+    cache[code] = out
     return out
 
 
@@ -533,7 +526,10 @@ def _producer_evidence(kb: KnowledgeBase, sector: str | None) -> dict[str, float
 
 
 def _combine(
-    desc: dict[str, float], code: dict[str, float], producer: dict[str, float], has_code: bool,
+    desc: dict[str, float],
+    code: dict[str, float],
+    producer: dict[str, float],
+    has_code: bool,
     has_producer: bool,
 ) -> dict[str, float]:
     total = (W_DESCRIPTION if desc else 0.0) + (W_CODE if has_code else 0.0)
@@ -594,32 +590,28 @@ def suggest_receivers(
 
     words = set(normalise_text(description).split())
     hazardous = (
-        star
-        or (code is not None and code in index.hazardous_codes)
-        or bool(words & _HAZARD_WORDS)
+        star or (code is not None and code in index.hazardous_codes) or bool(words & _HAZARD_WORDS)
     )
     if confidence:
         top_material = max(confidence, key=lambda m: (confidence[m], m))
         hazardous = hazardous or kb.material_by_id[top_material].hazardous
 
-    candidates: dict[str, list[_Candidate]] = {}
+    acc: dict[str, _SectorAccumulator] = {}
 
-    def add(pathway: Pathway, score: float, evidence: str) -> None:
-        if hazardous and pathway.food_or_feed:
+    def add(pathway: Pathway, score: float, kind: str) -> None:
+        if score <= 0.0 or (hazardous and pathway.food_or_feed):
             return
-        if score <= 0.0:
-            return
-        candidates.setdefault(pathway.receiver_nace, []).append(
-            _Candidate(score=score, pathway=pathway, evidence=evidence)
-        )
+        slot = acc.get(pathway.receiver_nace)
+        if slot is None:
+            slot = acc[pathway.receiver_nace] = _SectorAccumulator()
+        slot.offer(score, pathway, kind)
 
     # 1. Direct pathways of the matched materials.
     for mid, conf in confidence.items():
         if mid in GENERIC_MATERIALS:
             continue
         for pathway in kb.pathways_by_material[mid]:
-            fit = _producer_fit(pathway.producer_nace, sector)
-            add(pathway, conf * pathway.strength * fit, pathway.evidence)
+            add(pathway, conf * pathway.strength * _producer_fit(pathway.producer_nace, sector), "")
 
     # 2. Related pathways: other materials of the same category (lower weight).
     categories = _query_categories(kb, confidence, code, sector)
@@ -627,15 +619,13 @@ def suggest_receivers(
         for mid in index.materials_by_category.get(cat, ()):
             if mid in confidence:
                 continue
-            material: Material = kb.material_by_id[mid]
             for pathway in kb.pathways_by_material[mid]:
                 fit = _producer_fit(pathway.producer_nace, sector)
-                score = RELATED_FACTOR * weight * pathway.strength * fit
-                add(pathway, score, f"related ({material.name_en}): {pathway.evidence}")
+                add(pathway, RELATED_FACTOR * weight * pathway.strength * fit, "related")
 
     # 3. Generic fallbacks (composting, digestion, collection, recycling, hazardous treatment).
     organic = any(c in categories for c in ("food", "agri")) or (code or "")[:2] in ("02", "20")
-    generic_weight = max(categories.values(), default=0.4)
+    generic_weight = max(max(categories.values(), default=0.4), 0.4)
     for mid in sorted(GENERIC_MATERIALS):
         factor = GENERIC_FACTOR
         if mid == "generic_hazardous":
@@ -645,38 +635,67 @@ def suggest_receivers(
         elif mid == "generic_organic" and not organic:
             factor = GENERIC_FACTOR * 0.3
         for pathway in kb.pathways_by_material.get(mid, ()):
-            score = factor * max(generic_weight, 0.4) * pathway.strength
-            add(pathway, score, f"generic fallback: {pathway.evidence}")
+            add(pathway, factor * generic_weight * pathway.strength, "generic")
 
-    ranked = _aggregate(candidates)
-    results = ranked[:top]
+    scored = sorted((-slot.final_score(), code_) for code_, slot in acc.items())
+    results = [acc[code_].to_suggestion(kb, code_, -neg) for neg, code_ in scored[:top]]
     if len(results) < top:
         results.extend(_fill(kb, index, {s.sector for s in results}, top - len(results), hazardous))
     return results
 
 
-def _aggregate(candidates: dict[str, list[_Candidate]]) -> list[Suggestion]:
-    out: list[Suggestion] = []
-    for sector, items in candidates.items():
-        items.sort(key=lambda c: (-c.score, c.pathway.pathway_id))
-        best = items[0]
-        # Independent support from other materials adds a small bonus.
-        others = [c.score for c in items[1:] if c.pathway.material_id != best.pathway.material_id]
-        bonus = 0.1 * others[0] if others else 0.0
-        if len(others) > 1:
-            bonus += 0.05 * others[1]
-        score = min(1.0, best.score + bonus)
-        out.append(
-            Suggestion(
-                sector=sector,
-                score=round(score, 4),
-                material=best.pathway.material_id,
-                use=best.pathway.use_description,
-                evidence=best.evidence,
-            )
+class _SectorAccumulator:
+    """Best pathway for one receiver sector, plus the best direct score of each other material."""
+
+    __slots__ = ("best_score", "best_pathway", "best_kind", "direct")
+
+    def __init__(self) -> None:
+        self.best_score = -1.0
+        self.best_pathway: Pathway | None = None
+        self.best_kind = ""
+        self.direct: dict[str, float] = {}
+
+    def offer(self, score: float, pathway: Pathway, kind: str) -> None:
+        if score > self.best_score or (
+            score == self.best_score
+            and self.best_pathway is not None
+            and pathway.pathway_id < self.best_pathway.pathway_id
+        ):
+            self.best_score, self.best_pathway, self.best_kind = score, pathway, kind
+        if kind == "" and score > self.direct.get(pathway.material_id, 0.0):
+            self.direct[pathway.material_id] = score
+
+    def final_score(self) -> float:
+        """Best score plus a small bonus for independent direct support from other materials."""
+        pathway = self.best_pathway
+        assert pathway is not None
+        if len(self.direct) <= 1 and pathway.material_id in self.direct:
+            return round(min(1.0, self.best_score), 4)
+        others = sorted(
+            (v for m, v in self.direct.items() if m != pathway.material_id), reverse=True
         )
-    out.sort(key=lambda s: (-s.score, s.sector))
-    return out
+        bonus = (0.1 * others[0] if others else 0.0) + (
+            0.05 * others[1] if len(others) > 1 else 0.0
+        )
+        return round(min(1.0, self.best_score + bonus), 4)
+
+    def to_suggestion(self, kb: KnowledgeBase, sector: str, score: float) -> Suggestion:
+        pathway = self.best_pathway
+        assert pathway is not None
+        if self.best_kind == "related":
+            name = kb.material_by_id[pathway.material_id].name_en
+            evidence = f"related ({name}): {pathway.evidence}"
+        elif self.best_kind == "generic":
+            evidence = f"generic fallback: {pathway.evidence}"
+        else:
+            evidence = pathway.evidence
+        return Suggestion(
+            sector=sector,
+            score=score,
+            material=pathway.material_id,
+            use=pathway.use_description,
+            evidence=evidence,
+        )
 
 
 def _fill(
