@@ -208,12 +208,15 @@ def test_cli_from_staged_tables(tmp_path: Path, capsys: pytest.CaptureFixture[st
             str(staged),
             "--out",
             str(tmp_path / "out"),
-            "--demo",
         ]
     )
-    assert args.func(args) == 0
+    assert args.func(args) == 0  # uses the shipped knowledge base (data/knowledge)
     assert "regio-amersfoort 2026-11-28" in capsys.readouterr().out
-    assert (tmp_path / "out" / "regio-amersfoort" / "latest" / "report.html").exists()
+    folder = tmp_path / "out" / "regio-amersfoort" / "latest"
+    cand = pd.read_parquet(folder / "opportunities.parquet")
+    coffee = cand[cand["producer_nace"].eq("5610") & cand["receiver_nace"].eq("0113")]
+    assert not coffee.empty  # restaurants' coffee grounds -> mushroom grower, real KB
+    assert SOLE_NAME not in (folder / "opportunities.csv").read_text(encoding="utf-8")
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -445,3 +445,36 @@ def test_regions_file_errors_name_file_and_field(tmp_path: Path) -> None:
     bad.write_text("regions:\n  r1:\n    municipalities:\n      G307: X\n", encoding="utf-8")
     with pytest.raises(RegionsFileError, match=r"regions.yaml: region r1: .*'G307'"):
         load_regions(bad)
+
+
+def test_shipped_knowledge_base_end_to_end() -> None:
+    """Every producer and receiver class of data/knowledge in one town: the engine runs on the
+    real KB, finds the documented exchanges, and never sends hazardous material to food/feed."""
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.domain.opportunities.common import split_codes
+
+    kb = load_knowledge_base()
+    producer_classes = sorted(
+        {
+            c if len(c) == 4 else c + "00"
+            for codes in split_codes(kb.pathways["producer_nace"])
+            for c in codes
+        }
+    )
+    receiver_classes = sorted(set(kb.pathways["receiver_nace"].astype(str)))
+    rows = [
+        {"nace_class": c, "lat": 52.15 + i * 1e-3, "lon": 5.38, "employees": 10}
+        for i, c in enumerate(producer_classes + receiver_classes)
+    ]
+    est = make_est(rows)
+    result = run_opportunities(est, kb, municipalities=MUNICIPALITIES)
+    cand = result.candidates
+    assert len(cand) > 0
+    hazardous_ids = set(kb.materials.loc[kb.materials["hazardous"], "material_id"])
+    assert hazardous_ids, "the shipped KB is expected to list hazardous materials"
+    assert not (cand["material_id"].isin(hazardous_ids) & cand["food_or_feed"]).any()
+    pairs = set(zip(cand["producer_nace"], cand["receiver_nace"], strict=True))
+    assert ("5610", "0113") in pairs  # coffee grounds -> mushroom growers
+    assert ("1105", "1091") in pairs  # spent grain -> feed
+    assert ("1105", "1071") in pairs  # spent grain -> bakery
+    assert len(result.cases) == min(20, cand["pathway_id"].nunique())

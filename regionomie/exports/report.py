@@ -68,10 +68,7 @@ def render_map_svg(
     best = best_per_producer(candidates)
     lines = []
     for i, case in enumerate(cases.head(top).itertuples(index=False)):
-        members = best[
-            (best["pathway_id"] == case.pathway_id)
-            & (best["hub_municipality"] == case.hub_municipality)
-        ]
+        members = best[best["pathway_id"] == case.pathway_id]
         lines.append((i, case, members))
     pts = pd.concat(
         [

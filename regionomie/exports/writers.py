@@ -95,7 +95,9 @@ def _add_sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[str, int
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         header.append(cell)
     ws.append(header)
-    amount = [bool(re.search(r"(eur|kg|tonnes|km)", c)) for c in columns]
+    # number formats need a styled cell per value: only on sheets a person reads row by row
+    styled = len(df) <= 5_000
+    amount = [styled and bool(re.search(r"(eur|kg|tonnes|km)", c)) for c in columns]
     for row in df.itertuples(index=False):
         values = []
         for value, is_amount in zip(row, amount, strict=True):

@@ -455,8 +455,10 @@ def _explain(out: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
         " Banen in een gemeente met bovengemiddelde werkloosheid/uitkeringsafhankelijkheid.",
         "",
     )
+    material = out["material_name"].astype(str)
     return (
-        out["material_name"]
+        material.str.slice(0, 1).str.upper()
+        + material.str.slice(1)
         + " van "
         + out["producer_name"]
         + " ("

@@ -1,5 +1,6 @@
-"""Business cases: candidates aggregated per pathway (material x receiver use) and hub
-municipality, named, ranked, and the best worked out as cards a municipal officer can act on.
+"""Business cases: candidates aggregated per pathway (material x receiver use) within the
+region, named after the hub municipality (the one receiving most tonnes), ranked, and the best
+worked out as cards a municipal officer can act on.
 
 Case score (documented):
     per producer only its best candidate in the case counts (so a producer's tonnes are never
@@ -61,6 +62,10 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
 def best_per_producer(candidates: pd.DataFrame) -> pd.DataFrame:
     """One candidate per producer x pathway x hub: the best scored (ties: candidate_id)."""
     cand = candidates.copy()
@@ -90,7 +95,17 @@ def business_cases(
     )
     if "coalition_id" not in best:
         best["coalition_id"] = ""
-    keys = ["pathway_id", "hub_municipality"]
+    keys = ["pathway_id"]
+    hub_tonnes = (
+        best.groupby(["pathway_id", "hub_municipality"], sort=True)["matched_tonnes"]
+        .sum()
+        .reset_index()
+        .sort_values(
+            ["pathway_id", "matched_tonnes", "hub_municipality"], ascending=[True, False, True]
+        )
+    )
+    hubs = hub_tonnes.groupby("pathway_id", sort=True).head(1)
+    hubs = hubs.set_index("pathway_id")["hub_municipality"]
     grouped = best.groupby(keys, sort=True)
     agg = grouped.agg(
         material_id=("material_id", "first"),
@@ -123,10 +138,11 @@ def business_cases(
         agg["estimated_tonnes"] / agg["supply_tonnes"].where(agg["supply_tonnes"] > 0)
     ).fillna(0.0)
     names = _mun_names(municipalities)
+    agg["hub_municipality"] = agg["pathway_id"].map(hubs)
     agg["hub_municipality_name"] = agg["hub_municipality"].map(lambda c: names.get(c, c))
     startup_tag = np.where(agg["is_startup"], " [start-up]", "")
     agg["name"] = (
-        agg["material_name"]
+        agg["material_name"].map(_upper_first)
         + " -> "
         + agg["use_description"].map(_lower_first)
         + " ("
@@ -134,7 +150,7 @@ def business_cases(
         + ")"
         + startup_tag
     )
-    agg["case_id"] = agg["pathway_id"] + "@" + agg["hub_municipality"]
+    agg["case_id"] = agg["pathway_id"]
     agg = agg.sort_values(["case_score", "case_id"], ascending=[False, True]).head(top)
     agg["rank"] = np.arange(1, len(agg) + 1)
     for column in ("supply_tonnes", "matched_tonnes", "economic_value_eur", "co2_avoided_kg"):
@@ -146,22 +162,25 @@ def business_cases(
 
 
 def _case_challenges(
-    challenges: pd.DataFrame | None, municipality: str, threshold: float = 0.5
+    challenges: pd.DataFrame | None, municipalities: list[str], threshold: float = 0.5
 ) -> list[dict[str, Any]]:
+    """Above-median challenges (severity >= threshold) where the case's jobs and uses land,
+    worst first, at most five."""
     if challenges is None or challenges.empty:
         return []
     rows = challenges[
-        (challenges["municipality_code"] == municipality) & (challenges["severity"] >= threshold)
-    ].sort_values(["severity", "challenge_id"], ascending=[False, True])
+        challenges["municipality_code"].isin(municipalities) & (challenges["severity"] >= threshold)
+    ].sort_values(["severity", "municipality_code", "challenge_id"], ascending=[False, True, True])
     return [
         {
+            "municipality_code": str(r.municipality_code),
             "challenge_id": str(r.challenge_id),
             "label": str(r.label),
             "value": round(float(r.value), 4),
             "percentile": round(float(r.percentile), 3),
             "severity": round(float(r.severity), 3),
         }
-        for r in rows.itertuples(index=False)
+        for r in rows.head(5).itertuples(index=False)
     ]
 
 
@@ -193,10 +212,9 @@ def business_case_cards(
     best = best_per_producer(candidates)
     cards: list[dict[str, Any]] = []
     for case in cases.head(top).itertuples(index=False):
-        members = best[
-            (best["pathway_id"] == case.pathway_id)
-            & (best["hub_municipality"] == case.hub_municipality)
-        ].sort_values(["matched_tonnes", "producer_id"], ascending=[False, True])
+        members = best[best["pathway_id"] == case.pathway_id].sort_values(
+            ["matched_tonnes", "producer_id"], ascending=[False, True]
+        )
         producers = [_partner(r, "leverancier", "producer") for _, r in members.iterrows()]
         receivers_df = members[members["receiver_kind"] == "establishment"].drop_duplicates(
             "receiver_id"
@@ -249,7 +267,11 @@ def business_case_cards(
                 "producers": producers[:max_partners],
                 "n_producers": len(producers),
                 "receivers": receivers[:max_partners],
-                "challenges_addressed": _case_challenges(challenges, str(case.hub_municipality)),
+                "challenges_addressed": _case_challenges(
+                    challenges,
+                    [str(case.hub_municipality)]
+                    + sorted(set(members["hub_municipality"]) - {case.hub_municipality}),
+                ),
                 "evidence": f"{first['evidence_type']}: {first['evidence']}".strip(": "),
                 "risks": risks,
                 "next_steps": steps,

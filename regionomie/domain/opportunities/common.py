@@ -20,11 +20,11 @@ KM_PER_DEG_LON_NL = 111.320 * float(np.cos(np.radians(52.2)))  # equirectangular
 
 
 class KnowledgeLike(Protocol):
-    """What the engine needs from regionomie.domain.knowledge.KnowledgeBase."""
+    """What the engine needs from regionomie.domain.knowledge.KnowledgeBase: materials and
+    pathways DataFrames, and the yields as `yields` (KnowledgeBase) or `producer_yields`."""
 
     materials: pd.DataFrame
     pathways: pd.DataFrame
-    producer_yields: pd.DataFrame
 
 
 def haversine_km(
@@ -182,7 +182,14 @@ def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
         if column not in pathways:
             pathways[column] = ""
         pathways[column] = pathways[column].fillna("").astype(str)
-    yields = kb.producer_yields.copy()
+    yields_df = getattr(kb, "producer_yields", None)
+    if yields_df is None:
+        yields_df = getattr(kb, "yields", None)
+    if yields_df is None:
+        yields_df = pd.DataFrame(
+            columns=["material_id", "producer_nace", "tonnes_per_employee_per_year", "source"]
+        )
+    yields = yields_df.copy()
     yields["material_id"] = yields["material_id"].astype(str)
     yields["tonnes_per_employee_per_year"] = pd.to_numeric(
         yields["tonnes_per_employee_per_year"], errors="coerce"
