@@ -54,6 +54,8 @@ FUZZY_CUTOFF = 85.0
 FUZZY_MIN_ALIAS_LEN = 5
 COMPOUND_MIN_ALIAS_LEN = 6
 CONTAINED_PENALTY = 0.4
+TOKEN_SET_FACTOR = 0.85
+CATEGORY_KEYWORD_WEIGHT = 0.45
 
 GENERIC_MATERIALS: frozenset[str] = frozenset(
     {"generic_organic", "generic_waste", "generic_hazardous"}
@@ -150,6 +152,67 @@ _NACE21_TO_NACE2: dict[str, str] = {
     "5622": "5629",
     "5640": "5630",
 }
+# Words that say which kind of stream it is even when no material is recognised; also found at
+# the end of Dutch compounds ('uienschillen' -> 'schillen').
+_CATEGORY_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "food", "voedsel", "voeding", "groente", "groenten", "vegetable", "fruit", "peel",
+            "peels", "schil", "schillen", "pulp", "kitchen", "keuken", "bakery", "bakkerij",
+            "dairy", "zuivel", "meat", "vlees", "fish", "vis", "brewery", "brouwerij", "sugar",
+            "suiker", "starch", "zetmeel", "juice", "sap", "yeast", "gist", "oil", "olie", "vet",
+            "fat", "husks", "hulls", "shells", "doppen", "kernels", "pits",
+        ),
+        "food",
+    ),
+    **dict.fromkeys(
+        (
+            "plant", "plants", "crop", "crops", "gewas", "gewassen", "stengels", "stems", "loof",
+            "leaves", "bladeren", "blad", "manure", "mest", "straw", "stro", "grass", "gras",
+            "greenhouse", "kas", "glastuinbouw", "farm", "boerderij", "bulbs", "bollen",
+        ),
+        "agri",
+    ),
+    **dict.fromkeys(("wood", "hout", "timber", "houten", "chips", "snippers"), "wood"),
+    **dict.fromkeys(("paper", "papier", "karton", "cardboard", "pulp", "fibre", "vezel"), "paper"),
+    **dict.fromkeys(
+        (
+            "concrete", "beton", "stone", "steen", "stenen", "puin", "rubble", "brick", "tiles",
+            "demolition", "sloop", "construction", "bouw", "sand", "zand", "clay", "klei",
+            "gravel", "grind",
+        ),
+        "construction",
+    ),
+    **dict.fromkeys(
+        (
+            "metal", "metaal", "metals", "metalen", "scrap", "schroot", "steel", "staal", "iron",
+            "ijzer", "copper", "koper", "zinc", "zink", "lead", "lood", "slag", "slak", "slakken",
+            "dross",
+        ),
+        "metal",
+    ),
+    **dict.fromkeys(
+        (
+            "chemical", "chemicals", "chemisch", "chemische", "solvent", "acid", "zuur", "caustic",
+            "loog", "gas", "catalyst", "resin", "hars",
+        ),
+        "chemical",
+    ),
+    **dict.fromkeys(
+        ("ash", "assen", "heat", "warmte", "steam", "stoom", "energy", "energie", "power"),
+        "energy",
+    ),
+    **dict.fromkeys(("water", "sludge", "slib", "effluent"), "water"),
+    **dict.fromkeys(
+        ("textile", "textiel", "fabric", "stof", "clothes", "kleding", "yarn", "garen", "wool"),
+        "textile",
+    ),
+    **dict.fromkeys(
+        ("plastic", "plastics", "kunststof", "foil", "folie", "rubber", "polymer", "foam"),
+        "plastic",
+    ),
+}
+
 _HAZARD_WORDS: frozenset[str] = frozenset(
     {
         "gevaarlijk",
@@ -215,6 +278,8 @@ class _Index:
     exact: dict[str, tuple[str, ...]]  # normalised alias -> material ids
     compound: dict[str, tuple[str, ...]]  # long compact aliases, found inside compounds
     max_alias_tokens: int
+    # stemmed content token -> multi-word aliases containing it (alias, its stemmed token set)
+    token_sets: dict[str, tuple[tuple[str, frozenset[str]], ...]]
     # query length -> (aliases whose length can reach FUZZY_CUTOFF with it, their owners)
     fuzzy_by_length: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]
     materials_by_category: dict[str, tuple[str, ...]]
@@ -323,11 +388,36 @@ def _build_index(kb: KnowledgeBase) -> _Index:
         exact={k: tuple(v) for k, v in exact.items()},
         compound={k: tuple(v) for k, v in compound.items()},
         max_alias_tokens=max((len(a.split()) for a in exact), default=1),
+        token_sets=_token_set_index(exact),
         fuzzy_by_length=_fuzzy_buckets(fuzzy),
         materials_by_category={k: tuple(v) for k, v in by_category.items()},
         hazardous_codes=frozenset(hazardous),
         fill_sectors=fill,
     )
+
+
+def _stem(token: str) -> str:
+    """Crude plural folding so 'peels'/'peel', 'shells'/'shell' meet; enough for aliases."""
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def _content_stems(text: str) -> list[str]:
+    return [_stem(t) for t in text.split() if t not in _STOPWORDS]
+
+
+def _token_set_index(
+    exact: dict[str, list[str]],
+) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for alias in exact:
+        stems = frozenset(_content_stems(alias))
+        if len(stems) < 2:
+            continue
+        for stem in stems:
+            out.setdefault(stem, []).append((alias, stems))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _fuzzy_buckets(
@@ -397,6 +487,23 @@ def _description_matches(index: _Index, text: str) -> list[_AliasMatch]:
                 if owners:
                     conf = 0.9 * _specificity(tok[i:j])
                     matches.extend(_AliasMatch(o, conf, start, start + len(tok)) for o in owners)
+    # Word sets: every word of a multi-word alias present, in any order ('potato steam peels',
+    # 'peels of potatoes' -> 'potato peels').
+    stem_spans: dict[str, list[tuple[int, int]]] = {}
+    for tok, start in spans:
+        if tok not in _STOPWORDS:
+            stem_spans.setdefault(_stem(tok), []).append((start, start + len(tok)))
+    seen_aliases: set[str] = set()
+    for stem in stem_spans:
+        for alias, stems in index.token_sets.get(stem, ()):
+            if alias in seen_aliases or not stems <= stem_spans.keys():
+                continue
+            seen_aliases.add(alias)
+            positions = [pos for st in stems for pos in stem_spans[st]]
+            start = min(p[0] for p in positions)
+            end = max(p[1] for p in positions)
+            conf = TOKEN_SET_FACTOR * _specificity(alias)
+            matches.extend(_AliasMatch(o, conf, start, end) for o in index.exact[alias])
     # Fuzzy n-grams (1-3 content tokens, spaced and compact forms) for the words that no exact
     # alias explained: misspellings ('koffiedick'), hyphenation, split compounds.
     covered = [(m.start, m.end) for m in matches]
@@ -420,6 +527,9 @@ def _description_matches(index: _Index, text: str) -> list[_AliasMatch]:
         for choice, ratio, pos in hits:
             if ratio >= 100.0:
                 conf = _specificity(choice)
+            elif fuzz.ratio(gram[:5], choice[:5]) < 60.0:
+                # Same tail, different head: 'uienschillen' is not 'druivenschillen'.
+                continue
             else:
                 conf = 0.92 * (ratio / 100.0) * _specificity(choice)
             matches.extend(_AliasMatch(o, conf, start, end) for o in owners[pos])
@@ -546,11 +656,30 @@ def _combine(
     return out
 
 
-def _query_categories(
-    kb: KnowledgeBase, confidence: dict[str, float], code: str | None, sector: str | None
-) -> dict[str, float]:
-    """Weight per material category: from matched materials, the EURAL chapter and the producer."""
+def _keyword_categories(description: str) -> dict[str, float]:
+    """Categories named by plain words of the description, also at the end of compounds."""
     cats: dict[str, float] = {}
+    for token in normalise_text(description).split():
+        category = _CATEGORY_KEYWORDS.get(token)
+        if category is None and len(token) > 6:
+            for keyword, cat in _CATEGORY_KEYWORDS.items():
+                if len(keyword) >= 4 and token.endswith(keyword):
+                    category = cat
+                    break
+        if category is not None:
+            cats[category] = CATEGORY_KEYWORD_WEIGHT
+    return cats
+
+
+def _query_categories(
+    kb: KnowledgeBase,
+    confidence: dict[str, float],
+    code: str | None,
+    sector: str | None,
+    description: str = "",
+) -> dict[str, float]:
+    """Weight per material category: matched materials, plain words, EURAL chapter, producer."""
+    cats: dict[str, float] = dict(_keyword_categories(description)) if description else {}
     for mid, conf in confidence.items():
         cat = kb.material_by_id[mid].category
         cats[cat] = max(cats.get(cat, 0.0), conf)
@@ -614,7 +743,7 @@ def suggest_receivers(
             add(pathway, conf * pathway.strength * _producer_fit(pathway.producer_nace, sector), "")
 
     # 2. Related pathways: other materials of the same category (lower weight).
-    categories = _query_categories(kb, confidence, code, sector)
+    categories = _query_categories(kb, confidence, code, sector, description)
     for cat, weight in sorted(categories.items()):
         for mid in index.materials_by_category.get(cat, ()):
             if mid in confidence:
