@@ -282,6 +282,11 @@ def _map_pairs(pairs: pd.DataFrame) -> pd.Series:
     return pd.Series([table[k] for k in keys], index=pairs.index, dtype=object)
 
 
+def _iso(dates: pd.Series) -> pd.Series:
+    text = dates.dt.strftime("%Y-%m-%d")
+    return none_where(text, dates.isna().to_numpy())
+
+
 def _organisations_from_establishments(est: pd.DataFrame, raw: RawFile) -> ParseResult:
     """One organisation per kvk_nummer, described by its main establishment (else its first)."""
     if est.empty:
@@ -292,9 +297,15 @@ def _organisations_from_establishments(est: pd.DataFrame, raw: RawFile) -> Parse
     ordered = est.sort_values(["kvk_nummer", "is_main"], ascending=[True, False], kind="stable")
     head = ordered.drop_duplicates("kvk_nummer", keep="first").set_index("kvk_nummer")
     g = est.groupby("kvk_nummer", sort=True)
-    reg = g["start_date"].min()
+    # dates aggregated as datetime64 (object-dtype min/max falls back to a Python loop)
+    dates = est[["kvk_nummer"]].assign(
+        s=pd.to_datetime(est["start_date"], format="%Y-%m-%d", errors="coerce"),
+        e=pd.to_datetime(est["end_date"], format="%Y-%m-%d", errors="coerce"),
+    )
+    gd = dates.groupby("kvk_nummer", sort=True)
+    reg = _iso(gd["s"].min())
     any_active = g["active"].any()
-    last_end = g["end_date"].max()
+    last_end = _iso(gd["e"].max())
     emp = g["employees"].sum(min_count=1)
     orgs = pd.DataFrame(
         {
