@@ -292,3 +292,15 @@ def test_cli_bad_knowledge_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert code == 1
     assert "materials.csv" in capsys.readouterr().err
+
+
+def test_cli_batch_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": 9, "waste_code": 100105}\n'))
+    assert run_cli(["suggest-receivers", "--input", "-", "--top", "2"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["id"] == 9
+    assert record["receivers"][0]["sector"] == "2362"

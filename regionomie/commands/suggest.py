@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--producer-sector", help="NACE Rev.2 or SBI code, e.g. 5610 or 56.10.1")
     parser.add_argument("--waste-code", help="EURAL/EWC code, e.g. 200108 or '20 01 08*'")
     parser.add_argument("--waste-description", help="free text, Dutch or English")
-    parser.add_argument("--input", type=Path, help="JSON-lines file of queries (batch mode)")
+    parser.add_argument(
+        "--input", type=Path, help="JSON-lines file of queries (batch mode); - reads standard input"
+    )
     parser.add_argument("--top", type=int, default=10, help="number of sectors (default 10)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     parser.add_argument(
@@ -139,8 +141,11 @@ def run(args: argparse.Namespace) -> int:
     if args.input is not None:
         started = time.perf_counter()
         try:
-            with args.input.open(encoding="utf-8") as handle:
-                ok, bad = run_batch(kb, handle, sys.stdout, args.top)
+            if str(args.input) == "-":
+                ok, bad = run_batch(kb, sys.stdin, sys.stdout, args.top)
+            else:
+                with args.input.open(encoding="utf-8") as handle:
+                    ok, bad = run_batch(kb, handle, sys.stdout, args.top)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: cannot read {args.input}: {exc}", file=sys.stderr)
             return 1
