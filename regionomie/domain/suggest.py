@@ -157,19 +157,98 @@ _NACE21_TO_NACE2: dict[str, str] = {
 _CATEGORY_KEYWORDS: dict[str, str] = {
     **dict.fromkeys(
         (
-            "food", "voedsel", "voeding", "groente", "groenten", "vegetable", "fruit", "peel",
-            "peels", "schil", "schillen", "pulp", "kitchen", "keuken", "bakery", "bakkerij",
-            "dairy", "zuivel", "meat", "vlees", "fish", "vis", "brewery", "brouwerij", "sugar",
-            "suiker", "starch", "zetmeel", "juice", "sap", "yeast", "gist", "oil", "olie", "vet",
-            "fat", "husks", "hulls", "shells", "doppen", "kernels", "pits",
+            "food",
+            "voedsel",
+            "voeding",
+            "groente",
+            "groenten",
+            "vegetable",
+            "fruit",
+            "peel",
+            "peels",
+            "schil",
+            "schillen",
+            "pulp",
+            "kitchen",
+            "keuken",
+            "bakery",
+            "bakkerij",
+            "dairy",
+            "zuivel",
+            "meat",
+            "vlees",
+            "fish",
+            "vis",
+            "brewery",
+            "brouwerij",
+            "sugar",
+            "suiker",
+            "starch",
+            "zetmeel",
+            "juice",
+            "sap",
+            "yeast",
+            "gist",
+            "oil",
+            "olie",
+            "vet",
+            "fat",
+            "husks",
+            "hulls",
+            "shells",
+            "doppen",
+            "kernels",
+            "pits",
+            "cheese",
+            "kaas",
+            "tea",
+            "thee",
+            "coffee",
+            "koffie",
+            "bread",
+            "brood",
+            "beer",
+            "bier",
+            "wine",
+            "wijn",
         ),
         "food",
     ),
     **dict.fromkeys(
         (
-            "plant", "plants", "crop", "crops", "gewas", "gewassen", "stengels", "stems", "loof",
-            "leaves", "bladeren", "blad", "manure", "mest", "straw", "stro", "grass", "gras",
-            "greenhouse", "kas", "glastuinbouw", "farm", "boerderij", "bulbs", "bollen",
+            "plant",
+            "plants",
+            "crop",
+            "crops",
+            "gewas",
+            "gewassen",
+            "stengels",
+            "stems",
+            "loof",
+            "leaves",
+            "bladeren",
+            "blad",
+            "manure",
+            "mest",
+            "straw",
+            "stro",
+            "grass",
+            "gras",
+            "greenhouse",
+            "kas",
+            "glastuinbouw",
+            "farm",
+            "boerderij",
+            "bulbs",
+            "bollen",
+            "hemp",
+            "hennep",
+            "flax",
+            "vlas",
+            "seaweed",
+            "zeewier",
+            "algae",
+            "algen",
         ),
         "agri",
     ),
@@ -177,24 +256,68 @@ _CATEGORY_KEYWORDS: dict[str, str] = {
     **dict.fromkeys(("paper", "papier", "karton", "cardboard", "pulp", "fibre", "vezel"), "paper"),
     **dict.fromkeys(
         (
-            "concrete", "beton", "stone", "steen", "stenen", "puin", "rubble", "brick", "tiles",
-            "demolition", "sloop", "construction", "bouw", "sand", "zand", "clay", "klei",
-            "gravel", "grind",
+            "concrete",
+            "beton",
+            "stone",
+            "steen",
+            "stenen",
+            "puin",
+            "rubble",
+            "brick",
+            "tiles",
+            "demolition",
+            "sloop",
+            "construction",
+            "bouw",
+            "sand",
+            "zand",
+            "clay",
+            "klei",
+            "gravel",
+            "grind",
         ),
         "construction",
     ),
     **dict.fromkeys(
         (
-            "metal", "metaal", "metals", "metalen", "scrap", "schroot", "steel", "staal", "iron",
-            "ijzer", "copper", "koper", "zinc", "zink", "lead", "lood", "slag", "slak", "slakken",
+            "metal",
+            "metaal",
+            "metals",
+            "metalen",
+            "scrap",
+            "schroot",
+            "steel",
+            "staal",
+            "iron",
+            "ijzer",
+            "copper",
+            "koper",
+            "zinc",
+            "zink",
+            "lead",
+            "lood",
+            "slag",
+            "slak",
+            "slakken",
             "dross",
         ),
         "metal",
     ),
     **dict.fromkeys(
         (
-            "chemical", "chemicals", "chemisch", "chemische", "solvent", "acid", "zuur", "caustic",
-            "loog", "gas", "catalyst", "resin", "hars",
+            "chemical",
+            "chemicals",
+            "chemisch",
+            "chemische",
+            "solvent",
+            "acid",
+            "zuur",
+            "caustic",
+            "loog",
+            "gas",
+            "catalyst",
+            "resin",
+            "hars",
         ),
         "chemical",
     ),
@@ -662,8 +785,9 @@ def _keyword_categories(description: str) -> dict[str, float]:
     for token in normalise_text(description).split():
         category = _CATEGORY_KEYWORDS.get(token)
         if category is None and len(token) > 6:
+            # Dutch compounds: modifier first ('houtafval'), head last ('uienschillen').
             for keyword, cat in _CATEGORY_KEYWORDS.items():
-                if len(keyword) >= 4 and token.endswith(keyword):
+                if len(keyword) >= 4 and (token.startswith(keyword) or token.endswith(keyword)):
                     category = cat
                     break
         if category is not None:
@@ -681,6 +805,8 @@ def _query_categories(
     """Weight per material category: matched materials, plain words, EURAL chapter, producer."""
     cats: dict[str, float] = dict(_keyword_categories(description)) if description else {}
     for mid, conf in confidence.items():
+        if mid in GENERIC_MATERIALS:
+            continue  # 'waste' says nothing about which kind of waste
         cat = kb.material_by_id[mid].category
         cats[cat] = max(cats.get(cat, 0.0), conf)
     if code:
@@ -735,10 +861,8 @@ def suggest_receivers(
             slot = acc[pathway.receiver_nace] = _SectorAccumulator()
         slot.offer(score, pathway, kind)
 
-    # 1. Direct pathways of the matched materials.
+    # 1. Direct pathways of the matched materials (generic ones too: 'restafval' -> 3821).
     for mid, conf in confidence.items():
-        if mid in GENERIC_MATERIALS:
-            continue
         for pathway in kb.pathways_by_material[mid]:
             add(pathway, conf * pathway.strength * _producer_fit(pathway.producer_nace, sector), "")
 
