@@ -170,7 +170,10 @@ def test_top_is_respected(kb: KnowledgeBase) -> None:
         ("561", "561"),
         ("5", None),
         ("1234567", None),
-        ("C10", None),
+        ("C10.71", "1071"),
+        ("NACE 56.10", "5610"),
+        ("SBI: 01133", "0113"),
+        ("56x1", None),
         (None, None),
     ],
 )

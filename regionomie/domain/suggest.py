@@ -422,8 +422,10 @@ def normalise_sector(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    digits = re.sub(r"\D", "", str(value))
-    if not 2 <= len(digits) <= 5 or len(re.sub(r"[\d.\s]", "", str(value))) > 0:
+    text = re.sub(r"^(?:sbi|nace)[\s:]*", "", str(value).strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^[A-Ua-u](?=\d)", "", text)  # Eurostat style with section letter: C10.71
+    digits = re.sub(r"\D", "", text)
+    if not 2 <= len(digits) <= 5 or re.sub(r"[\d.\s]", "", text):
         return None
     return digits[:4]
 
