@@ -31,10 +31,20 @@ SEED = 20260101
 FAULT_RATE = 0.001  # share of rows given a deliberate defect
 
 # City centres (lat, lon) to jitter around: all on land, well inside the border.
-CENTRES = np.array([
-    (52.156, 5.387), (52.370, 4.895), (51.924, 4.478), (52.090, 5.121), (51.441, 5.478),
-    (53.219, 6.566), (52.221, 6.893), (51.985, 5.899), (51.571, 4.768), (52.011, 4.357),
-])
+CENTRES = np.array(
+    [
+        (52.156, 5.387),
+        (52.370, 4.895),
+        (51.924, 4.478),
+        (52.090, 5.121),
+        (51.441, 5.478),
+        (53.219, 6.566),
+        (52.221, 6.893),
+        (51.985, 5.899),
+        (51.571, 4.768),
+        (52.011, 4.357),
+    ]
+)
 
 
 def _digits(values: np.ndarray, width: int) -> np.ndarray:
@@ -44,8 +54,9 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
 def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
     num = rng.integers(1000, 10000, n).astype(str)
     letters = np.array(list("ABCDEFGHJKLMNPRSTVWXZ"))
-    return np.char.add(np.char.add(num, letters[rng.integers(0, 21, n)]),
-                       letters[rng.integers(0, 21, n)])
+    return np.char.add(
+        np.char.add(num, letters[rng.integers(0, 21, n)]), letters[rng.integers(0, 21, n)]
+    )
 
 
 def make_establishments(n: int, path: Path) -> None:
@@ -62,26 +73,28 @@ def make_establishments(n: int, path: Path) -> None:
     month = rng.integers(1, 13, n)
     day = rng.integers(1, 29, n)
     start = np.char.add(np.char.add(year.astype(str), _digits(month, 2)), _digits(day, 2))
-    df = pd.DataFrame({
-        "vestigingsnummer": _digits(np.arange(n, dtype=np.int64) + 10_000_000, 12),
-        "kvk_nummer": _digits(rng.integers(10_000_000, 99_999_999, n), 8),
-        "trade_name": np.char.add("Bedrijf ", np.arange(n).astype(str)),
-        "legal_form": np.where(rng.random(n) < 0.3, "Eenmanszaak", "Besloten Vennootschap"),
-        "is_main": np.where(rng.random(n) < 0.8, "Ja", "Nee"),
-        "sbi_main": sbi[rng.integers(0, len(sbi), n)],
-        "sbi_version": "2008",
-        "street": "Stationsstraat",
-        "house_number": rng.integers(1, 300, n).astype(str),
-        "postcode": _postcodes(rng, n),
-        "city": "Plaats",
-        "municipality_code": gm[rng.integers(0, len(gm), n)],
-        "lat": np.round(lat, 5),
-        "lon": np.round(lon, 5),
-        "employees": rng.integers(0, 500, n),
-        "start_date": start,
-        "end_date": "",
-        "active": "Ja",
-    })
+    df = pd.DataFrame(
+        {
+            "vestigingsnummer": _digits(np.arange(n, dtype=np.int64) + 10_000_000, 12),
+            "kvk_nummer": _digits(rng.integers(10_000_000, 99_999_999, n), 8),
+            "trade_name": np.char.add("Bedrijf ", np.arange(n).astype(str)),
+            "legal_form": np.where(rng.random(n) < 0.3, "Eenmanszaak", "Besloten Vennootschap"),
+            "is_main": np.where(rng.random(n) < 0.8, "Ja", "Nee"),
+            "sbi_main": sbi[rng.integers(0, len(sbi), n)],
+            "sbi_version": "2008",
+            "street": "Stationsstraat",
+            "house_number": rng.integers(1, 300, n).astype(str),
+            "postcode": _postcodes(rng, n),
+            "city": "Plaats",
+            "municipality_code": gm[rng.integers(0, len(gm), n)],
+            "lat": np.round(lat, 5),
+            "lon": np.round(lon, 5),
+            "employees": rng.integers(0, 500, n),
+            "start_date": start,
+            "end_date": "",
+            "active": "Ja",
+        }
+    )
     faults = rng.random(n) < FAULT_RATE
     sea = faults & (rng.random(n) < 0.5)
     df.loc[sea, "lat"], df.loc[sea, "lon"] = 52.6, 3.6  # North Sea: quarantined by the suite
@@ -97,23 +110,26 @@ def make_waste(n: int, path: Path) -> None:
     eural = np.array(sorted(reference.eural_codes()))
     streams = _digits(np.arange(n, dtype=np.int64) + 100_000_000_000, 12)
     weight = np.round(rng.lognormal(8, 2, n), 1)
-    df = pd.DataFrame({
-        "Afvalstroomnummer": streams,
-        "VerwerkingsmethodeCode": np.array(["A02", "B04", "C01", "D01", "E01"])[
-            rng.integers(0, 5, n)],
-        "VerwerkingsOmschrijving": "verwerking",
-        "EuralCode": eural[rng.integers(0, len(eural), n)],
-        "EuralcodeOmschrijving": "omschrijving",
-        "BenamingAfval": "afval",
-        "MeldPeriodeJAAR": rng.integers(2019, 2026, n),
-        "MeldPeriodeMAAND": rng.integers(1, 13, n),
-        "Gewicht_KG": np.minimum(weight, 1_000_000),
-        "Aantal_vrachten": rng.integers(1, 50, n),
-        "Ontdoener": "Ontdoener BV",
-        "Ontdoener_Postcode": _postcodes(rng, n),
-        "Ontdoener_Plaats": "Plaats",
-        "Ontdoener_Land": "NL",
-    })
+    df = pd.DataFrame(
+        {
+            "Afvalstroomnummer": streams,
+            "VerwerkingsmethodeCode": np.array(["A02", "B04", "C01", "D01", "E01"])[
+                rng.integers(0, 5, n)
+            ],
+            "VerwerkingsOmschrijving": "verwerking",
+            "EuralCode": eural[rng.integers(0, len(eural), n)],
+            "EuralcodeOmschrijving": "omschrijving",
+            "BenamingAfval": "afval",
+            "MeldPeriodeJAAR": rng.integers(2019, 2026, n),
+            "MeldPeriodeMAAND": rng.integers(1, 13, n),
+            "Gewicht_KG": np.minimum(weight, 1_000_000),
+            "Aantal_vrachten": rng.integers(1, 50, n),
+            "Ontdoener": "Ontdoener BV",
+            "Ontdoener_Postcode": _postcodes(rng, n),
+            "Ontdoener_Plaats": "Plaats",
+            "Ontdoener_Land": "NL",
+        }
+    )
     faults = rng.random(n) < FAULT_RATE
     df.loc[faults, "Gewicht_KG"] = 9e10  # absurd: quarantined by weight_plausible
     df.to_csv(path, sep=";", index=False)
@@ -175,11 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=1))
     else:
         for r in results:
-            print(f"{r['table']}: {r['rows']:,} rows | read_csv {r['read_csv_s']}s | parse "
-                  f"{r['parse_s']}s | suite {r['suite_s']}s ({r['suite_rows_per_s']:,} rows/s) "
-                  f"| suite/parse {r['ratio_suite_to_parse']}x "
-                  f"(target < 3x) | suite/read_csv {r['ratio_suite_to_read_csv']}x "
-                  f"| quarantined {r['rows_quarantined']:,} {r['rule_counts']}")
+            print(
+                f"{r['table']}: {r['rows']:,} rows | read_csv {r['read_csv_s']}s | parse "
+                f"{r['parse_s']}s | suite {r['suite_s']}s ({r['suite_rows_per_s']:,} rows/s) "
+                f"| suite/parse {r['ratio_suite_to_parse']}x "
+                f"(target < 3x) | suite/read_csv {r['ratio_suite_to_read_csv']}x "
+                f"| quarantined {r['rows_quarantined']:,} {r['rule_counts']}"
+            )
     return 0
 
 

@@ -12,16 +12,23 @@ from regionomie.quality.suites import ValidationContext
 TODAY = date(2026, 6, 15)
 EURAL = frozenset({"200108", "200125", "020799", "020304", "170504", "160104", "200301"})
 HAZARDOUS = frozenset({"160104"})
-SBI = {"2008": frozenset({"5610", "56101", "1105", "1071", "0113"}),
-       "2025": frozenset({"56111", "01133", "11050"})}
+SBI = {
+    "2008": frozenset({"5610", "56101", "1105", "1071", "0113"}),
+    "2025": frozenset({"56111", "01133", "11050"}),
+}
 GM = frozenset({"GM0307", "GM0308", "GM0313", "GM0327"})
 REGION = frozenset({"GM0307", "GM0308"})
 
 
 def context(**overrides: object) -> ValidationContext:
-    base: dict[str, object] = dict(eural_codes=EURAL, hazardous_codes=HAZARDOUS, sbi_codes=SBI,
-                                   municipality_codes=GM, region_municipality_codes=REGION,
-                                   today=TODAY)
+    base: dict[str, object] = dict(
+        eural_codes=EURAL,
+        hazardous_codes=HAZARDOUS,
+        sbi_codes=SBI,
+        municipality_codes=GM,
+        region_municipality_codes=REGION,
+        today=TODAY,
+    )
     base.update(overrides)
     return ValidationContext(**base)  # type: ignore[arg-type]
 
@@ -38,103 +45,115 @@ def _provenance(n: int, source: str) -> dict[str, list[object]]:
 
 
 def organisations(n: int = 4) -> pd.DataFrame:
-    df = pd.DataFrame({
-        "kvk_nummer": [f"{68750110 + i:08d}" for i in range(n)],
-        "name": [f"Bedrijf {i} BV" for i in range(n)],
-        "legal_form": ["Besloten Vennootschap"] * n,
-        "is_sole_proprietor": [False] * n,
-        "registration_date": ["2015-06-01"] * n,
-        "end_date": [None] * n,
-        "employees": pd.array([10] * n, dtype="Int64"),
-        "sbi_main": ["5610"] * n,
-        "sbi_version": ["2008"] * n,
-        "active": [True] * n,
-        **_provenance(n, "kvk-file"),
-    })
+    df = pd.DataFrame(
+        {
+            "kvk_nummer": [f"{68750110 + i:08d}" for i in range(n)],
+            "name": [f"Bedrijf {i} BV" for i in range(n)],
+            "legal_form": ["Besloten Vennootschap"] * n,
+            "is_sole_proprietor": [False] * n,
+            "registration_date": ["2015-06-01"] * n,
+            "end_date": [None] * n,
+            "employees": pd.array([10] * n, dtype="Int64"),
+            "sbi_main": ["5610"] * n,
+            "sbi_version": ["2008"] * n,
+            "active": [True] * n,
+            **_provenance(n, "kvk-file"),
+        }
+    )
     return df[list(CONTRACTS["organisations"].all_columns)]
 
 
 def establishments(n: int = 4) -> pd.DataFrame:
-    df = pd.DataFrame({
-        "vestigingsnummer": [f"{38509504 + i:012d}" for i in range(n)],
-        "kvk_nummer": [f"{68750110 + i:08d}" for i in range(n)],
-        "trade_name": [f"Zaak {i}" for i in range(n)],
-        "is_sole_proprietor": [False] * n,
-        "is_main": [True] * n,
-        "sbi_main": ["5610"] * n,
-        "sbi_version": ["2008"] * n,
-        "sbi_other": [""] * n,
-        "nace_class": ["5610"] * n,
-        "sbi_mapped": [True] * n,
-        "street": ["Stadsring"] * n,
-        "house_number": [str(i + 1) for i in range(n)],
-        "house_number_addition": [""] * n,
-        "postcode": ["3811HN"] * n,
-        "city": ["Amersfoort"] * n,
-        "municipality_code": ["GM0307"] * n,
-        "lat": [52.156 + i * 0.001 for i in range(n)],
-        "lon": [5.387] * n,
-        "employees": pd.array([5] * n, dtype="Int64"),
-        "start_date": ["2015-06-01"] * n,
-        "end_date": [None] * n,
-        "active": [True] * n,
-        **_provenance(n, "kvk-file"),
-    })
+    df = pd.DataFrame(
+        {
+            "vestigingsnummer": [f"{38509504 + i:012d}" for i in range(n)],
+            "kvk_nummer": [f"{68750110 + i:08d}" for i in range(n)],
+            "trade_name": [f"Zaak {i}" for i in range(n)],
+            "is_sole_proprietor": [False] * n,
+            "is_main": [True] * n,
+            "sbi_main": ["5610"] * n,
+            "sbi_version": ["2008"] * n,
+            "sbi_other": [""] * n,
+            "nace_class": ["5610"] * n,
+            "sbi_mapped": [True] * n,
+            "street": ["Stadsring"] * n,
+            "house_number": [str(i + 1) for i in range(n)],
+            "house_number_addition": [""] * n,
+            "postcode": ["3811HN"] * n,
+            "city": ["Amersfoort"] * n,
+            "municipality_code": ["GM0307"] * n,
+            "lat": [52.156 + i * 0.001 for i in range(n)],
+            "lon": [5.387] * n,
+            "employees": pd.array([5] * n, dtype="Int64"),
+            "start_date": ["2015-06-01"] * n,
+            "end_date": [None] * n,
+            "active": [True] * n,
+            **_provenance(n, "kvk-file"),
+        }
+    )
     return df[list(CONTRACTS["establishments"].all_columns)]
 
 
 def waste_records(n: int = 4) -> pd.DataFrame:
     cols = CONTRACTS["waste_records"].columns
     data: dict[str, list[object]] = {c: [None] * n for c in cols}
-    data.update({
-        "extract_type": ["ontvangst"] * n,
-        "afvalstroomnummer": [f"{123456789000 + i:012d}" for i in range(n)],
-        "eural_code": ["200108"] * n,
-        "eural_description": ["biologisch afbreekbaar keukenafval"] * n,
-        "waste_name": ["koffiedik"] * n,
-        "processing_code": ["B04"] * n,
-        "processing_description": ["vergisten"] * n,
-        "period_year": [2025] * n,
-        "period_month": [3] * n,
-        "weight_kg": [1200.0] * n,
-        "loads": [2] * n,
-    })
+    data.update(
+        {
+            "extract_type": ["ontvangst"] * n,
+            "afvalstroomnummer": [f"{123456789000 + i:012d}" for i in range(n)],
+            "eural_code": ["200108"] * n,
+            "eural_description": ["biologisch afbreekbaar keukenafval"] * n,
+            "waste_name": ["koffiedik"] * n,
+            "processing_code": ["B04"] * n,
+            "processing_description": ["vergisten"] * n,
+            "period_year": [2025] * n,
+            "period_month": [3] * n,
+            "weight_kg": [1200.0] * n,
+            "loads": [2] * n,
+        }
+    )
     df = pd.DataFrame({**data, **_provenance(n, "lma-ontvangst")})
     df["loads"] = df["loads"].astype("Int64")
     return df[list(CONTRACTS["waste_records"].all_columns)]
 
 
 def municipal_indicators() -> pd.DataFrame:
-    rows = [("GM0307", "Gemeente", "Amersfoort", "GM0307"),
-            ("GM0308", "Gemeente", "Baarn", "GM0308"),
-            ("WK030701", "Wijk", "Binnenstad", "GM0307"),
-            ("BU03070101", "Buurt", "Centrum", "GM0307")]
+    rows = [
+        ("GM0307", "Gemeente", "Amersfoort", "GM0307"),
+        ("GM0308", "Gemeente", "Baarn", "GM0308"),
+        ("WK030701", "Wijk", "Binnenstad", "GM0307"),
+        ("BU03070101", "Buurt", "Centrum", "GM0307"),
+    ]
     n = len(rows)
-    df = pd.DataFrame({
-        "region_code": [r[0] for r in rows],
-        "region_type": [r[1] for r in rows],
-        "region_name": [r[2] for r in rows],
-        "municipality_code": [r[3] for r in rows],
-        "period": ["2024"] * n,
-        "indicator": ["inhabitants"] * n,
-        "value": [160000.0, 25000.0, 9000.0, 3000.0],
-        "unit": ["aantal"] * n,
-        "source_table": ["85984NED"] * n,
-        **_provenance(n, "cbs-odata"),
-    })
+    df = pd.DataFrame(
+        {
+            "region_code": [r[0] for r in rows],
+            "region_type": [r[1] for r in rows],
+            "region_name": [r[2] for r in rows],
+            "municipality_code": [r[3] for r in rows],
+            "period": ["2024"] * n,
+            "indicator": ["inhabitants"] * n,
+            "value": [160000.0, 25000.0, 9000.0, 3000.0],
+            "unit": ["aantal"] * n,
+            "source_table": ["85984NED"] * n,
+            **_provenance(n, "cbs-odata"),
+        }
+    )
     return df[list(CONTRACTS["municipal_indicators"].all_columns)]
 
 
 def municipalities() -> pd.DataFrame:
-    df = pd.DataFrame({
-        "municipality_code": ["GM0307", "GM0308"],
-        "name": ["Amersfoort", "Baarn"],
-        "province_code": ["PV26", "PV26"],
-        "province_name": ["Utrecht", "Utrecht"],
-        "lat": [52.156, 52.21],
-        "lon": [5.387, 5.29],
-        **_provenance(2, "pdok"),
-    })
+    df = pd.DataFrame(
+        {
+            "municipality_code": ["GM0307", "GM0308"],
+            "name": ["Amersfoort", "Baarn"],
+            "province_code": ["PV26", "PV26"],
+            "province_name": ["Utrecht", "Utrecht"],
+            "lat": [52.156, 52.21],
+            "lon": [5.387, 5.29],
+            **_provenance(2, "pdok"),
+        }
+    )
     return df[list(CONTRACTS["municipalities"].all_columns)]
 
 

@@ -18,8 +18,9 @@ def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("name", ["eural", "sbi2008", "sbi2025"])
 def test_shipped_reference_lists_are_clean(name: str) -> None:
-    out = validate_table(name, load_reference_table(name), context=reference_context(),
-                         build_docs=False)
+    out = validate_table(
+        name, load_reference_table(name), context=reference_context(), build_docs=False
+    )
     assert out.passed, out.dataset_failures
     assert out.rule_counts == {}
     assert out.rows_valid > 500

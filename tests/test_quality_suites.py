@@ -16,17 +16,31 @@ from regionomie.quality.suites import (
 )
 
 ON_LAND = {  # (lat, lon) of real places
-    "Amersfoort": (52.156, 5.387), "Maastricht": (50.851, 5.690), "Vaals": (50.770, 6.010),
-    "Groningen": (53.219, 6.566), "Den Burg (Texel)": (53.050, 4.800),
-    "Middelburg": (51.500, 3.610), "Sluis": (51.310, 3.390), "Enschede": (52.220, 6.890),
-    "Delfzijl": (53.330, 6.920), "Zandvoort": (52.370, 4.530), "Schiermonnikoog": (53.480, 6.160),
-    "Baarle-Nassau": (51.440, 4.930), "Venlo": (51.370, 6.170),
+    "Amersfoort": (52.156, 5.387),
+    "Maastricht": (50.851, 5.690),
+    "Vaals": (50.770, 6.010),
+    "Groningen": (53.219, 6.566),
+    "Den Burg (Texel)": (53.050, 4.800),
+    "Middelburg": (51.500, 3.610),
+    "Sluis": (51.310, 3.390),
+    "Enschede": (52.220, 6.890),
+    "Delfzijl": (53.330, 6.920),
+    "Zandvoort": (52.370, 4.530),
+    "Schiermonnikoog": (53.480, 6.160),
+    "Baarle-Nassau": (51.440, 4.930),
+    "Venlo": (51.370, 6.170),
 }
 OFF_LAND = {
-    "North Sea off IJmuiden": (52.500, 3.500), "North Sea off Den Helder": (52.900, 4.200),
-    "Antwerp": (51.220, 4.400), "Aachen": (50.776, 6.080), "Emden": (53.370, 7.200),
-    "Borkum": (53.590, 6.680), "Kleve": (51.790, 6.140), "Hasselt": (50.930, 5.340),
-    "Null Island": (0.0, 0.0), "lat/lon swapped": (5.387, 52.156),
+    "North Sea off IJmuiden": (52.500, 3.500),
+    "North Sea off Den Helder": (52.900, 4.200),
+    "Antwerp": (51.220, 4.400),
+    "Aachen": (50.776, 6.080),
+    "Emden": (53.370, 7.200),
+    "Borkum": (53.590, 6.680),
+    "Kleve": (51.790, 6.140),
+    "Hasselt": (50.930, 5.340),
+    "Null Island": (0.0, 0.0),
+    "lat/lon swapped": (5.387, 52.156),
 }
 
 
@@ -48,9 +62,13 @@ def test_nan_coordinates_are_not_on_land() -> None:
 
 @pytest.mark.parametrize("table", TABLES)
 def test_each_rule_has_one_level_and_a_unique_name(table: str) -> None:
-    rules = rules_for(table, fx.context(previous_row_count=10,
-                                        related={"establishments": fx.establishments(),
-                                                 "organisations": fx.organisations()}))
+    rules = rules_for(
+        table,
+        fx.context(
+            previous_row_count=10,
+            related={"establishments": fx.establishments(), "organisations": fx.organisations()},
+        ),
+    )
     names = [r.name for r in rules]
     assert len(names) == len(set(names))
     assert {r.level for r in rules} <= {"row", "dataset"}

@@ -40,8 +40,10 @@ def test_clean_tables_pass_every_rule(table: str) -> None:
 
 def _set(col: str, value: object, row: int = 1) -> Callable[[pd.DataFrame], None]:
     def mutate(df: pd.DataFrame) -> None:
-        if isinstance(value, str) and df[col].dtype != object and not pd.api.types.is_string_dtype(
-            df[col]
+        if (
+            isinstance(value, str)
+            and df[col].dtype != object
+            and not pd.api.types.is_string_dtype(df[col])
         ):
             df[col] = df[col].astype(object)
         df.loc[row, col] = value
@@ -84,8 +86,11 @@ ROW_CASES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
     ("waste_records", _set("eural_code", "999999"), "eural_code_known"),
     ("waste_records", _set("eural_code", "20 01 08"), "eural_code_format"),
     ("waste_records", _set("weight_kg", -5.0), "weight_non_negative"),
-    ("waste_records", _set("weight_kg", WEIGHT_CEILING_KG_BY_CHAPTER["20"] * 2),
-     "weight_plausible"),
+    (
+        "waste_records",
+        _set("weight_kg", WEIGHT_CEILING_KG_BY_CHAPTER["20"] * 2),
+        "weight_plausible",
+    ),
     ("waste_records", _set("period_month", 13), "period_month_range"),
     ("waste_records", _set("period_year", 1995), "period_year_plausible"),
     ("waste_records", _set("period_month", 12, row=1), "period_not_in_future"),
@@ -93,8 +98,7 @@ ROW_CASES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
     ("waste_records", _set("processing_code", "R1"), "processing_code_format"),
     ("municipal_indicators", _set("region_code", "GM307"), "region_code_format"),
     ("municipal_indicators", _set("region_type", "Wijk", row=0), "region_type_matches_code"),
-    ("municipal_indicators", _set("municipality_code", "GM0308", row=3),
-     "region_in_municipality"),
+    ("municipal_indicators", _set("municipality_code", "GM0308", row=3), "region_in_municipality"),
     ("municipal_indicators", _set("value", -3.0), "value_non_negative"),
     ("municipal_indicators", _set("period", "1850"), "period_year_plausible"),
     ("municipalities", _set("province_code", "PV99"), "province_code_known"),
@@ -102,8 +106,9 @@ ROW_CASES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("table", "mutate", "rule"), ROW_CASES,
-                         ids=[f"{t}-{r}" for t, _, r in ROW_CASES])
+@pytest.mark.parametrize(
+    ("table", "mutate", "rule"), ROW_CASES, ids=[f"{t}-{r}" for t, _, r in ROW_CASES]
+)
 def test_row_rule_quarantines_only_the_bad_row(
     table: str, mutate: Callable[[pd.DataFrame], None], rule: str
 ) -> None:
@@ -141,7 +146,9 @@ def test_several_rules_on_one_row_are_all_listed() -> None:
     out = validate_table("establishments", df, context=fx.context(), build_docs=False)
     assert out.rows_quarantined == 1
     assert set(out.quarantined.iloc[0]["failed_rules"].split(";")) == {
-        "postcode_format", "start_date_valid"}
+        "postcode_format",
+        "start_date_valid",
+    }
     assert "postcode=ABCD12" in out.quarantined.iloc[0]["failed_values"]
 
 
@@ -171,8 +178,9 @@ def test_missing_column_is_schema_drift_and_blocks() -> None:
 def test_extra_column_is_schema_drift() -> None:
     df = fx.waste_records().assign(Gewicht_TON=1.0)
     out = validate_table("waste_records", df, context=fx.context(), build_docs=False)
-    assert "unexpected columns: Gewicht_TON" in dict(out.dataset_failures)[
-        "schema_matches_contract"]
+    assert (
+        "unexpected columns: Gewicht_TON" in dict(out.dataset_failures)["schema_matches_contract"]
+    )
 
 
 def test_wrong_dtype_is_a_dataset_failure_not_a_traceback() -> None:
@@ -183,11 +191,16 @@ def test_wrong_dtype_is_a_dataset_failure_not_a_traceback() -> None:
     assert any(r == "weight_non_negative" for r, _ in out.dataset_failures)
 
 
-@pytest.mark.parametrize(("previous", "ok"), [(4, True), (8, True), (9, False), (2, True),
-                                              (1, False)])
+@pytest.mark.parametrize(
+    ("previous", "ok"), [(4, True), (8, True), (9, False), (2, True), (1, False)]
+)
 def test_volume_band_against_previous_load(previous: int, ok: bool) -> None:
-    out = validate_table("establishments", fx.establishments(4),
-                         context=fx.context(previous_row_count=previous), build_docs=False)
+    out = validate_table(
+        "establishments",
+        fx.establishments(4),
+        context=fx.context(previous_row_count=previous),
+        build_docs=False,
+    )
     assert out.passed is ok
     if not ok:
         assert dict(out.dataset_failures).keys() == {"row_count_within_band"}
@@ -216,8 +229,9 @@ def test_empty_table_is_gated() -> None:
 
 def test_indicators_must_cover_every_region_municipality() -> None:
     ctx = fx.context(region_municipality_codes=frozenset({"GM0307", "GM0308", "GM0313"}))
-    out = validate_table("municipal_indicators", fx.municipal_indicators(), context=ctx,
-                         build_docs=False)
+    out = validate_table(
+        "municipal_indicators", fx.municipal_indicators(), context=ctx, build_docs=False
+    )
     assert not out.passed
     assert "GM0313" in dict(out.dataset_failures)["covers_region_municipalities"]
 
@@ -225,16 +239,18 @@ def test_indicators_must_cover_every_region_municipality() -> None:
 def test_waste_party_links_point_at_existing_establishments() -> None:
     est = fx.establishments()
     prov = {c: ["x"] * 3 for c in fx.provenance_columns()}
-    links = pd.DataFrame({
-        "afvalstroomnummer": ["123456789000"] * 3,
-        "role": ["ontdoener", "ontvanger", "verwerker"],
-        "postcode": ["3811HN"] * 3,
-        "house_number": ["1", "2", "3"],
-        "vestigingsnummer": [est.loc[0, "vestigingsnummer"], "000099999999", None],
-        "match_method": ["address", "address", "none"],
-        "confidence": [0.9, 0.8, 0.0],
-        **prov,
-    })
+    links = pd.DataFrame(
+        {
+            "afvalstroomnummer": ["123456789000"] * 3,
+            "role": ["ontdoener", "ontvanger", "verwerker"],
+            "postcode": ["3811HN"] * 3,
+            "house_number": ["1", "2", "3"],
+            "vestigingsnummer": [est.loc[0, "vestigingsnummer"], "000099999999", None],
+            "match_method": ["address", "address", "none"],
+            "confidence": [0.9, 0.8, 0.0],
+            **prov,
+        }
+    )
     ctx = fx.context(related={"establishments": est})
     out = validate_table("waste_party_links", links, context=ctx, build_docs=False)
     assert out.rule_counts == {"linked_establishment_exists": 1}
@@ -242,8 +258,9 @@ def test_waste_party_links_point_at_existing_establishments() -> None:
 
 
 def test_rules_without_reference_data_are_skipped_and_reported() -> None:
-    out = validate_table("waste_records", fx.waste_records(),
-                         context=fx.context(eural_codes=None), build_docs=False)
+    out = validate_table(
+        "waste_records", fx.waste_records(), context=fx.context(eural_codes=None), build_docs=False
+    )
     assert out.passed
     assert "eural_code_known" not in out.rule_levels  # not built, so not silently passed
 
@@ -252,27 +269,30 @@ def test_write_quarantine_parquet_and_csv(tmp_path: Path) -> None:
     df = fx.waste_records()
     df.loc[1, "weight_kg"] = -1.0
     df.loc[3, "eural_code"] = "999999"
-    out = validate_table("waste_records", df, context=fx.context(), run_id="run1",
-                         build_docs=False)
+    out = validate_table("waste_records", df, context=fx.context(), run_id="run1", build_docs=False)
     written = write_quarantine(out, tmp_path)
     assert written["parquet"].parent == tmp_path / "waste_records"
     back = pd.read_parquet(written["parquet"])
-    assert len(back) == 2 and set(back["failed_rules"]) == {"weight_non_negative",
-                                                             "eural_code_known"}
+    assert len(back) == 2 and set(back["failed_rules"]) == {
+        "weight_non_negative",
+        "eural_code_known",
+    }
     assert len(pd.read_csv(written["csv"], dtype=str)) == 2
     again = write_quarantine(out, tmp_path)  # same run -> same name, overwritten
     assert again == written
     assert len(list((tmp_path / "waste_records").iterdir())) == 2
-    clean = validate_table("waste_records", fx.waste_records(), context=fx.context(),
-                           build_docs=False)
+    clean = validate_table(
+        "waste_records", fx.waste_records(), context=fx.context(), build_docs=False
+    )
     assert write_quarantine(clean, tmp_path) == {}
 
 
 def test_docs_report_lists_rules_and_counts(tmp_path: Path) -> None:
     df = fx.establishments()
     df.loc[1, "lat"], df.loc[1, "lon"] = 52.6, 3.6
-    out = validate_table("establishments", df, context=fx.context(), run_id="r42",
-                         docs_dir=tmp_path)
+    out = validate_table(
+        "establishments", df, context=fx.context(), run_id="r42", docs_dir=tmp_path
+    )
     assert out.docs_path == tmp_path / "establishments" / "runs" / "r42.html"
     page = out.docs_path.read_text()
     assert "coordinates_on_land" in page and "vestigingsnummer_format" in page
@@ -284,8 +304,9 @@ def test_docs_report_lists_rules_and_counts(tmp_path: Path) -> None:
 def test_gx_result_is_json_and_carries_suite_version() -> None:
     import json
 
-    out = validate_table("municipalities", fx.municipalities(), context=fx.context(),
-                         build_docs=False)
+    out = validate_table(
+        "municipalities", fx.municipalities(), context=fx.context(), build_docs=False
+    )
     doc = json.loads(json.dumps(out.gx_result))
     assert doc["suite_name"].startswith("municipalities_v")
     metas = [r["expectation_config"]["meta"] for r in doc["results"]]

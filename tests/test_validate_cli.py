@@ -36,8 +36,13 @@ def test_corpus_is_big_and_covers_all_sources() -> None:
 
 
 def _run(case: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict, str]:
-    argv = [str(CORPUS / "files" / case["file"]), "--source", case["source"], "--json",
-            *shlex.split(case["args"])]
+    argv = [
+        str(CORPUS / "files" / case["file"]),
+        "--source",
+        case["source"],
+        "--json",
+        *shlex.split(case["args"]),
+    ]
     code = main(argv)
     captured = capsys.readouterr()
     lines = [ln for ln in captured.out.splitlines() if ln.strip()]
@@ -70,7 +75,8 @@ def test_broken_file(case: dict[str, str], capsys: pytest.CaptureFixture[str]) -
     for f in report["quarantine_files"]:
         assert Path(f).exists()
     if SOLE_PROPRIETOR_NAME in (CORPUS / "files" / case["file"]).read_bytes().decode(
-            "utf-8", "replace"):
+        "utf-8", "replace"
+    ):
         assert SOLE_PROPRIETOR_NAME not in json.dumps(report)
 
 
@@ -78,8 +84,11 @@ def test_quarantine_files_hold_rows_with_reasons(capsys: pytest.CaptureFixture[s
     case = next(c for c in CASES if c["file"] == "lma_absurd_weight.csv")
     code, report, _ = _run(case, capsys)
     assert code == 0
-    parquet = [Path(f) for f in report["quarantine_files"]
-               if f.endswith(".parquet") and "parse_rejects" not in f]
+    parquet = [
+        Path(f)
+        for f in report["quarantine_files"]
+        if f.endswith(".parquet") and "parse_rejects" not in f
+    ]
     q = pd.read_parquet(parquet[0])
     assert list(q["failed_rules"]) == ["weight_plausible"]
     assert q["failed_values"].iloc[0].startswith("eural_code=200108; weight_kg=5")
@@ -113,11 +122,26 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
     """Through regionomie.cli as installed users run it, in a fresh process."""
     f = CORPUS / "files" / "lma_month_13.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "regionomie.cli", "validate", str(f), "--source", "waste",
-         "--json", "--no-docs"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
-             "REGIONOMIE_STATE_DIR": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "regionomie.cli",
+            "validate",
+            str(f),
+            "--source",
+            "waste",
+            "--json",
+            "--no-docs",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "REGIONOMIE_STATE_DIR": str(tmp_path),
+        },
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)

@@ -37,12 +37,20 @@ def register(subparsers: Any) -> None:
     p.add_argument("--source", required=True, choices=("kvk", "waste", "municipal"))
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--region", help="region name from data/regions.yaml (coverage checks)")
-    p.add_argument("--previous-rows", type=int, default=None,
-                   help="row count of the previous successful load (volume band check)")
+    p.add_argument(
+        "--previous-rows",
+        type=int,
+        default=None,
+        help="row count of the previous successful load (volume band check)",
+    )
     p.add_argument("--run-id", default=None, help="run id for file names (default: new)")
     p.add_argument("--no-docs", action="store_true", help="skip Data Docs rendering")
-    p.add_argument("--quarantine-dir", type=Path, default=None,
-                   help="where quarantine files go (default: regionomie.paths.quarantine_dir())")
+    p.add_argument(
+        "--quarantine-dir",
+        type=Path,
+        default=None,
+        help="where quarantine files go (default: regionomie.paths.quarantine_dir())",
+    )
     p.set_defaults(func=run)
 
 
@@ -73,8 +81,14 @@ def _parse_reject_rows(rejected: pd.DataFrame) -> list[dict[str, Any]]:
     for rec in rejected.head(SHOW_ROWS).to_dict("records"):
         field = str(rec.get("field") or "")
         value = MASK if _personal(field) else rec.get("value")
-        rows.append({"source_row": int(rec["source_row"]), "field": field, "value": value,
-                     "reason": rec.get("reason")})
+        rows.append(
+            {
+                "source_row": int(rec["source_row"]),
+                "field": field,
+                "value": value,
+                "reason": rec.get("reason"),
+            }
+        )
     return rows
 
 
@@ -128,8 +142,9 @@ def validate_file(
                 previous_row_count=previous_rows,
                 related={k: v for k, v in related.items() if k != name},
             )
-            outcome = validate_table(name, parsed.rows, context=ctx, run_id=run_id,
-                                     build_docs=build_docs)
+            outcome = validate_table(
+                name, parsed.rows, context=ctx, run_id=run_id, build_docs=build_docs
+            )
             written = write_quarantine(outcome, quarantine_dir)
             files += [str(p) for p in written.values()]
             for rule, n in outcome.rule_counts.items():
@@ -143,12 +158,19 @@ def validate_file(
                 rows_quarantined_by_rules=outcome.rows_quarantined,
                 quarantine_files=[str(p) for p in written.values()],
                 offending_rows=_masked_rows(
-                    q, ["source_row", *_key_columns(name), "failed_rules", "failed_values"]),
+                    q, ["source_row", *_key_columns(name), "failed_rules", "failed_values"]
+                ),
             )
         else:
-            entry.update(table=name, rows_valid=len(parsed.rows), rows_quarantined=len(rejected),
-                         rules_failed={}, dataset_failures=[], passed=True,
-                         note="no quality suite for this table: parsed rows count as valid")
+            entry.update(
+                table=name,
+                rows_valid=len(parsed.rows),
+                rows_quarantined=len(rejected),
+                rules_failed={},
+                dataset_failures=[],
+                passed=True,
+                note="no quality suite for this table: parsed rows count as valid",
+            )
         entry["parse_rejects"] = _parse_reject_rows(rejected)
         tables[name] = entry
     rows_in = sum(t["rows_in"] for t in tables.values())
@@ -186,11 +208,17 @@ def _key_columns(table: str) -> list[str]:
 def _print_text(report: dict[str, Any]) -> None:
     out = sys.stdout
     print(f"{report['file']} ({report['source']}), run {report['run_id']}", file=out)
-    print(f"rows in: {report['rows_in']}  valid: {report['rows_valid']}  "
-          f"quarantined: {report['rows_quarantined']}", file=out)
+    print(
+        f"rows in: {report['rows_in']}  valid: {report['rows_valid']}  "
+        f"quarantined: {report['rows_quarantined']}",
+        file=out,
+    )
     for name, t in report["tables"].items():
-        print(f"  {name}: in {t['rows_in']}, valid {t['rows_valid']}, "
-              f"quarantined {t['rows_quarantined']} (parse {t['parse_rejected']})", file=out)
+        print(
+            f"  {name}: in {t['rows_in']}, valid {t['rows_valid']}, "
+            f"quarantined {t['rows_quarantined']} (parse {t['parse_rejected']})",
+            file=out,
+        )
     if report["rules_failed"]:
         print("failed rules (rows):", file=out)
         for rule, n in report["rules_failed"].items():
@@ -220,8 +248,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         report = validate_file(
-            args.file, args.source, region=args.region, previous_rows=args.previous_rows,
-            run_id=args.run_id, build_docs=not args.no_docs, quarantine_dir=args.quarantine_dir,
+            args.file,
+            args.source,
+            region=args.region,
+            previous_rows=args.previous_rows,
+            run_id=args.run_id,
+            build_docs=not args.no_docs,
+            quarantine_dir=args.quarantine_dir,
         )
     except SourceFileError as exc:
         return _fail(args, EXIT_UNUSABLE, str(exc).splitlines()[0] if str(exc) else "unusable")
@@ -245,10 +278,23 @@ def _fail(args: argparse.Namespace, code: int, reason: str) -> int:
     name = Path(args.file).name
     reason = reason if reason.startswith(name) else f"{name}: {reason}"
     if args.json:
-        print(json.dumps({"file": str(args.file), "source": args.source, "usable": False,
-                          "exit_code": code, "reason": reason, "rows_in": 0, "rows_valid": 0,
-                          "rows_quarantined": 0, "rules_failed": {}, "quarantine_path": None,
-                          "tables": {}}))
+        print(
+            json.dumps(
+                {
+                    "file": str(args.file),
+                    "source": args.source,
+                    "usable": False,
+                    "exit_code": code,
+                    "reason": reason,
+                    "rows_in": 0,
+                    "rows_valid": 0,
+                    "rows_quarantined": 0,
+                    "rules_failed": {},
+                    "quarantine_path": None,
+                    "tables": {},
+                }
+            )
+        )
     print(f"regionomie validate: error: {reason}", file=sys.stderr)
     return code
 

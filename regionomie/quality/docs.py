@@ -38,8 +38,9 @@ def _samples(res: dict[str, Any] | None, column: str | None) -> str:
     return ", ".join(_esc(v) for v in values[:5])
 
 
-def render_report(outcome: ValidationOutcome, rules: list[Rule],
-                  unexpected_counts: dict[str, int], out_dir: Path) -> Path:
+def render_report(
+    outcome: ValidationOutcome, rules: list[Rule], unexpected_counts: dict[str, int], out_dir: Path
+) -> Path:
     """Render the run's report; returns the per-run HTML path (for asset-check metadata)."""
     folder = out_dir / outcome.table
     runs = folder / "runs"
@@ -80,7 +81,7 @@ def render_report(outcome: ValidationOutcome, rules: list[Rule],
 <title>{_esc(outcome.table)} validation {_esc(outcome.run_id)}</title><style>{_STYLE}</style>
 </head><body>
 <h1>{_esc(outcome.table)} &mdash; suite v{_esc(outcome.suite_version)}</h1>
-<p>Run <code>{_esc(outcome.run_id)}</code>: <b class="{'ok' if outcome.passed else 'fail'}">
+<p>Run <code>{_esc(outcome.run_id)}</code>: <b class="{"ok" if outcome.passed else "fail"}">
 {verdict}</b></p>
 <table><tr><th>rows in</th><th>valid</th><th>quarantined</th></tr>
 <tr><td>{outcome.rows_in}</td><td>{outcome.rows_valid}</td><td>{outcome.rows_quarantined}</td>
@@ -88,7 +89,7 @@ def render_report(outcome: ValidationOutcome, rules: list[Rule],
 {gx_link}
 <table><tr><th>rule</th><th>level</th><th>what it checks</th><th>result</th>
 <th>unexpected</th><th>rows quarantined</th><th>details / sample values</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table></body></html>
 """
     path = runs / f"{outcome.run_id}.html"

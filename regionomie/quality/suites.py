@@ -53,8 +53,15 @@ SUITE_VERSIONS: dict[str, str] = {
 # Reference lists are not pipeline tables (no provenance columns): their own small contracts.
 # (Shapes of the shipped CSVs read by regionomie.domain.reference, read as strings.)
 REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "eural": ("code", "level", "chapter", "subchapter", "hazardous", "description_nl",
-              "description_en"),
+    "eural": (
+        "code",
+        "level",
+        "chapter",
+        "subchapter",
+        "hazardous",
+        "description_nl",
+        "description_en",
+    ),
     "sbi2008": ("code", "level", "section", "parent", "label_nl", "label_en"),
     "sbi2025": ("code", "label_nl", "nace21_class", "nace2_class", "label_en", "nace2_basis"),
 }
@@ -94,8 +101,11 @@ WEIGHT_CEILING_KG_BY_CHAPTER: dict[str, float] = {
 # source legitimately omits an enrichment (KvK Zoeken results carry no SBI code, coordinates or
 # municipality; CBS suppresses small counts): the rate is then reported and rendered, not gated.
 MAX_NULL_RATE: dict[str, dict[str, tuple[float, bool]]] = {
-    "organisations": {"legal_form": (0.10, False), "sbi_main": (0.20, False),
-                      "registration_date": (0.20, False)},
+    "organisations": {
+        "legal_form": (0.10, False),
+        "sbi_main": (0.20, False),
+        "registration_date": (0.20, False),
+    },
     "establishments": {
         "postcode": (0.05, True),
         "city": (0.05, True),
@@ -104,8 +114,11 @@ MAX_NULL_RATE: dict[str, dict[str, tuple[float, bool]]] = {
         "lat": (0.20, False),
         "lon": (0.20, False),
     },
-    "waste_records": {"weight_kg": (0.01, True), "processing_code": (0.05, True),
-                      "eural_description": (0.05, False)},
+    "waste_records": {
+        "weight_kg": (0.01, True),
+        "processing_code": (0.05, True),
+        "eural_description": (0.05, False),
+    },
     "waste_party_links": {},
     "municipal_indicators": {"region_name": (0.01, True), "value": (0.50, False)},
     "municipalities": {"lat": (0.05, True), "lon": (0.05, True)},
@@ -169,13 +182,23 @@ E = gx.expectations
 
 
 def _regex(name: str, col: str, pattern: str, desc: str) -> Rule:
-    return Rule(name, "row", E.ExpectColumnValuesToMatchRegex(column=col, regex=pattern), (col,),
-                description=desc)
+    return Rule(
+        name,
+        "row",
+        E.ExpectColumnValuesToMatchRegex(column=col, regex=pattern),
+        (col,),
+        description=desc,
+    )
 
 
 def _not_null(col: str) -> Rule:
-    return Rule(f"{col}_present", "row", E.ExpectColumnValuesToNotBeNull(column=col), (col,),
-                description=f"{col} is required")
+    return Rule(
+        f"{col}_present",
+        "row",
+        E.ExpectColumnValuesToNotBeNull(column=col),
+        (col,),
+        description=f"{col} is required",
+    )
 
 
 def _unique(name: str, cols: tuple[str, ...], desc: str) -> Rule:
@@ -187,15 +210,16 @@ def _unique(name: str, cols: tuple[str, ...], desc: str) -> Rule:
     return Rule(name, "row", exp, cols, description=desc)
 
 
-def _between(name: str, col: str, lo: float | None, hi: float | None, desc: str,
-             strict_max: bool = False) -> Rule:
-    exp = E.ExpectColumnValuesToBeBetween(column=col, min_value=lo, max_value=hi,
-                                          strict_max=strict_max)
+def _between(
+    name: str, col: str, lo: float | None, hi: float | None, desc: str, strict_max: bool = False
+) -> Rule:
+    exp = E.ExpectColumnValuesToBeBetween(
+        column=col, min_value=lo, max_value=hi, strict_max=strict_max
+    )
     return Rule(name, "row", exp, (col,), description=desc)
 
 
-def _in_set(name: str, col: str, values: frozenset[str] | set[Any] | list[Any],
-            desc: str) -> Rule:
+def _in_set(name: str, col: str, values: frozenset[str] | set[Any] | list[Any], desc: str) -> Rule:
     exp = E.ExpectColumnValuesToBeInSet(column=col, value_set=sorted(values, key=str))
     return Rule(name, "row", exp, (col,), description=desc)
 
@@ -207,10 +231,14 @@ def _derived(name: str, cols: tuple[str, ...], fn: Deriver, desc: str) -> Rule:
 
 def _null_rate(table: str) -> list[Rule]:
     return [
-        Rule(f"{col}_null_rate", "dataset",
-             E.ExpectColumnProportionOfNonNullValuesToBeBetween(column=col, min_value=1 - rate),
-             (col,), description=f"at most {rate:.0%} of {col} may be missing",
-             blocking=blocking)
+        Rule(
+            f"{col}_null_rate",
+            "dataset",
+            E.ExpectColumnProportionOfNonNullValuesToBeBetween(column=col, min_value=1 - rate),
+            (col,),
+            description=f"at most {rate:.0%} of {col} may be missing",
+            blocking=blocking,
+        )
         for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items()
     ]
 
@@ -224,23 +252,36 @@ def expected_columns(table: str) -> tuple[str, ...]:
 
 def _schema_rule(table: str, derived: tuple[str, ...]) -> Rule:
     cols = list(expected_columns(table)) + list(derived)
-    return Rule("schema_matches_contract", "dataset",
-                E.ExpectTableColumnsToMatchSet(column_set=cols, exact_match=True),
-                description="columns equal the table contract: a missing or extra column is "
-                "schema drift")
+    return Rule(
+        "schema_matches_contract",
+        "dataset",
+        E.ExpectTableColumnsToMatchSet(column_set=cols, exact_match=True),
+        description="columns equal the table contract: a missing or extra column is schema drift",
+    )
 
 
 def _volume_rules(context: ValidationContext) -> list[Rule]:
-    rules = [Rule("not_empty", "dataset", E.ExpectTableRowCountToBeBetween(min_value=1),
-                  description="a load with no rows is not a load")]
+    rules = [
+        Rule(
+            "not_empty",
+            "dataset",
+            E.ExpectTableRowCountToBeBetween(min_value=1),
+            description="a load with no rows is not a load",
+        )
+    ]
     prev = context.previous_row_count
     if prev:
         lo, hi = context.volume_band
-        rules.append(Rule(
-            "row_count_within_band", "dataset",
-            E.ExpectTableRowCountToBeBetween(min_value=math.ceil(prev * lo),
-                                             max_value=math.floor(prev * hi)),
-            description=f"row count within {lo:.0%}..{hi:.0%} of the previous load ({prev})"))
+        rules.append(
+            Rule(
+                "row_count_within_band",
+                "dataset",
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=math.ceil(prev * lo), max_value=math.floor(prev * hi)
+                ),
+                description=f"row count within {lo:.0%}..{hi:.0%} of the previous load ({prev})",
+            )
+        )
     return rules
 
 
@@ -255,6 +296,7 @@ def _date_ok(col: str) -> Deriver:
         parsed = _iso_dates(raw)
         ok = parsed.notna() & (parsed >= MIN_DATE) & (parsed <= pd.Timestamp(ctx.today))
         return raw.isna() | ok
+
     return fn
 
 
@@ -262,6 +304,7 @@ def _end_not_before_start(start: str, end: str) -> Deriver:
     def fn(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
         s, e = _iso_dates(df[start]), _iso_dates(df[end])
         return s.isna() | e.isna() | (e >= s)
+
     return fn
 
 
@@ -299,6 +342,7 @@ def _exists_in(col: str, table: str, other_col: str) -> Deriver:
     def fn(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
         known = ctx.related[table][other_col].dropna().unique()
         return df[col].isna() | df[col].isin(known)
+
     return fn
 
 
@@ -319,7 +363,8 @@ def _region_type_matches(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
 def _period_year_plausible(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
     year = pd.to_numeric(df["period"].astype("string").str.slice(0, 4), errors="coerce")
     return df["period"].isna() | ((year >= MIN_PERIOD_YEAR) & (year <= ctx.today.year)).fillna(
-        False)
+        False
+    )
 
 
 def _link_consistent(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
@@ -341,8 +386,14 @@ def _sbi_rules(ctx: ValidationContext) -> list[Rule]:
         _in_set("sbi_version_known", "sbi_version", {"2008", "2025"}, "SBI 2008 or 2025"),
     ]
     if ctx.sbi_codes is not None:
-        rules.append(_derived("sbi_code_known", ("sbi_main", "sbi_version"), _sbi_known,
-                              "SBI code exists in the official list of its version"))
+        rules.append(
+            _derived(
+                "sbi_code_known",
+                ("sbi_main", "sbi_version"),
+                _sbi_known,
+                "SBI code exists in the official list of its version",
+            )
+        )
     return rules
 
 
@@ -353,89 +404,191 @@ def _organisation_rules(ctx: ValidationContext) -> list[Rule]:
         _unique("kvk_nummer_unique", ("kvk_nummer",), "one row per KvK number"),
         _not_null("name"),
         _not_null("is_sole_proprietor"),
-        _in_set("is_sole_proprietor_bool", "is_sole_proprietor", {True, False},
-                "sole-proprietor flag decides personal-data handling: must be a boolean"),
+        _in_set(
+            "is_sole_proprietor_bool",
+            "is_sole_proprietor",
+            {True, False},
+            "sole-proprietor flag decides personal-data handling: must be a boolean",
+        ),
         *_sbi_rules(ctx),
-        _between("employees_range", "employees", 0, MAX_EMPLOYEES,
-                 f"0 <= employees < {MAX_EMPLOYEES:,}", strict_max=True),
-        _derived("registration_date_valid", ("registration_date",), _date_ok("registration_date"),
-                 "registration date parses and is not in the future"),
-        _derived("end_date_valid", ("end_date",), _date_ok("end_date"),
-                 "end date parses and is not in the future"),
-        _derived("end_not_before_start", ("registration_date", "end_date"),
-                 _end_not_before_start("registration_date", "end_date"),
-                 "end date is not before the registration date"),
+        _between(
+            "employees_range",
+            "employees",
+            0,
+            MAX_EMPLOYEES,
+            f"0 <= employees < {MAX_EMPLOYEES:,}",
+            strict_max=True,
+        ),
+        _derived(
+            "registration_date_valid",
+            ("registration_date",),
+            _date_ok("registration_date"),
+            "registration date parses and is not in the future",
+        ),
+        _derived(
+            "end_date_valid",
+            ("end_date",),
+            _date_ok("end_date"),
+            "end date parses and is not in the future",
+        ),
+        _derived(
+            "end_not_before_start",
+            ("registration_date", "end_date"),
+            _end_not_before_start("registration_date", "end_date"),
+            "end date is not before the registration date",
+        ),
     ]
 
 
 def _establishment_rules(ctx: ValidationContext) -> list[Rule]:
     rules = [
         _not_null("vestigingsnummer"),
-        _regex("vestigingsnummer_format", "vestigingsnummer", _VESTIGING,
-               "vestigingsnummer is 12 digits"),
+        _regex(
+            "vestigingsnummer_format",
+            "vestigingsnummer",
+            _VESTIGING,
+            "vestigingsnummer is 12 digits",
+        ),
         _unique("vestigingsnummer_unique", ("vestigingsnummer",), "one row per establishment"),
         _not_null("kvk_nummer"),
         _regex("kvk_nummer_format", "kvk_nummer", _KVK, "KvK number is 8 digits"),
         _not_null("is_sole_proprietor"),
-        _in_set("is_sole_proprietor_bool", "is_sole_proprietor", {True, False},
-                "sole-proprietor flag decides personal-data handling: must be a boolean"),
+        _in_set(
+            "is_sole_proprietor_bool",
+            "is_sole_proprietor",
+            {True, False},
+            "sole-proprietor flag decides personal-data handling: must be a boolean",
+        ),
         *_sbi_rules(ctx),
         _regex("postcode_format", "postcode", _POSTCODE, "Dutch postcode 1234AB"),
         _regex("municipality_code_format", "municipality_code", _GM, "GM + 4 digits"),
-        _between("lat_in_bbox", "lat", NL_BBOX["lat_min"], NL_BBOX["lat_max"],
-                 "latitude inside the Netherlands' bounding box"),
-        _between("lon_in_bbox", "lon", NL_BBOX["lon_min"], NL_BBOX["lon_max"],
-                 "longitude inside the Netherlands' bounding box"),
-        _derived("coordinates_on_land", ("lat", "lon"), _on_land,
-                 "point inside the coarse Dutch land polygon (not in the sea, not abroad)"),
-        _between("employees_range", "employees", 0, MAX_EMPLOYEES,
-                 f"0 <= employees < {MAX_EMPLOYEES:,}", strict_max=True),
-        _derived("start_date_valid", ("start_date",), _date_ok("start_date"),
-                 "start date parses and is not in the future"),
-        _derived("end_date_valid", ("end_date",), _date_ok("end_date"),
-                 "end date parses and is not in the future"),
-        _derived("end_not_before_start", ("start_date", "end_date"),
-                 _end_not_before_start("start_date", "end_date"),
-                 "end date is not before the start date"),
+        _between(
+            "lat_in_bbox",
+            "lat",
+            NL_BBOX["lat_min"],
+            NL_BBOX["lat_max"],
+            "latitude inside the Netherlands' bounding box",
+        ),
+        _between(
+            "lon_in_bbox",
+            "lon",
+            NL_BBOX["lon_min"],
+            NL_BBOX["lon_max"],
+            "longitude inside the Netherlands' bounding box",
+        ),
+        _derived(
+            "coordinates_on_land",
+            ("lat", "lon"),
+            _on_land,
+            "point inside the coarse Dutch land polygon (not in the sea, not abroad)",
+        ),
+        _between(
+            "employees_range",
+            "employees",
+            0,
+            MAX_EMPLOYEES,
+            f"0 <= employees < {MAX_EMPLOYEES:,}",
+            strict_max=True,
+        ),
+        _derived(
+            "start_date_valid",
+            ("start_date",),
+            _date_ok("start_date"),
+            "start date parses and is not in the future",
+        ),
+        _derived(
+            "end_date_valid",
+            ("end_date",),
+            _date_ok("end_date"),
+            "end date parses and is not in the future",
+        ),
+        _derived(
+            "end_not_before_start",
+            ("start_date", "end_date"),
+            _end_not_before_start("start_date", "end_date"),
+            "end date is not before the start date",
+        ),
     ]
     if ctx.municipality_codes is not None:
-        rules.append(_in_set("municipality_code_known", "municipality_code",
-                             ctx.municipality_codes, "GM code exists in the CBS list"))
+        rules.append(
+            _in_set(
+                "municipality_code_known",
+                "municipality_code",
+                ctx.municipality_codes,
+                "GM code exists in the CBS list",
+            )
+        )
     if "organisations" in ctx.related:
-        rules.append(_derived("organisation_exists", ("kvk_nummer",),
-                              _exists_in("kvk_nummer", "organisations", "kvk_nummer"),
-                              "the establishment's KvK number is a loaded organisation"))
+        rules.append(
+            _derived(
+                "organisation_exists",
+                ("kvk_nummer",),
+                _exists_in("kvk_nummer", "organisations", "kvk_nummer"),
+                "the establishment's KvK number is a loaded organisation",
+            )
+        )
     return rules
 
 
 def _waste_record_rules(ctx: ValidationContext) -> list[Rule]:
     key = CONTRACTS["waste_records"].key
     rules = [
-        _in_set("extract_type_known", "extract_type", {"ontvangst", "afgifte"},
-                "LMA receipt or delivery extract"),
+        _in_set(
+            "extract_type_known",
+            "extract_type",
+            {"ontvangst", "afgifte"},
+            "LMA receipt or delivery extract",
+        ),
         _not_null("afvalstroomnummer"),
-        _regex("afvalstroomnummer_format", "afvalstroomnummer", r"^\d{12}$",
-               "afvalstroomnummer is 12 digits"),
+        _regex(
+            "afvalstroomnummer_format",
+            "afvalstroomnummer",
+            r"^\d{12}$",
+            "afvalstroomnummer is 12 digits",
+        ),
         _not_null("eural_code"),
         _regex("eural_code_format", "eural_code", r"^\d{6}$", "EURAL code is 6 digits"),
-        _regex("processing_code_format", "processing_code", r"^[A-G]\d{2}$",
-               "LMA processing method code A01..G99"),
+        _regex(
+            "processing_code_format",
+            "processing_code",
+            r"^[A-G]\d{2}$",
+            "LMA processing method code A01..G99",
+        ),
         _not_null("period_year"),
         _not_null("period_month"),
-        _between("period_year_plausible", "period_year", MIN_PERIOD_YEAR, ctx.today.year,
-                 f"reporting year {MIN_PERIOD_YEAR}..this year"),
+        _between(
+            "period_year_plausible",
+            "period_year",
+            MIN_PERIOD_YEAR,
+            ctx.today.year,
+            f"reporting year {MIN_PERIOD_YEAR}..this year",
+        ),
         _between("period_month_range", "period_month", 1, 12, "reporting month 1..12"),
-        _derived("period_not_in_future", ("period_year", "period_month"), _period_not_in_future,
-                 "reporting period is not after the current month"),
+        _derived(
+            "period_not_in_future",
+            ("period_year", "period_month"),
+            _period_not_in_future,
+            "reporting period is not after the current month",
+        ),
         _between("weight_non_negative", "weight_kg", 0, None, "weight_kg >= 0"),
-        _derived("weight_plausible", ("eural_code", "weight_kg"), _weight_plausible,
-                 "weight_kg below the monthly ceiling of its EURAL chapter"),
+        _derived(
+            "weight_plausible",
+            ("eural_code", "weight_kg"),
+            _weight_plausible,
+            "weight_kg below the monthly ceiling of its EURAL chapter",
+        ),
         _between("loads_range", "loads", 0, 100_000, "0 <= loads <= 100,000 per month"),
         _unique("record_key_unique", key, "one row per " + ", ".join(key)),
     ]
     if ctx.eural_codes is not None:
-        rules.append(_in_set("eural_code_known", "eural_code", ctx.eural_codes,
-                             "EURAL code exists in the European List of Waste"))
+        rules.append(
+            _in_set(
+                "eural_code_known",
+                "eural_code",
+                ctx.eural_codes,
+                "EURAL code exists in the European List of Waste",
+            )
+        )
     return rules
 
 
@@ -443,60 +596,120 @@ def _waste_party_link_rules(ctx: ValidationContext) -> list[Rule]:
     from regionomie.domain.schemas import WASTE_PARTY_ROLES
 
     rules = [
-        _regex("afvalstroomnummer_format", "afvalstroomnummer", r"^\d{12}$",
-               "afvalstroomnummer is 12 digits"),
+        _regex(
+            "afvalstroomnummer_format",
+            "afvalstroomnummer",
+            r"^\d{12}$",
+            "afvalstroomnummer is 12 digits",
+        ),
         _in_set("role_known", "role", set(WASTE_PARTY_ROLES), "a known LMA party role"),
         _unique("link_key_unique", CONTRACTS["waste_party_links"].key, "one link per role"),
-        _regex("vestigingsnummer_format", "vestigingsnummer", _VESTIGING,
-               "vestigingsnummer is 12 digits when present"),
-        _in_set("match_method_known", "match_method", {"address", "name", "none"},
-                "address, name or none"),
+        _regex(
+            "vestigingsnummer_format",
+            "vestigingsnummer",
+            _VESTIGING,
+            "vestigingsnummer is 12 digits when present",
+        ),
+        _in_set(
+            "match_method_known",
+            "match_method",
+            {"address", "name", "none"},
+            "address, name or none",
+        ),
         _between("confidence_range", "confidence", 0, 1, "confidence 0..1"),
-        _derived("link_consistent", ("match_method", "vestigingsnummer"), _link_consistent,
-                 "an establishment is given exactly when the match method is not 'none'"),
+        _derived(
+            "link_consistent",
+            ("match_method", "vestigingsnummer"),
+            _link_consistent,
+            "an establishment is given exactly when the match method is not 'none'",
+        ),
     ]
     if "establishments" in ctx.related:
-        rules.append(_derived("linked_establishment_exists", ("vestigingsnummer",),
-                              _exists_in("vestigingsnummer", "establishments", "vestigingsnummer"),
-                              "a link that claims an establishment points at a loaded one"))
+        rules.append(
+            _derived(
+                "linked_establishment_exists",
+                ("vestigingsnummer",),
+                _exists_in("vestigingsnummer", "establishments", "vestigingsnummer"),
+                "a link that claims an establishment points at a loaded one",
+            )
+        )
     if "waste_records" in ctx.related:
-        rules.append(_derived("waste_record_exists", ("afvalstroomnummer",),
-                              _exists_in("afvalstroomnummer", "waste_records",
-                                         "afvalstroomnummer"),
-                              "the link's afvalstroomnummer is a loaded waste stream"))
+        rules.append(
+            _derived(
+                "waste_record_exists",
+                ("afvalstroomnummer",),
+                _exists_in("afvalstroomnummer", "waste_records", "afvalstroomnummer"),
+                "the link's afvalstroomnummer is a loaded waste stream",
+            )
+        )
     return rules
 
 
 def _municipal_indicator_rules(ctx: ValidationContext) -> list[Rule]:
     rules = [
-        _regex("region_code_format", "region_code", r"^(?:GM\d{4}|WK\d{6}|BU\d{8})$",
-               "GM+4, WK+6 or BU+8 digits, unpadded"),
-        _in_set("region_type_known", "region_type", set(_REGION_TYPE_BY_PREFIX.values()),
-                "Gemeente, Wijk or Buurt"),
-        _derived("region_type_matches_code", ("region_code", "region_type"),
-                 _region_type_matches, "region_type agrees with the code prefix"),
+        _regex(
+            "region_code_format",
+            "region_code",
+            r"^(?:GM\d{4}|WK\d{6}|BU\d{8})$",
+            "GM+4, WK+6 or BU+8 digits, unpadded",
+        ),
+        _in_set(
+            "region_type_known",
+            "region_type",
+            set(_REGION_TYPE_BY_PREFIX.values()),
+            "Gemeente, Wijk or Buurt",
+        ),
+        _derived(
+            "region_type_matches_code",
+            ("region_code", "region_type"),
+            _region_type_matches,
+            "region_type agrees with the code prefix",
+        ),
         _regex("municipality_code_format", "municipality_code", _GM, "GM + 4 digits"),
-        _derived("region_in_municipality", ("region_code", "municipality_code"),
-                 _region_code_matches, "the district/neighbourhood lies in its municipality"),
+        _derived(
+            "region_in_municipality",
+            ("region_code", "municipality_code"),
+            _region_code_matches,
+            "the district/neighbourhood lies in its municipality",
+        ),
         _regex("period_format", "period", r"^\d{4}", "period starts with a 4-digit year"),
-        _derived("period_year_plausible", ("period",), _period_year_plausible,
-                 f"period year {MIN_PERIOD_YEAR}..this year"),
+        _derived(
+            "period_year_plausible",
+            ("period",),
+            _period_year_plausible,
+            f"period year {MIN_PERIOD_YEAR}..this year",
+        ),
         _not_null("indicator"),
-        _between("value_non_negative", "value", 0, None,
-                 "counts, shares and amounts are not negative"),
-        _unique("indicator_key_unique", CONTRACTS["municipal_indicators"].key,
-                "one value per region, period and indicator"),
+        _between(
+            "value_non_negative", "value", 0, None, "counts, shares and amounts are not negative"
+        ),
+        _unique(
+            "indicator_key_unique",
+            CONTRACTS["municipal_indicators"].key,
+            "one value per region, period and indicator",
+        ),
     ]
     if ctx.municipality_codes is not None:
-        rules.append(_in_set("municipality_code_known", "municipality_code",
-                             ctx.municipality_codes, "GM code exists in the CBS list"))
+        rules.append(
+            _in_set(
+                "municipality_code_known",
+                "municipality_code",
+                ctx.municipality_codes,
+                "GM code exists in the CBS list",
+            )
+        )
     if ctx.region_municipality_codes:
-        rules.append(Rule(
-            "covers_region_municipalities", "dataset",
-            E.ExpectColumnDistinctValuesToContainSet(
-                column="municipality_code", value_set=sorted(ctx.region_municipality_codes)),
-            ("municipality_code",),
-            description="indicators exist for every municipality of the region"))
+        rules.append(
+            Rule(
+                "covers_region_municipalities",
+                "dataset",
+                E.ExpectColumnDistinctValuesToContainSet(
+                    column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
+                ),
+                ("municipality_code",),
+                description="indicators exist for every municipality of the region",
+            )
+        )
     return rules
 
 
@@ -507,22 +720,48 @@ def _municipality_rules(ctx: ValidationContext) -> list[Rule]:
         _unique("municipality_code_unique", ("municipality_code",), "one row per municipality"),
         _not_null("name"),
         _in_set("province_code_known", "province_code", PROVINCE_CODES, "PV20..PV31"),
-        _between("lat_in_bbox", "lat", NL_BBOX["lat_min"], NL_BBOX["lat_max"],
-                 "latitude inside the Netherlands' bounding box"),
-        _between("lon_in_bbox", "lon", NL_BBOX["lon_min"], NL_BBOX["lon_max"],
-                 "longitude inside the Netherlands' bounding box"),
-        _derived("coordinates_on_land", ("lat", "lon"), _on_land,
-                 "point inside the coarse Dutch land polygon"),
+        _between(
+            "lat_in_bbox",
+            "lat",
+            NL_BBOX["lat_min"],
+            NL_BBOX["lat_max"],
+            "latitude inside the Netherlands' bounding box",
+        ),
+        _between(
+            "lon_in_bbox",
+            "lon",
+            NL_BBOX["lon_min"],
+            NL_BBOX["lon_max"],
+            "longitude inside the Netherlands' bounding box",
+        ),
+        _derived(
+            "coordinates_on_land",
+            ("lat", "lon"),
+            _on_land,
+            "point inside the coarse Dutch land polygon",
+        ),
     ]
     if ctx.municipality_codes is not None:
-        rules.append(_in_set("municipality_code_known", "municipality_code",
-                             ctx.municipality_codes, "GM code exists in the CBS list"))
+        rules.append(
+            _in_set(
+                "municipality_code_known",
+                "municipality_code",
+                ctx.municipality_codes,
+                "GM code exists in the CBS list",
+            )
+        )
     if ctx.region_municipality_codes:
-        rules.append(Rule(
-            "covers_region_municipalities", "dataset",
-            E.ExpectColumnDistinctValuesToContainSet(
-                column="municipality_code", value_set=sorted(ctx.region_municipality_codes)),
-            ("municipality_code",), description="every municipality of the region is present"))
+        rules.append(
+            Rule(
+                "covers_region_municipalities",
+                "dataset",
+                E.ExpectColumnDistinctValuesToContainSet(
+                    column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
+                ),
+                ("municipality_code",),
+                description="every municipality of the region is present",
+            )
+        )
     return rules
 
 
@@ -562,34 +801,61 @@ def _sbi2008_code_matches_level(df: pd.DataFrame, ctx: ValidationContext) -> pd.
 def _eural_rules(ctx: ValidationContext) -> list[Rule]:
     return [
         _in_set("level_known", "level", set(_EURAL_LEVEL_PATTERN), "chapter/subchapter/entry"),
-        _derived("code_matches_level", ("code", "level", "chapter"), _eural_code_matches_level,
-                 "2/4/6 digits for chapter/subchapter/entry, chapter 01..20 and consistent"),
+        _derived(
+            "code_matches_level",
+            ("code", "level", "chapter"),
+            _eural_code_matches_level,
+            "2/4/6 digits for chapter/subchapter/entry, chapter 01..20 and consistent",
+        ),
         _unique("code_unique", ("code",), "one entry per code"),
-        _derived("hazard_flag_on_entries", ("level", "hazardous"), _eural_hazard_on_entries,
-                 "every entry says hazardous true/false (the official '*'); headings none"),
+        _derived(
+            "hazard_flag_on_entries",
+            ("level", "hazardous"),
+            _eural_hazard_on_entries,
+            "every entry says hazardous true/false (the official '*'); headings none",
+        ),
         _not_null("description_nl"),
-        Rule("entry_count", "dataset",
-             E.ExpectColumnValuesToBeInSet(column="level", value_set=["entry"], mostly=0.8),
-             ("level",), description="most rows are 6-digit entries"),
-        Rule("row_count_plausible", "dataset",
-             E.ExpectTableRowCountToBeBetween(min_value=EURAL_ROW_BAND[0],
-                                              max_value=EURAL_ROW_BAND[1] + 200),
-             description="the 2014 list: 842 entries plus 131 headings"),
+        Rule(
+            "entry_count",
+            "dataset",
+            E.ExpectColumnValuesToBeInSet(column="level", value_set=["entry"], mostly=0.8),
+            ("level",),
+            description="most rows are 6-digit entries",
+        ),
+        Rule(
+            "row_count_plausible",
+            "dataset",
+            E.ExpectTableRowCountToBeBetween(
+                min_value=EURAL_ROW_BAND[0], max_value=EURAL_ROW_BAND[1] + 200
+            ),
+            description="the 2014 list: 842 entries plus 131 headings",
+        ),
     ]
 
 
 def _sbi2008_rules(ctx: ValidationContext) -> list[Rule]:
     return [
         _in_set("level_known", "level", set(_SBI2008_LEVEL_LENGTH), "section..subclass"),
-        _derived("code_matches_level", ("code", "level"), _sbi2008_code_matches_level,
-                 "section letter, 2..5 digits by level"),
+        _derived(
+            "code_matches_level",
+            ("code", "level"),
+            _sbi2008_code_matches_level,
+            "section letter, 2..5 digits by level",
+        ),
         _unique("code_unique", ("code",), "one row per code"),
-        _derived("parent_exists", ("parent", "code"), _parent_exists,
-                 "every code's parent is in the list"),
+        _derived(
+            "parent_exists",
+            ("parent", "code"),
+            _parent_exists,
+            "every code's parent is in the list",
+        ),
         _not_null("label_nl"),
-        Rule("row_count_plausible", "dataset",
-             E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
-             description="SBI 2008 has ~1,450 codes over all levels"),
+        Rule(
+            "row_count_plausible",
+            "dataset",
+            E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
+            description="SBI 2008 has ~1,450 codes over all levels",
+        ),
     ]
 
 
@@ -598,16 +864,27 @@ def _sbi2025_rules(ctx: ValidationContext) -> list[Rule]:
         _regex("code_format", "code", r"^\d{5}$", "SBI 2025 codes are 5 digits"),
         _unique("code_unique", ("code",), "one row per code"),
         _regex("nace21_class_format", "nace21_class", r"^\d{4}$", "NACE Rev.2.1 class"),
-        _regex("nace2_class_format", "nace2_class", r"^(?:\d{4})?$",
-               "comparable NACE Rev.2 class or empty"),
-        _derived("code_in_nace21_class", ("code", "nace21_class"),
-                 lambda df, ctx: (df["code"].astype("string").str.slice(0, 4)
-                                  == df["nace21_class"]).fillna(False),
-                 "the first 4 digits are the NACE Rev.2.1 class"),
+        _regex(
+            "nace2_class_format",
+            "nace2_class",
+            r"^(?:\d{4})?$",
+            "comparable NACE Rev.2 class or empty",
+        ),
+        _derived(
+            "code_in_nace21_class",
+            ("code", "nace21_class"),
+            lambda df, ctx: (
+                df["code"].astype("string").str.slice(0, 4) == df["nace21_class"]
+            ).fillna(False),
+            "the first 4 digits are the NACE Rev.2.1 class",
+        ),
         _not_null("label_nl"),
-        Rule("row_count_plausible", "dataset",
-             E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
-             description="SBI 2025 has ~900 subclasses"),
+        Rule(
+            "row_count_plausible",
+            "dataset",
+            E.ExpectTableRowCountToBeBetween(min_value=SBI_ROW_BAND[0], max_value=SBI_ROW_BAND[1]),
+            description="SBI 2025 has ~900 subclasses",
+        ),
     ]
 
 
@@ -653,7 +930,13 @@ def build_suite(
     )
     for rule in rules:
         exp = rule.expectation  # fresh per rules_for() call, so setting meta is safe
-        exp.meta = {"rule": rule.name, "level": rule.level, "blocking": rule.blocking,
-                    "table": table, "suite_version": version, "description": rule.description}
+        exp.meta = {
+            "rule": rule.name,
+            "level": rule.level,
+            "blocking": rule.blocking,
+            "table": table,
+            "suite_version": version,
+            "description": rule.description,
+        }
         suite.add_expectation(exp)
     return suite

@@ -21,38 +21,161 @@ HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 
 EST_HEADER = [
-    "vestigingsnummer", "kvk_nummer", "trade_name", "legal_form", "is_main", "sbi_main",
-    "sbi_version", "street", "house_number", "postcode", "city", "municipality_code", "lat",
-    "lon", "employees", "start_date", "end_date", "active",
+    "vestigingsnummer",
+    "kvk_nummer",
+    "trade_name",
+    "legal_form",
+    "is_main",
+    "sbi_main",
+    "sbi_version",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "municipality_code",
+    "lat",
+    "lon",
+    "employees",
+    "start_date",
+    "end_date",
+    "active",
 ]
 GOOD_EST = [
-    ["000038509504", "68750110", "Koffiebar De Boon B.V.", "Besloten Vennootschap", "Ja",
-     "5610", "2008", "Langestraat", "12", "3811AB", "Amersfoort", "GM0307", "52,1563",
-     "5,3871", "4", "20150601", "", "Ja"],
-    ["000037178598", "69599084", "Jan Jansen Paddenstoelen", "Eenmanszaak", "Ja", "0113",
-     "2008", "Hoefseweg", "3", "3821AE", "Amersfoort", "GM0307", "52,1701", "5,4102", "1",
-     "20180100", "", "Ja"],
-    ["000037178601", "68727720", "Brouwerij Eem N.V.", "Naamloze Vennootschap", "Ja", "1105",
-     "2008", "Kleine Koppel", "5", "3812PG", "Amersfoort", "GM0307", "52,1612", "5,3768",
-     "25", "20100301", "", "Ja"],
+    [
+        "000038509504",
+        "68750110",
+        "Koffiebar De Boon B.V.",
+        "Besloten Vennootschap",
+        "Ja",
+        "5610",
+        "2008",
+        "Langestraat",
+        "12",
+        "3811AB",
+        "Amersfoort",
+        "GM0307",
+        "52,1563",
+        "5,3871",
+        "4",
+        "20150601",
+        "",
+        "Ja",
+    ],
+    [
+        "000037178598",
+        "69599084",
+        "Jan Jansen Paddenstoelen",
+        "Eenmanszaak",
+        "Ja",
+        "0113",
+        "2008",
+        "Hoefseweg",
+        "3",
+        "3821AE",
+        "Amersfoort",
+        "GM0307",
+        "52,1701",
+        "5,4102",
+        "1",
+        "20180100",
+        "",
+        "Ja",
+    ],
+    [
+        "000037178601",
+        "68727720",
+        "Brouwerij Eem N.V.",
+        "Naamloze Vennootschap",
+        "Ja",
+        "1105",
+        "2008",
+        "Kleine Koppel",
+        "5",
+        "3812PG",
+        "Amersfoort",
+        "GM0307",
+        "52,1612",
+        "5,3768",
+        "25",
+        "20100301",
+        "",
+        "Ja",
+    ],
 ]
 
 LMA_HEADER = [
-    "Afvalstroomnummer", "VerwerkingsmethodeCode", "VerwerkingsOmschrijving", "EuralCode",
-    "EuralcodeOmschrijving", "BenamingAfval", "MeldPeriodeJAAR", "MeldPeriodeMAAND",
-    "Gewicht_KG", "Aantal_vrachten", "Ontdoener", "Ontdoener_Straat", "Ontdoener_Huisnr",
-    "Ontdoener_Postcode", "Ontdoener_Plaats", "Ontdoener_Land",
+    "Afvalstroomnummer",
+    "VerwerkingsmethodeCode",
+    "VerwerkingsOmschrijving",
+    "EuralCode",
+    "EuralcodeOmschrijving",
+    "BenamingAfval",
+    "MeldPeriodeJAAR",
+    "MeldPeriodeMAAND",
+    "Gewicht_KG",
+    "Aantal_vrachten",
+    "Ontdoener",
+    "Ontdoener_Straat",
+    "Ontdoener_Huisnr",
+    "Ontdoener_Postcode",
+    "Ontdoener_Plaats",
+    "Ontdoener_Land",
 ]
 GOOD_LMA = [
-    ["123456789012", "B04", "Vergisten", "200108", "biologisch afbreekbaar keukenafval",
-     "koffiedik", "2025", "3", "1.250,5", "2", "Koffiebar De Boon B.V.", "Langestraat", "12",
-     "3811AB", "Amersfoort", "NL"],
-    ["123456789013", "C01", "Hergebruik", "020799", "niet elders genoemd afval",
-     "bierbostel", "2025", "3", "18000", "3", "Brouwerij Eem N.V.", "Kleine Koppel", "5",
-     "3812PG", "Amersfoort", "NL"],
-    ["123456789014", "A02", "Verbranden", "200301", "gemengd stedelijk afval", "restafval",
-     "2025", "4", "5400", "1", "Brouwerij Eem N.V.", "Kleine Koppel", "5", "3812PG",
-     "Amersfoort", "NL"],
+    [
+        "123456789012",
+        "B04",
+        "Vergisten",
+        "200108",
+        "biologisch afbreekbaar keukenafval",
+        "koffiedik",
+        "2025",
+        "3",
+        "1.250,5",
+        "2",
+        "Koffiebar De Boon B.V.",
+        "Langestraat",
+        "12",
+        "3811AB",
+        "Amersfoort",
+        "NL",
+    ],
+    [
+        "123456789013",
+        "C01",
+        "Hergebruik",
+        "020799",
+        "niet elders genoemd afval",
+        "bierbostel",
+        "2025",
+        "3",
+        "18000",
+        "3",
+        "Brouwerij Eem N.V.",
+        "Kleine Koppel",
+        "5",
+        "3812PG",
+        "Amersfoort",
+        "NL",
+    ],
+    [
+        "123456789014",
+        "A02",
+        "Verbranden",
+        "200301",
+        "gemengd stedelijk afval",
+        "restafval",
+        "2025",
+        "4",
+        "5400",
+        "1",
+        "Brouwerij Eem N.V.",
+        "Kleine Koppel",
+        "5",
+        "3812PG",
+        "Amersfoort",
+        "NL",
+    ],
 ]
 
 CASES: list[dict[str, str]] = []
@@ -62,25 +185,61 @@ def _csv(rows: list[list[str]], sep: str = ";") -> str:
     return "\n".join(sep.join(r) for r in rows) + "\n"
 
 
-def add(name: str, content: str | bytes, source: str, expect: str, note: str,
-        min_valid: int = 0, args: str = "") -> None:
+def add(
+    name: str,
+    content: str | bytes,
+    source: str,
+    expect: str,
+    note: str,
+    min_valid: int = 0,
+    args: str = "",
+) -> None:
     path = FILES / name
     if isinstance(content, str):
         path.write_text(content, encoding="utf-8", newline="")
     else:
         path.write_bytes(content)
-    CASES.append({"file": name, "source": source, "expect": expect, "args": args,
-                  "min_valid": str(min_valid), "note": note})
+    CASES.append(
+        {
+            "file": name,
+            "source": source,
+            "expect": expect,
+            "args": args,
+            "min_valid": str(min_valid),
+            "note": note,
+        }
+    )
 
 
-def est(bad: list[str] | None = None, *, change: dict[str, str] | None = None,
-        header: list[str] | None = None) -> str:
+def est(
+    bad: list[str] | None = None,
+    *,
+    change: dict[str, str] | None = None,
+    header: list[str] | None = None,
+) -> str:
     """Good rows plus one bad row (a copy of a good row with `change` applied)."""
     rows = [list(r) for r in GOOD_EST]
     if change is not None:
-        row = ["000037178699", "68750199", "Testbedrijf B.V.", "Besloten Vennootschap", "Ja",
-               "5610", "2008", "Stadsring", "9", "3811HN", "Amersfoort", "GM0307", "52,155",
-               "5,385", "3", "20200101", "", "Ja"]
+        row = [
+            "000037178699",
+            "68750199",
+            "Testbedrijf B.V.",
+            "Besloten Vennootschap",
+            "Ja",
+            "5610",
+            "2008",
+            "Stadsring",
+            "9",
+            "3811HN",
+            "Amersfoort",
+            "GM0307",
+            "52,155",
+            "5,385",
+            "3",
+            "20200101",
+            "",
+            "Ja",
+        ]
         for col, value in change.items():
             row[EST_HEADER.index(col)] = value
         rows.append(row)
@@ -89,8 +248,12 @@ def est(bad: list[str] | None = None, *, change: dict[str, str] | None = None,
     return _csv([header or EST_HEADER, *rows])
 
 
-def lma(change: dict[str, str] | None = None, *, extra: list[list[str]] | None = None,
-        header: list[str] | None = None) -> str:
+def lma(
+    change: dict[str, str] | None = None,
+    *,
+    extra: list[list[str]] | None = None,
+    header: list[str] | None = None,
+) -> str:
     rows = [list(r) for r in GOOD_LMA]
     if change is not None:
         row = list(GOOD_LMA[0])
@@ -105,46 +268,89 @@ def lma(change: dict[str, str] | None = None, *, extra: list[list[str]] | None =
 def vestigingsprofiel(vest: str, kvk: str, lat: float, lon: float, sbi: str = "10830") -> dict:
     """A Vestigingsprofiel with geoData; SBI 10830 exists in SBI 2008 and 2025 alike."""
     return {
-        "vestigingsnummer": vest, "kvkNummer": kvk,
+        "vestigingsnummer": vest,
+        "kvkNummer": kvk,
         "materieleRegistratie": {"datumAanvang": "20150601"},
-        "eersteHandelsnaam": "Koffiebranderij De Eemkade B.V.", "indHoofdvestiging": "Ja",
+        "eersteHandelsnaam": "Koffiebranderij De Eemkade B.V.",
+        "indHoofdvestiging": "Ja",
         "totaalWerkzamePersonen": 14,
-        "adressen": [{"type": "bezoekadres", "straatnaam": "Utrechtseweg", "huisnummer": 10,
-                      "postcode": "3811NB", "plaats": "Amersfoort", "land": "Nederland",
-                      "geoData": {"gpsLatitude": lat, "gpsLongitude": lon}}],
-        "sbiActiviteiten": [{"sbiCode": sbi, "sbiOmschrijving": "x",
-                             "indHoofdactiviteit": "Ja"}],
+        "adressen": [
+            {
+                "type": "bezoekadres",
+                "straatnaam": "Utrechtseweg",
+                "huisnummer": 10,
+                "postcode": "3811NB",
+                "plaats": "Amersfoort",
+                "land": "Nederland",
+                "geoData": {"gpsLatitude": lat, "gpsLongitude": lon},
+            }
+        ],
+        "sbiActiviteiten": [{"sbiCode": sbi, "sbiOmschrijving": "x", "indHoofdactiviteit": "Ja"}],
     }
 
 
 def cbs_v3(rows: list[dict[str, Any]]) -> str:
     props = [
         {"ID": 0, "Type": "GeoDimension", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
-        {"ID": 1, "Type": "Topic", "Key": "AantalInwoners_5", "Datatype": "Long",
-         "Unit": "aantal", "Title": "Aantal inwoners"},
-        {"ID": 2, "Type": "Topic", "Key": "HuishoudensTotaal_28", "Datatype": "Long",
-         "Unit": "aantal", "Title": "Huishoudens totaal"},
+        {
+            "ID": 1,
+            "Type": "Topic",
+            "Key": "AantalInwoners_5",
+            "Datatype": "Long",
+            "Unit": "aantal",
+            "Title": "Aantal inwoners",
+        },
+        {
+            "ID": 2,
+            "Type": "Topic",
+            "Key": "HuishoudensTotaal_28",
+            "Datatype": "Long",
+            "Unit": "aantal",
+            "Title": "Huishoudens totaal",
+        },
     ]
-    return json.dumps({"format": "cbs-odata-v3", "table_id": "85984NED",
-                       "retrieved_at": "2025-06-01T00:00:00Z", "data_properties": props,
-                       "rows": rows}, indent=1)
+    return json.dumps(
+        {
+            "format": "cbs-odata-v3",
+            "table_id": "85984NED",
+            "retrieved_at": "2025-06-01T00:00:00Z",
+            "data_properties": props,
+            "rows": rows,
+        },
+        indent=1,
+    )
 
 
 def cbs_row(code: str, inhabitants: Any = 160000, households: Any = 70000) -> dict[str, Any]:
-    return {"WijkenEnBuurten": code.ljust(10), "AantalInwoners_5": inhabitants,
-            "HuishoudensTotaal_28": households}
+    return {
+        "WijkenEnBuurten": code.ljust(10),
+        "AantalInwoners_5": inhabitants,
+        "HuishoudensTotaal_28": households,
+    }
 
 
 def square(lon: float, lat: float, d: float = 0.04) -> dict[str, Any]:
-    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d],
-            [lon - d, lat - d]]
+    ring = [
+        [lon - d, lat - d],
+        [lon + d, lat - d],
+        [lon + d, lat + d],
+        [lon - d, lat + d],
+        [lon - d, lat - d],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
 def pdok(features: list[tuple[str, str, dict[str, Any]]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"statcode": c, "statnaam": n}, "geometry": g}
-        for c, n, g in features]}, indent=1)
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"statcode": c, "statnaam": n}, "geometry": g}
+                for c, n, g in features
+            ],
+        },
+        indent=1,
+    )
 
 
 def build() -> None:
@@ -152,137 +358,442 @@ def build() -> None:
     for old in FILES.iterdir():
         old.unlink()
     # ------------------------------------------------------------------ KvK
-    add("kvk_bad_vestigingsnummer.csv", est(change={"vestigingsnummer": "00003717869X"}),
-        "kvk", "quarantine:parse:vestigingsnummer", "non-digit in the 12-digit key", 3)
-    add("kvk_kvk_nummer_too_long.csv", est(change={"kvk_nummer": "123456789"}), "kvk",
-        "quarantine:parse:kvk_nummer", "9-digit KvK number", 3)
-    add("kvk_duplicate_vestigingsnummer.csv", est(change={"vestigingsnummer": "000038509504"}),
-        "kvk", "quarantine:parse:vestigingsnummer", "same establishment twice", 3)
-    add("kvk_unknown_sbi.csv", est(change={"sbi_main": "9999"}), "kvk",
-        "quarantine:sbi_code_known", "well-formed SBI code that does not exist", 3)
-    add("kvk_sbi_wrong_version.csv", est(change={"sbi_main": "56101", "sbi_version": "2025"}),
-        "kvk", "quarantine:sbi_code_known", "SBI 2008 subclass labelled as SBI 2025", 3)
-    add("kvk_unknown_gm_code.csv", est(change={"municipality_code": "GM9999"}), "kvk",
-        "quarantine:parse:municipality_code", "municipality code that does not exist", 3)
-    add("kvk_coordinates_in_sea.csv", est(change={"lat": "52,60", "lon": "3,60"}), "kvk",
-        "quarantine:coordinates_on_land", "North Sea west of IJmuiden, inside the bbox", 3)
-    add("kvk_coordinates_in_germany.csv", est(change={"lat": "51,45", "lon": "7,01"}), "kvk",
-        "quarantine:coordinates_on_land", "Essen (DE), inside the bbox", 3)
-    add("kvk_latlon_swapped.csv", est(change={"lat": "5,387", "lon": "52,156"}), "kvk",
-        "quarantine:parse:lat", "latitude and longitude swapped", 3)
-    add("kvk_future_start_date.csv", est(change={"start_date": "20990101"}), "kvk",
-        "quarantine:start_date_valid", "registration in 2099", 3)
-    add("kvk_impossible_date.csv", est(change={"start_date": "20151332"}), "kvk",
-        "quarantine:parse:start_date", "month 13, day 32", 3)
-    add("kvk_end_before_start.csv", est(change={"end_date": "20000101"}), "kvk",
-        "quarantine:parse:end_date", "ended before it started", 3)
-    add("kvk_negative_employees.csv", est(change={"employees": "-3"}), "kvk",
-        "quarantine:parse:employees", "negative head count", 3)
-    add("kvk_absurd_employees.csv", est(change={"employees": "250000"}), "kvk",
-        "quarantine:employees_range", "250,000 people at one establishment", 3)
-    add("kvk_bad_postcode.csv", est(change={"postcode": "ABCD12"}), "kvk",
-        "quarantine:parse:postcode", "not a Dutch postcode", 3)
-    add("kvk_cp1252_encoding.csv",
-        est(change={"trade_name": "Café Één", "city": "Amersfoort"}).encode("cp1252"), "kvk",
-        "ok", "Windows-1252 file (Excel on Dutch Windows) is read, not garbled", 4)
-    add("kvk_utf16_encoding.csv", est().encode("utf-16"), "kvk",
-        "exit:required column", "UTF-16 file: header unreadable as text", 0)
-    add("kvk_missing_key_column.csv",
-        _csv([[c for c in EST_HEADER if c != "kvk_nummer"],
-              *[[v for i, v in enumerate(r) if EST_HEADER[i] != "kvk_nummer"]
-                for r in GOOD_EST]]),
-        "kvk", "exit:'kvk_nummer' missing", "schema drift: key column gone", 0)
+    add(
+        "kvk_bad_vestigingsnummer.csv",
+        est(change={"vestigingsnummer": "00003717869X"}),
+        "kvk",
+        "quarantine:parse:vestigingsnummer",
+        "non-digit in the 12-digit key",
+        3,
+    )
+    add(
+        "kvk_kvk_nummer_too_long.csv",
+        est(change={"kvk_nummer": "123456789"}),
+        "kvk",
+        "quarantine:parse:kvk_nummer",
+        "9-digit KvK number",
+        3,
+    )
+    add(
+        "kvk_duplicate_vestigingsnummer.csv",
+        est(change={"vestigingsnummer": "000038509504"}),
+        "kvk",
+        "quarantine:parse:vestigingsnummer",
+        "same establishment twice",
+        3,
+    )
+    add(
+        "kvk_unknown_sbi.csv",
+        est(change={"sbi_main": "9999"}),
+        "kvk",
+        "quarantine:sbi_code_known",
+        "well-formed SBI code that does not exist",
+        3,
+    )
+    add(
+        "kvk_sbi_wrong_version.csv",
+        est(change={"sbi_main": "56101", "sbi_version": "2025"}),
+        "kvk",
+        "quarantine:sbi_code_known",
+        "SBI 2008 subclass labelled as SBI 2025",
+        3,
+    )
+    add(
+        "kvk_unknown_gm_code.csv",
+        est(change={"municipality_code": "GM9999"}),
+        "kvk",
+        "quarantine:parse:municipality_code",
+        "municipality code that does not exist",
+        3,
+    )
+    add(
+        "kvk_coordinates_in_sea.csv",
+        est(change={"lat": "52,60", "lon": "3,60"}),
+        "kvk",
+        "quarantine:coordinates_on_land",
+        "North Sea west of IJmuiden, inside the bbox",
+        3,
+    )
+    add(
+        "kvk_coordinates_in_germany.csv",
+        est(change={"lat": "51,45", "lon": "7,01"}),
+        "kvk",
+        "quarantine:coordinates_on_land",
+        "Essen (DE), inside the bbox",
+        3,
+    )
+    add(
+        "kvk_latlon_swapped.csv",
+        est(change={"lat": "5,387", "lon": "52,156"}),
+        "kvk",
+        "quarantine:parse:lat",
+        "latitude and longitude swapped",
+        3,
+    )
+    add(
+        "kvk_future_start_date.csv",
+        est(change={"start_date": "20990101"}),
+        "kvk",
+        "quarantine:start_date_valid",
+        "registration in 2099",
+        3,
+    )
+    add(
+        "kvk_impossible_date.csv",
+        est(change={"start_date": "20151332"}),
+        "kvk",
+        "quarantine:parse:start_date",
+        "month 13, day 32",
+        3,
+    )
+    add(
+        "kvk_end_before_start.csv",
+        est(change={"end_date": "20000101"}),
+        "kvk",
+        "quarantine:parse:end_date",
+        "ended before it started",
+        3,
+    )
+    add(
+        "kvk_negative_employees.csv",
+        est(change={"employees": "-3"}),
+        "kvk",
+        "quarantine:parse:employees",
+        "negative head count",
+        3,
+    )
+    add(
+        "kvk_absurd_employees.csv",
+        est(change={"employees": "250000"}),
+        "kvk",
+        "quarantine:employees_range",
+        "250,000 people at one establishment",
+        3,
+    )
+    add(
+        "kvk_bad_postcode.csv",
+        est(change={"postcode": "ABCD12"}),
+        "kvk",
+        "quarantine:parse:postcode",
+        "not a Dutch postcode",
+        3,
+    )
+    add(
+        "kvk_cp1252_encoding.csv",
+        est(change={"trade_name": "Café Één", "city": "Amersfoort"}).encode("cp1252"),
+        "kvk",
+        "ok",
+        "Windows-1252 file (Excel on Dutch Windows) is read, not garbled",
+        4,
+    )
+    add(
+        "kvk_utf16_encoding.csv",
+        est().encode("utf-16"),
+        "kvk",
+        "exit:required column",
+        "UTF-16 file: header unreadable as text",
+        0,
+    )
+    add(
+        "kvk_missing_key_column.csv",
+        _csv(
+            [
+                [c for c in EST_HEADER if c != "kvk_nummer"],
+                *[[v for i, v in enumerate(r) if EST_HEADER[i] != "kvk_nummer"] for r in GOOD_EST],
+            ]
+        ),
+        "kvk",
+        "exit:'kvk_nummer' missing",
+        "schema drift: key column gone",
+        0,
+    )
     add("kvk_empty.csv", b"", "kvk", "exit:file is empty", "zero bytes", 0)
-    add("kvk_header_only.csv", _csv([EST_HEADER]), "kvk", "exit:no records",
-        "header, no data rows", 0)
-    add("kvk_too_many_fields.csv",
-        est(bad=[*GOOD_EST[0][:17], "Ja", "extra", "fields"]), "kvk",
-        "quarantine:parse:row", "a row with more fields than the header", 3)
-    add("kvk_html_instead_of_json.json",
-        "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>", "kvk",
-        "exit:HTML", "proxy error page saved as JSON", 0)
-    add("kvk_truncated.json", json.dumps([vestigingsprofiel("000050000000", "90001234",
-                                                             52.1521, 5.3801)])[:-40],
-        "kvk", "exit:truncated JSON", "download cut off", 0)
-    add("kvk_api_bad_record.json", json.dumps([
-        vestigingsprofiel("000050000000", "90001234", 52.1521, 5.3801),
-        vestigingsprofiel("5000000", "90001235", 52.1521, 5.3801),
-        vestigingsprofiel("000050000002", "90001236", 52.62, 3.70),
-    ], indent=1), "kvk", "quarantine:parse:vestigingsnummer",
-        "API records: one short key, one at sea", 1)
-    add("kvk_api_record_at_sea.json", json.dumps([
-        vestigingsprofiel("000050000000", "90001234", 52.1521, 5.3801),
-        vestigingsprofiel("000050000002", "90001236", 52.62, 3.70),
-    ], indent=1), "kvk", "quarantine:coordinates_on_land", "API geoData in the North Sea", 1)
-    add("kvk_volume_drop.csv", est(), "kvk", "exit:row_count_within_band",
-        "3 rows where the previous load had 100", 0, args="--previous-rows 100")
+    add(
+        "kvk_header_only.csv",
+        _csv([EST_HEADER]),
+        "kvk",
+        "exit:no records",
+        "header, no data rows",
+        0,
+    )
+    add(
+        "kvk_too_many_fields.csv",
+        est(bad=[*GOOD_EST[0][:17], "Ja", "extra", "fields"]),
+        "kvk",
+        "quarantine:parse:row",
+        "a row with more fields than the header",
+        3,
+    )
+    add(
+        "kvk_html_instead_of_json.json",
+        "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>",
+        "kvk",
+        "exit:HTML",
+        "proxy error page saved as JSON",
+        0,
+    )
+    add(
+        "kvk_truncated.json",
+        json.dumps([vestigingsprofiel("000050000000", "90001234", 52.1521, 5.3801)])[:-40],
+        "kvk",
+        "exit:truncated JSON",
+        "download cut off",
+        0,
+    )
+    add(
+        "kvk_api_bad_record.json",
+        json.dumps(
+            [
+                vestigingsprofiel("000050000000", "90001234", 52.1521, 5.3801),
+                vestigingsprofiel("5000000", "90001235", 52.1521, 5.3801),
+                vestigingsprofiel("000050000002", "90001236", 52.62, 3.70),
+            ],
+            indent=1,
+        ),
+        "kvk",
+        "quarantine:parse:vestigingsnummer",
+        "API records: one short key, one at sea",
+        1,
+    )
+    add(
+        "kvk_api_record_at_sea.json",
+        json.dumps(
+            [
+                vestigingsprofiel("000050000000", "90001234", 52.1521, 5.3801),
+                vestigingsprofiel("000050000002", "90001236", 52.62, 3.70),
+            ],
+            indent=1,
+        ),
+        "kvk",
+        "quarantine:coordinates_on_land",
+        "API geoData in the North Sea",
+        1,
+    )
+    add(
+        "kvk_volume_drop.csv",
+        est(),
+        "kvk",
+        "exit:row_count_within_band",
+        "3 rows where the previous load had 100",
+        0,
+        args="--previous-rows 100",
+    )
     # ------------------------------------------------------------------ waste (LMA)
-    add("lma_unknown_eural.csv", lma({"EuralCode": "199999"}), "waste",
-        "quarantine:eural_code_known", "well-formed EURAL code that is not in the list", 3)
-    add("lma_eural_not_a_code.csv", lma({"EuralCode": "koffiedik"}), "waste",
-        "quarantine:parse:EuralCode", "text where the code belongs", 3)
-    add("lma_negative_weight.csv", lma({"Gewicht_KG": "-150"}), "waste",
-        "quarantine:parse:Gewicht_KG", "negative weight", 3)
-    add("lma_absurd_weight.csv", lma({"Gewicht_KG": "5000000000"}), "waste",
-        "quarantine:weight_plausible", "5 million tonnes of coffee grounds in a month", 3)
-    add("lma_month_13.csv", lma({"MeldPeriodeMAAND": "13"}), "waste",
-        "quarantine:parse:MeldPeriodeMAAND", "month 13", 3)
-    add("lma_future_period.csv", lma({"MeldPeriodeJAAR": "2099"}), "waste",
-        "quarantine:period_year_plausible", "reporting year 2099", 3)
-    add("lma_old_period.csv", lma({"MeldPeriodeJAAR": "1995"}), "waste",
-        "quarantine:period_year_plausible", "reporting year before the extracts start", 3)
-    add("lma_duplicate_key.csv", lma(extra=[list(GOOD_LMA[2])]), "waste",
-        "quarantine:record_key_unique", "same stream and month twice", 2)
-    add("lma_bad_afvalstroomnummer.csv", lma({"Afvalstroomnummer": "AB-1234"}), "waste",
-        "quarantine:parse:Afvalstroomnummer", "letters in the stream number", 3)
-    add("lma_bad_processing_code.csv", lma({"VerwerkingsmethodeCode": "R1"}), "waste",
-        "quarantine:processing_code_format", "EU R-code instead of an LMA method code", 3)
-    add("lma_foreign_postcode_as_nl.csv", lma({"Ontdoener_Postcode": "ZZ9 9ZZ"}), "waste",
-        "quarantine:parse:Ontdoener_Postcode", "garbage postcode for a Dutch party", 3)
-    add("lma_missing_weight_column.csv",
-        _csv([[c for c in LMA_HEADER if c != "Gewicht_KG"],
-              *[[v for i, v in enumerate(r) if LMA_HEADER[i] != "Gewicht_KG"]
-                for r in GOOD_LMA]]),
-        "waste", "exit:'Gewicht_KG' missing", "schema drift: weight column gone", 0)
-    add("lma_unclosed_quote.csv", lma() + '123456789015;B04;"Vergisten;200108\n', "waste",
-        "exit:quoted field", "file ends inside a quoted field", 0)
-    add("lma_broken.xlsx", b"PK\x03\x04 this is not really a workbook", "waste",
-        "exit:unreadable .xlsx", "corrupt spreadsheet", 0)
+    add(
+        "lma_unknown_eural.csv",
+        lma({"EuralCode": "199999"}),
+        "waste",
+        "quarantine:eural_code_known",
+        "well-formed EURAL code that is not in the list",
+        3,
+    )
+    add(
+        "lma_eural_not_a_code.csv",
+        lma({"EuralCode": "koffiedik"}),
+        "waste",
+        "quarantine:parse:EuralCode",
+        "text where the code belongs",
+        3,
+    )
+    add(
+        "lma_negative_weight.csv",
+        lma({"Gewicht_KG": "-150"}),
+        "waste",
+        "quarantine:parse:Gewicht_KG",
+        "negative weight",
+        3,
+    )
+    add(
+        "lma_absurd_weight.csv",
+        lma({"Gewicht_KG": "5000000000"}),
+        "waste",
+        "quarantine:weight_plausible",
+        "5 million tonnes of coffee grounds in a month",
+        3,
+    )
+    add(
+        "lma_month_13.csv",
+        lma({"MeldPeriodeMAAND": "13"}),
+        "waste",
+        "quarantine:parse:MeldPeriodeMAAND",
+        "month 13",
+        3,
+    )
+    add(
+        "lma_future_period.csv",
+        lma({"MeldPeriodeJAAR": "2099"}),
+        "waste",
+        "quarantine:period_year_plausible",
+        "reporting year 2099",
+        3,
+    )
+    add(
+        "lma_old_period.csv",
+        lma({"MeldPeriodeJAAR": "1995"}),
+        "waste",
+        "quarantine:period_year_plausible",
+        "reporting year before the extracts start",
+        3,
+    )
+    add(
+        "lma_duplicate_key.csv",
+        lma(extra=[list(GOOD_LMA[2])]),
+        "waste",
+        "quarantine:record_key_unique",
+        "same stream and month twice",
+        2,
+    )
+    add(
+        "lma_bad_afvalstroomnummer.csv",
+        lma({"Afvalstroomnummer": "AB-1234"}),
+        "waste",
+        "quarantine:parse:Afvalstroomnummer",
+        "letters in the stream number",
+        3,
+    )
+    add(
+        "lma_bad_processing_code.csv",
+        lma({"VerwerkingsmethodeCode": "R1"}),
+        "waste",
+        "quarantine:processing_code_format",
+        "EU R-code instead of an LMA method code",
+        3,
+    )
+    add(
+        "lma_foreign_postcode_as_nl.csv",
+        lma({"Ontdoener_Postcode": "ZZ9 9ZZ"}),
+        "waste",
+        "quarantine:parse:Ontdoener_Postcode",
+        "garbage postcode for a Dutch party",
+        3,
+    )
+    add(
+        "lma_missing_weight_column.csv",
+        _csv(
+            [
+                [c for c in LMA_HEADER if c != "Gewicht_KG"],
+                *[[v for i, v in enumerate(r) if LMA_HEADER[i] != "Gewicht_KG"] for r in GOOD_LMA],
+            ]
+        ),
+        "waste",
+        "exit:'Gewicht_KG' missing",
+        "schema drift: weight column gone",
+        0,
+    )
+    add(
+        "lma_unclosed_quote.csv",
+        lma() + '123456789015;B04;"Vergisten;200108\n',
+        "waste",
+        "exit:quoted field",
+        "file ends inside a quoted field",
+        0,
+    )
+    add(
+        "lma_broken.xlsx",
+        b"PK\x03\x04 this is not really a workbook",
+        "waste",
+        "exit:unreadable .xlsx",
+        "corrupt spreadsheet",
+        0,
+    )
     # ------------------------------------------------------------------ municipal (CBS/PDOK)
-    add("cbs_unknown_region_type.json",
-        cbs_v3([cbs_row("GM0307"), cbs_row("XX1234")]), "municipal",
-        "quarantine:parse:WijkenEnBuurten", "region code of no known kind", 2)
-    add("cbs_not_a_number.json",
-        cbs_v3([cbs_row("GM0307"), cbs_row("GM0308", inhabitants="veel")]), "municipal",
-        "quarantine:parse:AantalInwoners_5", "text in a numeric field", 3)
-    add("cbs_negative_value.json",
-        cbs_v3([cbs_row("GM0307"), cbs_row("GM0308", households=-12)]), "municipal",
-        "quarantine:value_non_negative", "negative household count", 3)
-    add("cbs_unknown_gm_code.json", cbs_v3([cbs_row("GM0307"), cbs_row("GM9999")]),
-        "municipal", "quarantine:municipality_code_known", "municipality that does not exist", 2)
-    add("cbs_region_not_covered.json", cbs_v3([cbs_row("GM0307"), cbs_row("GM0308")]),
-        "municipal", "exit:covers_region_municipalities",
-        "region regio-amersfoort has 10 municipalities, file has 2", 0,
-        args="--region regio-amersfoort")
-    add("cbs_wrong_format.json", json.dumps({"format": "csv", "rows": []}), "municipal",
-        "exit:field 'format'", "not a CBS bundle", 0)
-    add("cbs_html_error.json", "<html><body><h1>503 Service Unavailable</h1></body></html>",
-        "municipal", "exit:HTML", "HTML instead of JSON", 0)
-    add("pdok_centroid_in_sea.geojson",
-        pdok([("GM0307", "Amersfoort", square(5.39, 52.16)),
-              ("GM0308", "Baarn", square(3.50, 52.70))]),
-        "municipal", "quarantine:coordinates_on_land", "polygon drawn in the North Sea", 1)
-    add("pdok_rd_coordinates.geojson",
-        pdok([("GM0307", "Amersfoort", square(5.39, 52.16)),
-              ("GM0308", "Baarn", square(155000.0, 463000.0, 1000.0))]),
-        "municipal", "quarantine:parse:geometry", "RD New metres instead of degrees", 1)
-    add("pdok_bad_statcode.geojson",
-        pdok([("GM0307", "Amersfoort", square(5.39, 52.16)),
-              ("0308", "Baarn", square(5.29, 52.21))]),
-        "municipal", "quarantine:parse:statcode", "statcode without the GM prefix", 1)
+    add(
+        "cbs_unknown_region_type.json",
+        cbs_v3([cbs_row("GM0307"), cbs_row("XX1234")]),
+        "municipal",
+        "quarantine:parse:WijkenEnBuurten",
+        "region code of no known kind",
+        2,
+    )
+    add(
+        "cbs_not_a_number.json",
+        cbs_v3([cbs_row("GM0307"), cbs_row("GM0308", inhabitants="veel")]),
+        "municipal",
+        "quarantine:parse:AantalInwoners_5",
+        "text in a numeric field",
+        3,
+    )
+    add(
+        "cbs_negative_value.json",
+        cbs_v3([cbs_row("GM0307"), cbs_row("GM0308", households=-12)]),
+        "municipal",
+        "quarantine:value_non_negative",
+        "negative household count",
+        3,
+    )
+    add(
+        "cbs_unknown_gm_code.json",
+        cbs_v3([cbs_row("GM0307"), cbs_row("GM9999")]),
+        "municipal",
+        "quarantine:municipality_code_known",
+        "municipality that does not exist",
+        2,
+    )
+    add(
+        "cbs_region_not_covered.json",
+        cbs_v3([cbs_row("GM0307"), cbs_row("GM0308")]),
+        "municipal",
+        "exit:covers_region_municipalities",
+        "region regio-amersfoort has 10 municipalities, file has 2",
+        0,
+        args="--region regio-amersfoort",
+    )
+    add(
+        "cbs_wrong_format.json",
+        json.dumps({"format": "csv", "rows": []}),
+        "municipal",
+        "exit:field 'format'",
+        "not a CBS bundle",
+        0,
+    )
+    add(
+        "cbs_html_error.json",
+        "<html><body><h1>503 Service Unavailable</h1></body></html>",
+        "municipal",
+        "exit:HTML",
+        "HTML instead of JSON",
+        0,
+    )
+    add(
+        "pdok_centroid_in_sea.geojson",
+        pdok(
+            [
+                ("GM0307", "Amersfoort", square(5.39, 52.16)),
+                ("GM0308", "Baarn", square(3.50, 52.70)),
+            ]
+        ),
+        "municipal",
+        "quarantine:coordinates_on_land",
+        "polygon drawn in the North Sea",
+        1,
+    )
+    add(
+        "pdok_rd_coordinates.geojson",
+        pdok(
+            [
+                ("GM0307", "Amersfoort", square(5.39, 52.16)),
+                ("GM0308", "Baarn", square(155000.0, 463000.0, 1000.0)),
+            ]
+        ),
+        "municipal",
+        "quarantine:parse:geometry",
+        "RD New metres instead of degrees",
+        1,
+    )
+    add(
+        "pdok_bad_statcode.geojson",
+        pdok(
+            [("GM0307", "Amersfoort", square(5.39, 52.16)), ("0308", "Baarn", square(5.29, 52.21))]
+        ),
+        "municipal",
+        "quarantine:parse:statcode",
+        "statcode without the GM prefix",
+        1,
+    )
     with (HERE / "cases.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["file", "source", "expect", "args", "min_valid",
-                                                "note"])
+        writer = csv.DictWriter(
+            fh, fieldnames=["file", "source", "expect", "args", "min_valid", "note"]
+        )
         writer.writeheader()
         writer.writerows(CASES)
 
