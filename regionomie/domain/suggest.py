@@ -49,7 +49,7 @@ FIT_MISMATCH = 0.65
 RELATED_FACTOR = 0.25  # pathways of other materials of the same category
 GENERIC_FACTOR = 0.5  # generic fallback materials (composting, collection, ...)
 HAZARDOUS_GENERIC_FACTOR = 1.0
-MIN_MATERIAL_CONFIDENCE = 0.05
+MIN_MATERIAL_CONFIDENCE = 0.08
 FUZZY_CUTOFF = 85.0
 FUZZY_MIN_ALIAS_LEN = 5
 COMPOUND_MIN_ALIAS_LEN = 6
@@ -781,6 +781,26 @@ def _combine(
     return out
 
 
+def _related_table(
+    kb: KnowledgeBase, index: _Index, category: str, sector: str | None
+) -> tuple[tuple[tuple[float, Pathway], ...], ...]:
+    """Per receiver sector, the category's pathways ranked by strength x producer fit (cached)."""
+    cache: dict[tuple[str, str | None], tuple[tuple[tuple[float, Pathway], ...], ...]]
+    cache = kb.cache.setdefault("suggest_related", {})
+    key = (category, sector)
+    if key not in cache:
+        by_sector: dict[str, list[tuple[float, Pathway]]] = {}
+        for mid in index.materials_by_category.get(category, ()):
+            for pathway in kb.pathways_by_material[mid]:
+                unit = pathway.strength * _producer_fit(pathway.producer_nace, sector)
+                by_sector.setdefault(pathway.receiver_nace, []).append((unit, pathway))
+        cache[key] = tuple(
+            tuple(sorted(items, key=lambda item: (-item[0], item[1].pathway_id)))
+            for _, items in sorted(by_sector.items())
+        )
+    return cache[key]
+
+
 def _keyword_categories(description: str) -> dict[str, float]:
     """Categories named by plain words of the description, also at the end of compounds."""
     cats: dict[str, float] = {}
@@ -788,9 +808,11 @@ def _keyword_categories(description: str) -> dict[str, float]:
         category = _CATEGORY_KEYWORDS.get(token)
         if category is None and len(token) > 6:
             # Dutch compounds: modifier first ('houtafval'), head last ('uienschillen').
-            for keyword, cat in _CATEGORY_KEYWORDS.items():
-                if len(keyword) >= 4 and (token.startswith(keyword) or token.endswith(keyword)):
-                    category = cat
+            for size in range(4, len(token) - 2):
+                category = _CATEGORY_KEYWORDS.get(token[:size]) or _CATEGORY_KEYWORDS.get(
+                    token[-size:]
+                )
+                if category is not None:
                     break
         if category is not None:
             cats[category] = CATEGORY_KEYWORD_WEIGHT
@@ -871,12 +893,13 @@ def suggest_receivers(
     # 2. Related pathways: other materials of the same category (lower weight).
     categories = _query_categories(kb, confidence, code, sector, description)
     for cat, weight in sorted(categories.items()):
-        for mid in index.materials_by_category.get(cat, ()):
-            if mid in confidence:
-                continue
-            for pathway in kb.pathways_by_material[mid]:
-                fit = _producer_fit(pathway.producer_nace, sector)
-                add(pathway, RELATED_FACTOR * weight * pathway.strength * fit, "related")
+        for ranked in _related_table(kb, index, cat, sector):
+            # The best pathway to this receiver from a material not already matched directly.
+            for unit, pathway in ranked:
+                if pathway.material_id in confidence or (hazardous and pathway.food_or_feed):
+                    continue
+                add(pathway, RELATED_FACTOR * weight * unit, "related")
+                break
 
     # 3. Generic fallbacks (composting, digestion, collection, recycling, hazardous treatment).
     organic = any(c in categories for c in ("food", "agri")) or (code or "")[:2] in ("02", "20")
