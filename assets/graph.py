@@ -80,7 +80,8 @@ def graph_reference(
     neo4j: Neo4jResource,
     municipalities: pd.DataFrame,
     eural: pd.DataFrame,
-    sbi: pd.DataFrame,
+    sbi2008: pd.DataFrame,
+    sbi2025: pd.DataFrame,
 ) -> dg.MaterializeResult:
     from regionomie.domain import reference
     from regionomie.graph.frames import (
@@ -95,8 +96,8 @@ def graph_reference(
     )
     frames = merge_frames(
         municipality_frames(source_municipalities),
-        material_frames(reference.load_eural()),
-        sector_frames(reference.load_sbi2008(), reference.load_sbi2025()),
+        material_frames(eural),
+        sector_frames(sbi2008, sbi2025),
     )
     return _load(context, neo4j, frames, source="reference")
 
@@ -136,7 +137,9 @@ def graph_establishments(
     from regionomie.graph.frames import establishment_frames, merge_frames, organisation_frames
 
     frames = merge_frames(organisation_frames(organisations), establishment_frames(establishments))
-    return _load(context, neo4j, frames, source="kvk")
+    # The table is the whole known register (union of everything landed): a full snapshot, so
+    # establishments no longer in it are closed. Never on an empty table.
+    return _load(context, neo4j, frames, source="kvk", full_snapshot=len(establishments) > 0)
 
 
 @_graph_asset(
@@ -155,7 +158,7 @@ def graph_waste(
         production_frame(waste_records, waste_party_links),
         flow_frame(waste_records, waste_party_links),
     )
-    return _load(context, neo4j, frames, source="lma")
+    return _load(context, neo4j, frames, source="lma", full_snapshot=len(waste_records) > 0)
 
 
 @_graph_asset(

@@ -5,7 +5,7 @@ union, run the dataset's Great Expectations suite, quarantine failing rows and g
 downstream through blocking asset checks.
 """
 
-import shutil
+import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +17,6 @@ from pipelines.resources import LandingZone
 from regionomie.domain.parsers.landing import land_file
 from regionomie.domain.results import SourceFileError
 from regionomie.domain.staging import read_staged
-from regionomie.paths import quarantine_dir
 
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "kvk": ("organisations", "establishments"),
@@ -58,18 +57,18 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
             try:
                 report = land_file(path, source)
             except SourceFileError as exc:
+                # land_file already copied it to the quarantine; it must not block the next file
                 rejected_files.append({"file": path.name, "reason": str(exc)})
                 context.log.error(f"{source}: file not usable: {exc}")
-                _quarantine_file(path, source, str(exc), remove=config.archive)
+                _remove_from_landing_zone(path, landing_zone, source, config.archive)
                 continue
             landed.append(path.name)
             for table in report.tables.values():
                 rows["rows_in"] += table.rows_in
-                rows["parsed"] += table.rows_parsed
-                rows["set_aside"] += table.rows_set_aside
-            if config.archive and _in_landing_zone(path, landing_zone, source):
-                path.unlink(missing_ok=True)
-            context.log.info(f"{source}: landed {path.name}: {report.summary()}")
+                rows["parsed"] += table.parsed
+                rows["set_aside"] += table.set_aside
+            _remove_from_landing_zone(path, landing_zone, source, config.archive)
+            context.log.info("\n".join(report.lines()))
         return dg.MaterializeResult(
             metadata={
                 "files_landed": len(landed),
@@ -83,22 +82,15 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
     return landing
 
 
-def _in_landing_zone(path: Path, landing_zone: LandingZone, source: str) -> bool:
-    try:
-        return path.resolve().parent == landing_zone.local_path(source, path.name).resolve().parent
-    except NotImplementedError:
-        return False
-
-
-def _quarantine_file(path: Path, source: str, reason: str, *, remove: bool) -> None:
-    """An unusable file is moved aside with its reason so the next file is not blocked."""
-    target = quarantine_dir() / "files" / source
-    target.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        shutil.copy2(path, target / path.name)
-        if remove and path.parent.name == source:
-            path.unlink(missing_ok=True)
-    (target / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+def _remove_from_landing_zone(
+    path: Path, landing_zone: LandingZone, source: str, archive: bool
+) -> None:
+    """Landed (or quarantined) files leave the landing zone; land_file kept a copy."""
+    if not archive:
+        return
+    in_zone = path.resolve().parent == landing_zone.local_path(source, path.name).resolve().parent
+    if in_zone:
+        path.unlink(missing_ok=True)
 
 
 def _table_asset(source: str, table: str) -> dg.AssetsDefinition:
@@ -135,7 +127,33 @@ def waste_party_links(
 ):
     from regionomie.domain.matching import link_waste_parties
 
-    links = link_waste_parties(waste_records, establishments)
+    links = with_derived_provenance(
+        link_waste_parties(waste_records, establishments), waste_records, establishments
+    )
     yield from gate_table(
-        context, "waste_party_links", links, related={"establishments": establishments}
+        context,
+        "waste_party_links",
+        links,
+        related={"establishments": establishments, "waste_records": waste_records},
+    )
+
+
+def with_derived_provenance(
+    links: pd.DataFrame, waste_records: pd.DataFrame, establishments: pd.DataFrame
+) -> pd.DataFrame:
+    """A derived table carries the provenance of its inputs (deterministic: no wall clock)."""
+    hashes = sorted(
+        set(waste_records.get("content_hash", pd.Series(dtype=str)).dropna())
+        | set(establishments.get("content_hash", pd.Series(dtype=str)).dropna())
+    )
+    digest = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+    newest = waste_records.get("retrieved_at", pd.Series(dtype=str)).dropna()
+    stamp = str(newest.max()) if len(newest) else None
+    return links.assign(
+        source="waste-party-matching",
+        source_file="waste_records+establishments",
+        source_row=range(1, len(links) + 1),
+        content_hash=digest,
+        retrieved_at=stamp,
+        ingested_at=stamp,
     )
