@@ -134,7 +134,7 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
         "vacancy",
         "Leegstand (aandeel leegstaande woningen)",
         (
-            ChallengeRule(("vacant_dwellings_pct", "vacancy_rate"), None, 0.01),
+            ChallengeRule(("vacancy_share", "vacant_dwellings_pct", "vacancy_rate"), None, 0.01),
             ChallengeRule(("vacant_dwellings",), ("dwellings", "housing_stock")),
         ),
     ),

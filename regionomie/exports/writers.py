@@ -37,6 +37,7 @@ from regionomie.paths import exports_dir
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+XLSX_MAX_CANDIDATE_ROWS = 25_000  # the sheet is for reading; the full list is in CSV/Parquet
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
@@ -281,6 +282,31 @@ def partners_table(candidates: pd.DataFrame, establishments: pd.DataFrame) -> pd
     return both[cols].sort_values("establishment_id").reset_index(drop=True)
 
 
+def _readme(region: str, date: dt.date, n_candidates: int, n_in_sheet: int) -> pd.DataFrame:
+    """The 'Toelichting' sheet: what each sheet holds and how the score is built."""
+    lines = [
+        ("Regio", region),
+        ("Peildatum", date.isoformat()),
+        ("Kandidaten", f"{n_candidates} (in dit werkblad: {n_in_sheet}, hoogste score eerst)"),
+        ("Volledige lijst", "opportunities.csv / opportunities.parquet (alle kolommen)"),
+        ("Top business cases", "kandidaten gebundeld per materiaal x toepassing, gerangschikt"),
+        ("All candidates", "leverancier x materiaal x afnemer, met alle scorecomponenten"),
+        ("Challenges", "CBS-opgaven per gemeente; percentiel t.o.v. alle gemeenten in de data"),
+        ("Partners", "betrokken vestigingen; eenmanszaken alleen onder pseudoniem"),
+        (
+            "Score",
+            "gewogen gemiddelde van material_fit, volume_fit, proximity, economic, climate, "
+            "social en novelty (0..1); gewichten in ScoringConfig",
+        ),
+        (
+            "Transport",
+            "afstand = hemelsbreed x 1,3; kosten en CO2 per tonkilometer zijn aannames "
+            "(configureerbaar)",
+        ),
+    ]
+    return pd.DataFrame(lines, columns=["onderwerp", "toelichting"])
+
+
 def update_latest(region_dir: Path) -> Path:
     """Point region_dir/latest at the newest YYYY-MM-DD folder: a relative symlink, or (where
     symlinks fail) a copied folder plus latest.json naming the date."""
@@ -347,9 +373,11 @@ def write_exports(
     paths["parquet"] = write_parquet(cand, folder / "opportunities.parquet")
     paths["business_cases_csv"] = write_csv(cases, folder / "business_cases.csv")
     paths["cards_json"] = write_json(cards, folder / "business_case_cards.json")
+    coords = ["producer_lat", "producer_lon", "receiver_lat", "receiver_lon"]
+    sheet_cand = cand.drop(columns=coords, errors="ignore").head(XLSX_MAX_CANDIDATE_ROWS)
     sheets: list[tuple[str, pd.DataFrame]] = [
         ("Top business cases", cases),
-        ("All candidates", cand),
+        ("All candidates", sheet_cand),
         ("Challenges", chall),
         ("Partners", partners.drop(columns=["lat", "lon"], errors="ignore")),
     ]
@@ -357,6 +385,7 @@ def write_exports(
         sheets.append(("Cascades", _clean(cascades)))
     if coalitions is not None and not coalitions.empty:
         sheets.append(("Coalitions", _clean(coalitions)))
+    sheets.append(("Toelichting", _readme(region, date, len(cand), len(sheet_cand))))
     paths["xlsx"] = write_xlsx(sheets, folder / "opportunities.xlsx", date)
     geo = (
         geojson_features(cand, partners)

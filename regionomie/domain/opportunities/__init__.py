@@ -105,6 +105,8 @@ def run_opportunities(
     cand, coalition_summary = coalitions(cand)
     cand.attrs["set_aside"] = set_aside
     cases = business_cases(cand, municipalities, config)
+    in_case = cand["pathway_id"].isin(set(cases["case_id"]))
+    cand["case_id"] = cand["pathway_id"].where(in_case, None).astype(object)
     cards = business_case_cards(cases, cand, challenges, config)
     chains = cascades(cand, kb, est, config)
     return OpportunityResult(

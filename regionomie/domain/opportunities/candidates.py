@@ -100,7 +100,8 @@ def _producer_pathways(
     materials: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Supply rows joined to their establishment and to every pathway whose producer class
-    matches; returns (rows, set_aside) where set_aside lists supply rows without coordinates."""
+        matches; returns (rows, set_aside): set_aside names each supply row (establishment x
+    material) that yields no candidate and why (no coordinates, or no usable pathway)."""
     sup = supply.merge(actors, on="establishment_id", how="left")
     no_geo = sup["lat"].isna() | sup["lon"].isna()
     set_aside = sup.loc[no_geo, ["establishment_id", "material_id"]].assign(
@@ -124,6 +125,19 @@ def _producer_pathways(
     )
     rows = rows.groupby(["establishment_id", "pathway_id"], sort=False).head(1)
     rows = rows.drop(columns=["path_material_id"]).reset_index(drop=True)
+    placed = set(zip(rows["establishment_id"], rows["material_id"], strict=True))
+    keys = pd.Series(
+        list(zip(sup["establishment_id"], sup["material_id"], strict=True)),
+        index=sup.index,
+        dtype=object,
+    )
+    unused = sup[~keys.isin(placed)]
+    no_path = unused[["establishment_id", "material_id"]].assign(
+        reason="no usable pathway for this material from producer class "
+        + unused["nace_class"].fillna("").astype(str)
+        + " (none in the knowledge base, or hazardous -> food/feed refused)"
+    )
+    set_aside = pd.concat([set_aside, no_path], ignore_index=True)
     return rows, set_aside
 
 

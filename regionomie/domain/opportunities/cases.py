@@ -7,7 +7,9 @@ Case score (documented):
     counted twice);
     case_score = 0.7 * tonnes-weighted mean of those best scores
                + 0.3 * (1 - exp(-matched_tonnes / startup_min_tonnes))
-The second term rewards cases that bundle enough volume to be worth organising.
+The second term rewards cases that bundle enough volume to be worth organising. At most
+`max_cases_per_material` uses of one material enter the top list (a stream can feed only so
+many uses); the other uses are listed in `alternative_uses`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "mean_score",
     "case_score",
     "coalition_id",
+    "alternative_uses",
 )
 
 
@@ -59,6 +62,9 @@ def _mun_names(municipalities: pd.DataFrame | None) -> dict[str, str]:
 
 
 def _lower_first(text: str) -> str:
+    """'Oyster mushrooms' -> 'oyster mushrooms', but acronyms stay ('FGD gypsum')."""
+    if len(text) > 1 and text[1].isupper():
+        return text
     return text[:1].lower() + text[1:] if text else text
 
 
@@ -151,7 +157,15 @@ def business_cases(
         + startup_tag
     )
     agg["case_id"] = agg["pathway_id"]
-    agg = agg.sort_values(["case_score", "case_id"], ascending=[False, True]).head(top)
+    agg = agg.sort_values(["case_score", "case_id"], ascending=[False, True])
+    nth_of_material = agg.groupby("material_id", sort=False).cumcount()
+    kept = agg[nth_of_material < config.max_cases_per_material]
+    dropped = agg[nth_of_material >= config.max_cases_per_material]
+    alternatives = dropped.groupby("material_id", sort=False)["use_description"].agg(
+        lambda s: "; ".join(s)
+    )
+    agg = kept.head(top).copy()
+    agg["alternative_uses"] = agg["material_id"].map(alternatives).fillna("")
     agg["rank"] = np.arange(1, len(agg) + 1)
     for column in ("supply_tonnes", "matched_tonnes", "economic_value_eur", "co2_avoided_kg"):
         agg[column] = agg[column].astype(float).round(2)
@@ -273,6 +287,7 @@ def business_case_cards(
                     + sorted(set(members["hub_municipality"]) - {case.hub_municipality}),
                 ),
                 "evidence": f"{first['evidence_type']}: {first['evidence']}".strip(": "),
+                "alternative_uses": str(case.alternative_uses),
                 "risks": risks,
                 "next_steps": steps,
             }

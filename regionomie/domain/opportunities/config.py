@@ -70,6 +70,7 @@ class ScoringConfig:
     cascade_decay: float = 0.9  # per extra step
     top_cases: int = 20
     top_cards: int = 5
+    max_cases_per_material: int = 2  # one stream can feed only so many uses: keep the list varied
 
     def normalised_weights(self) -> dict[str, float]:
         total = sum(max(0.0, w) for w in self.weights.values())

@@ -41,15 +41,16 @@ CASCADE_COLUMNS: tuple[str, ...] = (
 
 def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[pd.Series]]:
     """receiver NACE class -> pathways whose producer class (4- or 2-digit) matches it."""
+    exact: dict[str, list[int]] = {}
+    prefix: dict[str, list[int]] = {}
+    for i, codes in enumerate(split_codes(pathways["producer_nace"])):
+        for code in codes:
+            (exact if len(code) == 4 else prefix).setdefault(code[:4], []).append(i)
+    rows = [row for _, row in pathways.iterrows()]
     table: dict[str, list[pd.Series]] = {}
-    classes = set(pathways["receiver_nace"])
-    codes = split_codes(pathways["producer_nace"])
-    for cls in sorted(classes):
-        nxt = []
-        for (_, row), prods in zip(pathways.iterrows(), codes, strict=True):
-            if any(cls == p or (len(p) == 2 and cls.startswith(p)) for p in prods):
-                nxt.append(row)
-        table[cls] = sorted(nxt, key=lambda r: str(r["pathway_id"]))
+    for cls in sorted(set(pathways["receiver_nace"])):
+        hits = sorted(set(exact.get(cls, [])) | set(prefix.get(cls[:2], [])))
+        table[cls] = sorted((rows[i] for i in hits), key=lambda r: str(r["pathway_id"]))
     return table
 
 

@@ -1,0 +1,128 @@
+"""End to end on the shipped sample region (data/sample, synthetic firms): parsers -> party
+matching -> engine with the shipped knowledge base -> exports."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from regionomie.paths import SAMPLE_DIR
+
+pytestmark = pytest.mark.slow
+
+
+def _one(folder: str, pattern: str) -> Path:
+    files = sorted((SAMPLE_DIR / folder).glob(pattern))
+    assert files, f"sample file {folder}/{pattern} missing"
+    return files[0]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.domain.matching import link_waste_parties
+    from regionomie.domain.parsers import parse_file
+    from regionomie.exports import run_region
+
+    kvk = parse_file(_one("kvk", "establishments_*.csv"), "kvk")
+    waste = parse_file(_one("waste", "ontvangstmeldingen_*.csv"), "waste")
+    kern = parse_file(_one("municipal", "cbs_85984NED_*.json"), "municipal")
+    afval = parse_file(_one("municipal", "cbs_83558NED_*.json"), "municipal")
+    pdok = parse_file(_one("municipal", "pdok_gemeenten_*.geojson"), "municipal")
+    est = kvk["establishments"].rows
+    records = waste["waste_records"].rows
+    tables = {
+        "establishments": est,
+        "waste_records": records,
+        "waste_party_links": link_waste_parties(records, est),
+        "municipal_indicators": pd.concat(
+            [kern["municipal_indicators"].rows, afval["municipal_indicators"].rows],
+            ignore_index=True,
+        ),
+        "municipalities": pdok["municipalities"].rows,
+    }
+    out = tmp_path_factory.mktemp("sample_exports")
+    kb = load_knowledge_base()
+    result = run_region("regio-amersfoort", tables, kb, "2026-11-28", out_root=out)
+    return {"tables": tables, "result": result, "kb": kb, "out": out}
+
+
+def test_sample_challenges_show_the_built_in_patterns(sample_run: dict[str, Any]) -> None:
+    chall = sample_run["result"].result.challenges
+    sev = chall.pivot(index="municipality_code", columns="challenge_id", values="severity")
+    assert sev.loc["GM0307", "unemployment"] == pytest.approx(1.0)  # high WW in Amersfoort
+    assert sev.loc["GM0307", "social_assistance"] == pytest.approx(1.0)
+    assert sev.loc["GM0308", "ageing"] == pytest.approx(1.0)  # Baarn: many elderly
+
+
+def test_sample_finds_coffee_and_spent_grain_exchanges(sample_run: dict[str, Any]) -> None:
+    cand = sample_run["result"].result.candidates
+    coffee = cand[
+        (cand["material_id"] == "spent_coffee_grounds") & (cand["receiver_nace"] == "0113")
+    ]
+    assert not coffee.empty
+    assert set(coffee["producer_nace"]) & {"5610", "5630"}
+    grain = cand[(cand["producer_nace"] == "1105") & cand["receiver_nace"].isin(["1091", "1071"])]
+    assert not grain.empty
+    assert (cand[cand["receiver_municipality"] == "GM0307"]["employment_severity"] == 1.0).all()
+
+
+def test_sample_never_sends_hazardous_material_to_food_or_feed(sample_run: dict[str, Any]) -> None:
+    kb = sample_run["kb"]
+    cand = sample_run["result"].result.candidates
+    hazardous = set(kb.materials.loc[kb.materials["hazardous"], "material_id"])
+    assert not (cand["material_id"].isin(hazardous) & cand["food_or_feed"]).any()
+
+
+def test_sample_supply_rows_are_placed_or_set_aside(sample_run: dict[str, Any]) -> None:
+    res = sample_run["result"].result
+    supply_keys = set(zip(res.supply["establishment_id"], res.supply["material_id"], strict=True))
+    cand = res.candidates
+    placed = set(zip(cand["producer_id"], cand["material_id"], strict=True))
+    aside = set(zip(res.set_aside["establishment_id"], res.set_aside["material_id"], strict=True))
+    assert len(res.supply) == len(supply_keys)
+    assert placed | aside == supply_keys
+    assert not placed & aside
+    assert len(res.set_aside) == len(aside)
+    assert res.set_aside["reason"].str.len().gt(10).all()
+    assert res.supply["supply_source"].eq("lma").any()  # LMA observations were used
+    assert res.candidates["novelty"].eq(0.0).any()  # and existing flows recognised
+
+
+def test_sample_exports_hold_no_sole_proprietor_name(sample_run: dict[str, Any]) -> None:
+    est = sample_run["tables"]["establishments"]
+    names = sorted(set(est.loc[est["is_sole_proprietor"].astype(bool), "trade_name"].dropna()))
+    assert names, "the sample is expected to contain eenmanszaken"
+    folder = sample_run["out"] / "regio-amersfoort" / "2026-11-28"
+    texts: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as zf:
+                texts += [zf.read(n).decode("utf-8", "ignore") for n in zf.namelist()]
+        elif path.suffix == ".parquet":
+            texts.append(pd.read_parquet(path).to_csv())
+        else:
+            texts.append(path.read_text(encoding="utf-8"))
+    blob = "\n".join(texts)
+    pattern = re.compile("|".join(re.escape(n) for n in names if len(n) > 3))
+    found = pattern.search(blob)
+    assert found is None, "a sole proprietor's trade name is in the exports"
+    cand = sample_run["result"].result.candidates
+    assert cand["producer_name"].str.startswith("Eenmanszaak (").any()
+
+
+def test_sample_business_cases_and_cards(sample_run: dict[str, Any]) -> None:
+    res = sample_run["result"].result
+    assert 0 < len(res.cases) <= 20
+    assert len(res.cards) == min(5, len(res.cases))
+    assert res.cases["name"].str.contains(r" -> .+\(.+\)").all()
+    assert (
+        res.cases["hub_municipality"]
+        .isin(sample_run["tables"]["municipalities"]["municipality_code"])
+        .all()
+    )
