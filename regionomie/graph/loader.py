@@ -362,21 +362,25 @@ class Attached:
 # --------------------------------------------------------------------------- generic loads
 
 
-def load_nodes(
-    driver: Driver,
-    run: LoadRun,
+@dataclass
+class PreparedNodes:
+    """A node frame ready to write: deduplicated, keys as str, row_hash computed, with the
+    anchored relationship frames (each with its own row_hash). Shared by the transactional
+    loader and bulk_initial_load, so both produce the same graph."""
+
+    spec: NodeSpec
+    nodes: pd.DataFrame
+    rels: list[tuple[RelSpec, pd.DataFrame, str, str]]  # spec, frame, anchor col, other col
+    result: LoadResult
+
+
+def prepare_nodes(
     label: str,
     nodes: pd.DataFrame,
-    *,
     attached: Iterable[Attached] = (),
-    full_snapshot: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    on_batch: BatchHook | None = None,
-    database: str | None = None,
     model: GraphModel = MODEL,
-) -> LoadResult:
-    """Merge one label's node frame (column `key` + model properties); see module doc."""
-    started = time.monotonic()
+) -> PreparedNodes:
+    """Validate, deduplicate and hash one label's rows (pure; no database)."""
     spec = model.node(label)
     counts = LoadCounts(family=label, rows_in=len(nodes))
     result = LoadResult({label: counts})
@@ -415,6 +419,32 @@ def load_nodes(
         )
         rel_frames.append((rspec, frame, anchor, other))
     nodes["row_hash"] = _signed(hashes)
+    return PreparedNodes(spec=spec, nodes=nodes, rels=rel_frames, result=result)
+
+
+def load_nodes(
+    driver: Driver,
+    run: LoadRun,
+    label: str,
+    nodes: pd.DataFrame,
+    *,
+    attached: Iterable[Attached] = (),
+    full_snapshot: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_batch: BatchHook | None = None,
+    database: str | None = None,
+    model: GraphModel = MODEL,
+) -> LoadResult:
+    """Merge one label's node frame (column `key` + model properties); see module doc."""
+    started = time.monotonic()
+    prepared = prepare_nodes(label, nodes, attached, model)
+    spec, nodes, rel_frames, result = (
+        prepared.spec,
+        prepared.nodes,
+        prepared.rels,
+        prepared.result,
+    )
+    counts = result[label]
 
     existing = pd.DataFrame(
         _read_rows(
@@ -425,7 +455,10 @@ def load_nodes(
         ),
         columns=["key", "h", "source", "active"],
     )
-    known_hash = pd.Series(existing["h"].to_numpy(), index=existing["key"].astype(str))
+    # object dtype: a float conversion (NaN for new keys) would corrupt 64-bit hashes
+    known_hash = pd.Series(
+        existing["h"].astype(object).to_numpy(), index=existing["key"].astype(str), dtype=object
+    )
     old = nodes["key"].map(known_hash)
     same = old.notna() & (old.astype(object) == nodes["row_hash"].astype(object))
     counts.unchanged = int(same.sum())
@@ -633,6 +666,28 @@ def _close_nodes(
     return closed
 
 
+def prepare_relationships(
+    family: str, rels: pd.DataFrame, model: GraphModel = MODEL
+) -> tuple[pd.DataFrame, LoadCounts]:
+    """Validate, deduplicate and hash one relationship family's rows (pure; no database)."""
+    spec = model.rel(family)
+    counts = LoadCounts(family=family, rows_in=len(rels))
+    ident_cols = ["start", "end", *spec.identity]
+    frame = rels.copy()
+    for col in spec.identity:
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
+    frame, _ = _dedupe(frame, ["start", "end"], counts)
+    dup = frame.duplicated(ident_cols, keep="first")
+    counts.add_reason(f"duplicate key ({'/'.join(ident_cols)})", int(dup.sum()))
+    frame = frame[~dup].reset_index(drop=True)
+    frame["start"] = frame["start"].astype(str)
+    frame["end"] = frame["end"].astype(str)
+    frame["row_hash"] = _signed(row_hashes(frame, [*ident_cols, *spec.properties]))
+    frame["_ident"] = _ident_strings(frame, ident_cols)
+
+    return frame, counts
+
+
 def load_relationships(
     driver: Driver,
     run: LoadRun,
@@ -649,19 +704,8 @@ def load_relationships(
     current relationships of this source that the frame no longer holds are closed."""
     started = time.monotonic()
     spec = model.rel(family)
-    counts = LoadCounts(family=family, rows_in=len(rels))
+    frame, counts = prepare_relationships(family, rels, model)
     ident_cols = ["start", "end", *spec.identity]
-    frame = rels.copy()
-    for col in spec.identity:
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
-    frame, _ = _dedupe(frame, ["start", "end"], counts)
-    dup = frame.duplicated(ident_cols, keep="first")
-    counts.add_reason(f"duplicate key ({'/'.join(ident_cols)})", int(dup.sum()))
-    frame = frame[~dup].reset_index(drop=True)
-    frame["start"] = frame["start"].astype(str)
-    frame["end"] = frame["end"].astype(str)
-    frame["row_hash"] = _signed(row_hashes(frame, [*ident_cols, *spec.properties]))
-    frame["_ident"] = _ident_strings(frame, ident_cols)
 
     start, end = model.node(spec.start), model.node(spec.end)
     ident_ret = "".join(f", r.{_q(p)}" for p in spec.identity)
@@ -1091,3 +1135,208 @@ def graph_counts(driver: Driver, *, database: str | None = None) -> dict[str, in
     for rtype, n in _read_rows(driver, "MATCH ()-[r]->() RETURN type(r), count(*)", database):
         out[rtype] = n
     return out
+
+
+# --------------------------------------------------------------------------- bulk import
+
+
+def _csv_type(series: pd.Series) -> str:
+    """neo4j-admin import header type of a column (string unless clearly typed)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "long"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    values = series.dropna()
+    if len(values) and values.map(lambda v: isinstance(v, bool)).all():
+        return "boolean"
+    if (
+        len(values)
+        and values.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)).all()
+    ):
+        return "long"
+    if len(values) and values.map(lambda v: isinstance(v, (float, np.floating))).all():
+        return "double"
+    return "string"
+
+
+def _csv_values(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "boolean":
+        return series.map(
+            lambda v: None if v is None or v is pd.NA or v != v else str(bool(v)).lower()
+        )
+    return series
+
+
+def _write_csv(frame: pd.DataFrame, header: list[str], path: Any) -> None:
+    out = frame.copy()
+    out.columns = header
+    out.to_csv(path, index=False, na_rep="", float_format=None, lineterminator="\n")
+
+
+def write_import_files(
+    frames: gf.GraphFrames,
+    run: LoadRun,
+    directory: Any,
+    *,
+    model: GraphModel = MODEL,
+) -> tuple[list[str], LoadResult]:
+    """Write neo4j-admin import CSVs (with headers) that produce exactly the graph the
+    transactional loader would write into an empty database (same properties, row_hash,
+    source, load_run, current, valid_from); return the import arguments and the counts."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    result = LoadResult()
+    args: list[str] = []
+    anchored: dict[str, list[Attached]] = {}
+    free: dict[str, pd.DataFrame] = {}
+    for family, rels in frames.relationships.items():
+        anchor = model.rel(family).anchor
+        if anchor and anchor in frames.nodes:
+            anchored.setdefault(anchor, []).append(Attached(family, rels))
+        else:
+            free[family] = rels
+    keys: dict[str, set[str]] = {}
+    prepared: list[PreparedNodes] = []
+    for label, nodes in frames.nodes.items():
+        prep = prepare_nodes(label, nodes, anchored.get(label, ()), model)
+        prepared.append(prep)
+        keys[label] = set(prep.nodes["key"])
+        result.merge(prep.result)
+    rel_parts: list[tuple[RelSpec, pd.DataFrame]] = []
+    for prep in prepared:
+        incomplete: set[str] = set()
+        for rspec, frame, anchor, other in prep.rels:
+            other_label = rspec.end if anchor == "start" else rspec.start
+            ok = frame[other].isin(keys.get(other_label, set()))
+            result[rspec.name].add_reason(
+                f"end node missing ({rspec.start}/{rspec.end})", int((~ok).sum())
+            )
+            incomplete |= set(frame.loc[~ok, anchor])
+            result[rspec.name].created = int(ok.sum())
+            rel_parts.append((rspec, frame[ok]))
+        nodes = prep.nodes
+        if incomplete:
+            nodes = nodes.copy()
+            nodes["row_hash"] = nodes["row_hash"].astype(object)
+            nodes.loc[nodes["key"].isin(incomplete), "row_hash"] = INCOMPLETE
+        spec = prep.spec
+        result[spec.label].created = len(nodes)
+        cols: dict[str, pd.Series] = {"key": nodes["key"]}
+        header = [f"{spec.key}:ID({spec.label})"]
+        for prop in spec.properties:
+            kind = _csv_type(nodes[prop])
+            cols[prop] = _csv_values(nodes[prop], kind)
+            header.append(f"{prop}:{kind}" if kind != "string" else prop)
+        if spec.point:
+            lat, lon = nodes["lat"].astype("float64"), nodes["lon"].astype("float64")
+            point = "{latitude:" + lat.map(repr) + ",longitude:" + lon.map(repr) + "}"
+            cols[spec.point.property] = point.where(lat.notna() & lon.notna(), None)
+            header.append(f"{spec.point.property}:point{{crs:WGS-84}}")
+        kind = "string" if incomplete else "long"
+        cols["row_hash"] = nodes["row_hash"]
+        header.append("row_hash" if kind == "string" else "row_hash:long")
+        cols["source"] = pd.Series(run.source, index=nodes.index)
+        cols["load_run"] = pd.Series(run.run_id, index=nodes.index)
+        header += ["source", "load_run"]
+        path = directory / f"nodes_{spec.label}.csv"
+        _write_csv(pd.DataFrame(cols), header, path)
+        args.append(f"--nodes={spec.label}={path}")
+    for family, rels in free.items():
+        frame, counts = prepare_relationships(family, rels, model)
+        rspec = model.rel(family)
+        ok = frame["start"].isin(keys.get(rspec.start, set())) & frame["end"].isin(
+            keys.get(rspec.end, set())
+        )
+        counts.add_reason(f"end node missing ({rspec.start}/{rspec.end})", int((~ok).sum()))
+        counts.created = int(ok.sum())
+        result.families[family] = counts
+        rel_parts.append((rspec, frame[ok]))
+    for i, (rspec, frame) in enumerate(rel_parts):
+        start, end = model.node(rspec.start), model.node(rspec.end)
+        cols = {"start": frame["start"], "end": frame["end"]}
+        header = [f":START_ID({start.label})", f":END_ID({end.label})"]
+        for prop in (*rspec.identity, *rspec.properties):
+            kind = _csv_type(frame[prop])
+            cols[prop] = _csv_values(frame[prop], kind)
+            header.append(f"{prop}:{kind}" if kind != "string" else prop)
+        for name, value in (
+            ("row_hash:long", frame["row_hash"]),
+            ("current:boolean", pd.Series("true", index=frame.index)),
+            ("valid_from", pd.Series(run.as_of, index=frame.index)),
+            ("source", pd.Series(run.source, index=frame.index)),
+            ("load_run", pd.Series(run.run_id, index=frame.index)),
+        ):
+            cols[name] = value
+            header.append(name)
+        path = directory / f"rels_{i:02d}_{rspec.name}.csv"
+        _write_csv(pd.DataFrame(cols), header, path)
+        args.append(f"--relationships={rspec.type}={path}")
+    return args, result
+
+
+def bulk_initial_load(
+    settings: Any,
+    password: str,
+    frames: gf.GraphFrames,
+    run: LoadRun,
+    *,
+    work_dir: Any,
+    model: GraphModel = MODEL,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> tuple[LoadResult, dict[str, float]]:
+    """Initial load of an EMPTY database with `neo4j-admin database import full` (offline),
+    then start the server, apply the migrations (constraints/indexes) and record the LoadRun.
+
+    Why: for a first national load the offline importer is several times faster than any
+    transactional load (measured in benchmarks/README.md). The graph it writes is the same as
+    load_graph_frames() would write (same row_hash, so the next incremental load only writes
+    what changed). Refuses to run while the server of `settings` is up: the import replaces
+    the 'neo4j' database.
+    """
+    from regionomie import neo4j_server as server
+    from regionomie.graph import migrations
+
+    if server.read_pid(settings):
+        raise server.Neo4jServerError(
+            f"Neo4j at {settings.instance_dir} is running: stop it first "
+            "(`regionomie neo4j stop`); bulk_initial_load replaces the whole database."
+        )
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    args, result = write_import_files(frames, run, work_dir, model=model)
+    timings["write_csv_s"] = time.monotonic() - t0
+    server.install(settings, log=log)
+    server.write_config(settings)
+    t0 = time.monotonic()
+    proc = server.admin_command(
+        settings,
+        "database",
+        "import",
+        "full",
+        "neo4j",
+        "--overwrite-destination=true",
+        "--skip-bad-relationships=false",
+        *args,
+    )
+    timings["import_s"] = time.monotonic() - t0
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
+        raise server.Neo4jServerError(f"neo4j-admin database import failed:\n{tail}")
+    t0 = time.monotonic()
+    server.start(settings, password, log=log)
+    timings["start_s"] = time.monotonic() - t0
+    from neo4j import GraphDatabase
+
+    t0 = time.monotonic()
+    with GraphDatabase.driver(settings.bolt_uri, auth=(server.DEFAULT_USER, password)) as driver:
+        migrations.migrate(driver)
+        driver.execute_query("CALL db.awaitIndexes(3600)")
+        timings["migrate_s"] = time.monotonic() - t0
+        start_load_run(driver, run.run_id, run.source, as_of=run.as_of, mode="bulk")
+        finish_load_run(driver, run, [result])
+    return result, timings

@@ -1,0 +1,196 @@
+"""Every analyst query in graph_schema/queries runs against the loaded sample region and
+returns the rows worked out by hand from regionomie/graph/sample.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+
+from regionomie.graph import migrations, sample
+from regionomie.graph.knowledge_nodes import load_knowledge_base_graph
+from regionomie.graph.queries import QueryFileError, load_queries, parse_query
+
+pytestmark = pytest.mark.neo4j
+
+E1, E2, E3, E4, E5, E6, E7, E8 = (f"{i:012d}" for i in range(1, 9))
+
+
+def _biggest(rows: list[dict]) -> None:
+    assert [(r["vestigingsnummer"], r["eural"], r["tonnes_per_year"]) for r in rows] == [
+        (E1, "200108", pytest.approx(10.0)),
+        (E2, "200108", pytest.approx(2.5)),
+        (E1, "200125", pytest.approx(1.2)),
+    ]
+    assert rows[1]["name"] == "(eenmanszaak)"  # personal data masked
+
+
+def _receivers(rows: list[dict]) -> None:
+    kb = [r for r in rows if r["evidence"] == "knowledge base"]
+    seen = [r for r in rows if r["evidence"] == "observed flow"]
+    assert [(r["sector"], r["via"]) for r in kb] == [("nace:0113", "spent_coffee_grounds")]
+    assert [(r["sector"], r["tonnes"], r["receivers"]) for r in seen] == [
+        ("sbi2008:01133", pytest.approx(10.0), 1),
+        ("sbi2008:38211", pytest.approx(2.5), 1),
+    ]
+
+
+def _flows(rows: list[dict]) -> None:
+    got = [(r["from_code"], r["to_code"], r["eural"], r["tonnes"]) for r in rows]
+    assert got == [
+        ("GM0344", "GM0363", "020702", pytest.approx(30.0)),
+        ("GM0307", "GM0307", "200108", pytest.approx(10.0)),
+        ("GM0307", "GM0344", "200108", pytest.approx(2.5)),
+        ("GM0307", "GM0344", "200125", pytest.approx(1.2)),
+    ]  # 0.8 t of 130205 falls under $min_tonnes = 1
+    assert [r["between_municipalities"] for r in rows] == [True, False, True, True]
+
+
+def _challenges(rows: list[dict]) -> None:
+    assert [(r["challenge"], r["severity"]) for r in rows] == [
+        ("unemployment", pytest.approx(0.9)),
+        ("loneliness", pytest.approx(0.6)),
+    ]
+
+
+def _radius(rows: list[dict]) -> None:
+    assert [r["vestigingsnummer"] for r in rows] == [E1, E2]  # E8 is 1.9 km away
+    assert rows[0]["distance_km"] < rows[1]["distance_km"] < 1.0
+
+
+def _hazardous(rows: list[dict]) -> None:
+    got = [(r["municipality"], r["eural"], r["producers"], r["tonnes_per_year"]) for r in rows]
+    assert got == [("GM0307", "130205", 1, pytest.approx(0.8))]
+
+
+def _provenance(rows: list[dict]) -> None:
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["labels"], row["source"], row["load_run"], row["run_status"]) == (
+        ["Establishment"],
+        "sample",
+        "q-run",
+        "finished",
+    )
+    assert row["data_source"] == "sample"
+
+
+def _top(rows: list[dict]) -> None:
+    assert rows == []  # no opportunity step has run on this graph
+
+
+def _sectors(rows: list[dict]) -> None:
+    assert [(r["division"], r["establishments"], r["employees"]) for r in rows] == [
+        ("sbi2008:56", 3, 12 + 3 + 7),
+        ("sbi2008:01", 1, 8),
+        ("sbi2008:45", 1, 5),
+    ]
+
+
+def _organisation(rows: list[dict]) -> None:
+    assert [(r["vestigingsnummer"], r["municipality"], r["sector"], r["active"]) for r in rows] == [
+        (E1, "GM0307", "sbi2008:56101", True),
+        (E8, "GM0307", "sbi2008:56101", True),
+    ]
+
+
+EXPECTED: dict[str, tuple[dict, Callable[[list[dict]], None]]] = {
+    "biggest_producers": ({"municipality": "GM0307", "eural": "20", "limit": 10}, _biggest),
+    "possible_receivers": ({"eural": "200108"}, _receivers),
+    "flows_between_municipalities": ({"period": "2024", "min_tonnes": 1.0}, _flows),
+    "challenges_per_municipality": ({"municipality": "GM0307"}, _challenges),
+    "establishments_in_radius": (
+        {"sector": "nace:5610", "lat": 52.1561, "lon": 5.3878, "radius_km": 1.0},
+        _radius,
+    ),
+    "hazardous_materials_per_municipality": ({"municipality": None}, _hazardous),
+    "provenance_of_node": ({"key": E1}, _provenance),
+    "top_opportunities": ({"region": "amersfoort", "limit": 10}, _top),
+    "sectors_in_municipality": ({"municipality": "GM0307"}, _sectors),
+    "organisation_establishments": ({"kvk": "10000001"}, _organisation),
+}
+
+
+@pytest.fixture(scope="module")
+def loaded(neo4j_driver):
+    neo4j_driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+    migrations.migrate(neo4j_driver)
+    sample.load_sample_region(neo4j_driver, "q-run")
+    materials = pd.DataFrame(
+        [
+            {
+                "material_id": "spent_coffee_grounds",
+                "name_nl": "koffiedik",
+                "name_en": "spent coffee grounds",
+                "synonyms": "koffiedik",
+                "eural_codes": "200108",
+                "category": "food",
+                "hazardous": "false",
+            }
+        ]
+    )
+    pathways = pd.DataFrame(
+        [
+            {
+                "pathway_id": "spent_coffee_grounds-0113",
+                "material_id": "spent_coffee_grounds",
+                "producer_nace": "5610",
+                "receiver_nace": "0113",
+                "receiver_label": "mushroom growers",
+                "strength": 0.95,
+            }
+        ]
+    )
+    load_knowledge_base_graph(neo4j_driver, materials, pathways, None, run_id="kb-run")
+    return neo4j_driver
+
+
+def test_library_has_at_least_eight_documented_queries():
+    queries = load_queries()
+    assert len(queries) >= 8
+    assert set(queries) == set(EXPECTED), "every query file needs expected rows in this test"
+    for query in queries.values():
+        assert query.question.endswith("?"), query.name
+        assert set(query.parameters) == set(EXPECTED[query.name][0]), query.name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_query_returns_expected_rows(loaded, name):
+    query = load_queries()[name]
+    params, check = EXPECTED[name]
+    records, _, _ = loaded.execute_query(query.text, parameters_=params)
+    check([r.data() for r in records])
+
+
+def test_top_opportunities_lists_written_opportunities(loaded):
+    loaded.execute_query(
+        "MERGE (o:Opportunity {id: 'amersfoort:c1'}) SET o.region = 'amersfoort', o.rank = 1, "
+        "o.score = 0.8, o.title = 'Koffiedik naar paddenstoelen' WITH o "
+        "MATCH (p:Establishment {vestigingsnummer: $p}), (r:Establishment {vestigingsnummer: $r}),"
+        " (c:Challenge {id: 'unemployment'}) "
+        "MERGE (o)-[:FROM_PRODUCER]->(p) MERGE (o)-[:TO_RECEIVER]->(r) MERGE (o)-[:ADDRESSES]->(c)",
+        p=E1,
+        r=E3,
+    )
+    try:
+        query = load_queries()["top_opportunities"]
+        records, _, _ = loaded.execute_query(
+            query.text, parameters_={"region": "amersfoort", "limit": 5}
+        )
+        rows = [r.data() for r in records]
+        assert [(r["id"], r["producer"], r["receiver"], r["challenges"]) for r in rows] == [
+            ("amersfoort:c1", E1, E3, ["unemployment"])
+        ]
+    finally:
+        loaded.execute_query("MATCH (o:Opportunity {id: 'amersfoort:c1'}) DETACH DELETE o")
+
+
+def test_header_is_required(tmp_path):
+    bad = tmp_path / "bad.cypher"
+    bad.write_text("// Question: what?\n// Parameters: none\nRETURN $x;\n", encoding="utf-8")
+    with pytest.raises(QueryFileError, match=r"bad.cypher: parameters not documented.*'x'"):
+        parse_query(bad)
+    bad.write_text("MATCH (n) RETURN n;\n", encoding="utf-8")
+    with pytest.raises(QueryFileError, match="must start with"):
+        parse_query(bad)
