@@ -210,3 +210,22 @@ def test_missing_column_and_file_are_reported(kb_copy: Path) -> None:
         load_knowledge_base(kb_copy)
     with pytest.raises(KnowledgeBaseError, match="not found"):
         load_knowledge_base(kb_copy / "nope")
+
+
+def test_sector_codes_are_real_classes(kb: KnowledgeBase) -> None:
+    """Receiver and producer classes exist in the classification (SBI 2008 = NACE Rev.2 + a
+    5th digit, except where SBI deviates: NACE 35.21/35.22 gas are SBI 35.20/35.13)."""
+    path = REFERENCE_DIR / "sbi2008.csv"
+    if not path.is_file():
+        pytest.skip("data/reference/sbi2008.csv not present")
+    with path.open(encoding="utf-8") as handle:
+        codes = {r["code"] for r in csv.DictReader(handle)}
+    classes = {c for c in codes if len(c) == 4 and c.isdigit()} | {"3521", "3522"}
+    divisions = {c for c in codes if len(c) == 2 and c.isdigit()}
+    bad = sorted(
+        {p.receiver_nace for p in kb.pathway_records} - classes
+        | {c for p in kb.pathway_records for c in p.producer_nace if len(c) == 4} - classes
+        | {c for p in kb.pathway_records for c in p.producer_nace if len(c) == 2} - divisions
+        | set(kb.yields["producer_nace"]) - classes
+    )
+    assert bad == []

@@ -14,6 +14,7 @@ from regionomie.domain.suggest import (
     Suggestion,
     normalise_sector,
     normalise_waste_code,
+    sector_key,
     suggest_receivers,
 )
 
@@ -196,6 +197,13 @@ def test_normalise_sector(raw: str | None, expected: str | None) -> None:
 )
 def test_normalise_waste_code(raw: str | None, expected: tuple[str | None, bool]) -> None:
     assert normalise_waste_code(raw) == expected
+
+
+def test_sector_key_maps_nace21_back_to_nace2(kb: KnowledgeBase) -> None:
+    assert sector_key(kb, "56111") == "5611|5610"
+    assert sector_key(kb, "5610") == "5610"
+    assert sector_key(kb, "16.11.0") == "1611|1610"
+    assert sector_key(kb, None) is None
 
 
 def test_sbi_2025_restaurant_class_still_fits(kb: KnowledgeBase) -> None:

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -408,6 +409,9 @@ class _Index:
     materials_by_category: dict[str, tuple[str, ...]]
     hazardous_codes: frozenset[str]
     fill_sectors: tuple[str, ...]
+    # SBI 2025 5-digit code -> NACE 2 class, and NACE 2.1 class -> NACE 2 classes
+    sbi2025_to_nace2: dict[str, str]
+    nace21_to_nace2: dict[str, frozenset[str]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,9 +421,15 @@ class _Index:
 def normalise_sector(value: str | None) -> str | None:
     """NACE/SBI code with or without dots (2-5 digits) -> digits, at most 4 (class level).
 
-    SBI 2008 and SBI 2025 both start with the 4-digit NACE (2.0 or 2.1) class; the 5th Dutch digit
-    carries no extra information for sector matching. Anything else -> None (treated as absent).
+    SBI 2008 and SBI 2025 both start with the 4-digit NACE (2.0 or 2.1) class; NACE 2.1 classes
+    that moved are mapped back to NACE 2 by `sector_alternatives`. Anything else -> None.
     """
+    digits = _sector_digits(value)
+    return digits[:4] if digits else None
+
+
+def _sector_digits(value: str | None) -> str | None:
+    """All digits of a sector code (2-5), without 'SBI'/'NACE' prefix or section letter."""
     if value is None:
         return None
     text = re.sub(r"^(?:sbi|nace)[\s:]*", "", str(value).strip(), flags=re.IGNORECASE)
@@ -427,7 +437,7 @@ def normalise_sector(value: str | None) -> str | None:
     digits = re.sub(r"\D", "", text)
     if not 2 <= len(digits) <= 5 or re.sub(r"[\d.\s]", "", text):
         return None
-    return digits[:4]
+    return digits
 
 
 def normalise_waste_code(value: str | None) -> tuple[str | None, bool]:
@@ -469,6 +479,48 @@ def _reference_hazardous_codes(path: Path) -> set[str]:
     except (OSError, csv.Error, UnicodeDecodeError):
         return set()
     return codes
+
+
+def _sbi2025_maps(path: Path) -> dict[str, Any]:
+    """From the shared SBI 2025 reference (if present): where NACE 2.1 classes sit in NACE 2."""
+    by_code: dict[str, str] = {}
+    by_class: dict[str, set[str]] = {k: {v} for k, v in _NACE21_TO_NACE2.items()}
+    if path.is_file():
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    code = str(row.get("code", "")).strip()
+                    nace21 = str(row.get("nace21_class", "")).strip()
+                    nace2 = str(row.get("nace2_class", "")).strip()
+                    if len(nace2) == 4 and nace2.isdigit():
+                        if len(code) == 5 and code.isdigit():
+                            by_code[code] = nace2
+                        if len(nace21) == 4 and nace21 != nace2:
+                            by_class.setdefault(nace21, set()).add(nace2)
+        except (OSError, csv.Error, UnicodeDecodeError):
+            pass
+    return {
+        "sbi2025_to_nace2": by_code,
+        "nace21_to_nace2": {k: frozenset(v) for k, v in by_class.items()},
+    }
+
+
+def sector_key(kb: KnowledgeBase, value: str | None) -> str | None:
+    """The query sector as '|'-joined candidate NACE 2 codes: '56111' -> '5611|5610'.
+
+    SBI 2025 codes start with a NACE 2.1 class; where that class differs from NACE 2 the NACE 2
+    class(es) are added, so both code versions match the knowledge base's NACE 2 producers.
+    """
+    digits = _sector_digits(value)
+    if not digits:
+        return None
+    index = _index(kb)
+    primary = digits[:4]
+    alternatives: set[str] = set(index.nace21_to_nace2.get(primary, ()))
+    if len(digits) == 5 and digits in index.sbi2025_to_nace2:
+        alternatives.add(index.sbi2025_to_nace2[digits])
+    alternatives.discard(primary)
+    return "|".join([primary, *sorted(alternatives)])
 
 
 def _build_index(kb: KnowledgeBase) -> _Index:
@@ -518,6 +570,7 @@ def _build_index(kb: KnowledgeBase) -> _Index:
         materials_by_category={k: tuple(v) for k, v in by_category.items()},
         hazardous_codes=frozenset(hazardous),
         fill_sectors=fill,
+        **_sbi2025_maps(REFERENCE_DIR / "sbi2025.csv"),
     )
 
 
@@ -719,9 +772,7 @@ def _producer_fit(producers: tuple[str, ...], sector: str | None) -> float:
         return FIT_NO_PRODUCER_QUERY
     if not producers:
         return FIT_UNKNOWN_PRODUCERS
-    candidates = {sector}
-    if sector in _NACE21_TO_NACE2:
-        candidates.add(_NACE21_TO_NACE2[sector])
+    candidates = sector.split("|")
     best = FIT_MISMATCH
     for code in producers:
         for cand in candidates:
@@ -858,7 +909,7 @@ def suggest_receivers(
     if top <= 0:
         return []
     index = _index(kb)
-    sector = normalise_sector(producer_sector)
+    sector = sector_key(kb, producer_sector)
     code, star = normalise_waste_code(waste_code)
     description = (waste_description or "").strip()
 
