@@ -154,6 +154,13 @@ def test_always_top_distinct_sectors_sorted(
     assert all(s.evidence and s.use and s.material for s in found)
 
 
+def test_dataframe_style_missing_values(kb: KnowledgeBase) -> None:
+    nan = float("nan")
+    found = suggest_receivers(kb, nan, nan, nan)  # type: ignore[arg-type]
+    assert len(found) == 10
+    assert suggest_receivers(kb, 5610, 200125, None)[0].sector == "2059"  # type: ignore[arg-type]
+
+
 def test_top_is_respected(kb: KnowledgeBase) -> None:
     assert len(suggest_receivers(kb, "5610", None, "koffiedik", top=3)) == 3
     assert suggest_receivers(kb, "5610", None, "koffiedik", top=0) == []

@@ -505,6 +505,13 @@ def _sbi2025_maps(path: Path) -> dict[str, Any]:
     }
 
 
+def _text(value: object) -> str:
+    """Free text from any caller value: None/NaN (pandas) -> '', numbers -> their string."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
 def sector_key(kb: KnowledgeBase, value: str | None) -> str | None:
     """The query sector as '|'-joined candidate NACE 2 codes: '56111' -> '5611|5610'.
 
@@ -911,7 +918,7 @@ def suggest_receivers(
     index = _index(kb)
     sector = sector_key(kb, producer_sector)
     code, star = normalise_waste_code(waste_code)
-    description = (waste_description or "").strip()
+    description = _text(waste_description)
 
     desc_ev = _description_evidence(index, description)
     code_ev = _code_evidence(kb, code)
