@@ -119,9 +119,10 @@ def test_hazardous_input_never_gets_food_or_feed(
         assert (s.material, s.sector, s.use) not in banned, s
 
 
-def test_same_query_without_star_does_get_food_uses(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("text", ["koffiedik", "koffiedik, niet verontreinigd"])
+def test_same_query_without_star_does_get_food_uses(kb: KnowledgeBase, text: str) -> None:
     banned = food_or_feed_keys(kb)
-    found = suggest_receivers(kb, None, "20 01 08", "koffiedik")
+    found = suggest_receivers(kb, None, "20 01 08", text)
     assert any((s.material, s.sector, s.use) in banned for s in found)
 
 

@@ -352,6 +352,7 @@ _HAZARD_WORDS: frozenset[str] = frozenset(
         "kga",
     }
 )
+_NEGATIONS: frozenset[str] = frozenset({"niet", "not", "non", "geen", "no", "zonder", "without"})
 _STOPWORDS: frozenset[str] = frozenset(
     {
         "de",
@@ -503,6 +504,15 @@ def _sbi2025_maps(path: Path) -> dict[str, Any]:
         "sbi2025_to_nace2": by_code,
         "nace21_to_nace2": {k: frozenset(v) for k, v in by_class.items()},
     }
+
+
+def _mentions_hazard(description: str) -> bool:
+    """Hazard words ('verontreinigd', 'asbestos') not negated ('niet verontreinigd')."""
+    tokens = normalise_text(description).split()
+    for i, token in enumerate(tokens):
+        if token in _HAZARD_WORDS and not (i > 0 and tokens[i - 1] in _NEGATIONS):
+            return True
+    return False
 
 
 def _text(value: object) -> str:
@@ -925,9 +935,10 @@ def suggest_receivers(
     prod_ev = _producer_evidence(kb, sector)
     confidence = _combine(desc_ev, code_ev, prod_ev, code is not None, sector is not None)
 
-    words = set(normalise_text(description).split())
     hazardous = (
-        star or (code is not None and code in index.hazardous_codes) or bool(words & _HAZARD_WORDS)
+        star
+        or (code is not None and code in index.hazardous_codes)
+        or _mentions_hazard(description)
     )
     if confidence:
         top_material = max(confidence, key=lambda m: (confidence[m], m))
