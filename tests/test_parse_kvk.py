@@ -348,3 +348,36 @@ def test_open_data_bulk_to_sector_density(tmp_path: Path) -> None:
         "Hoofdactiviteiten: no SBI code",
         "Postcode regio: not a 2-digit region",
     ]
+
+
+# ----------------------------------------------------------------------------- odd files
+
+
+def test_utf16_tab_separated_excel_export(tmp_path: Path) -> None:
+    text = "vestigingsnummer\tkvk_nummer\tpostcode\n000000000001\t12345678\t3811 ab\n"
+    path = write(tmp_path, "unicode.csv", text, encoding="utf-16")
+    est = parse_file(path, "kvk")["establishments"]
+    assert est.rows["postcode"].tolist() == ["3811AB"]
+
+
+def test_zip_and_binary_files_are_unusable(tmp_path: Path) -> None:
+    z = tmp_path / "kvk-open-data.csv"
+    z.write_bytes(b"PK\x03\x04\x14\x00rest-of-zip")
+    with pytest.raises(SourceFileError, match=r"zip archive; unzip it"):
+        parse_file(z, "kvk")
+    b = tmp_path / "blob.csv"
+    b.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(SourceFileError, match=r"^blob.csv: binary file, not text data$"):
+        parse_file(b, "kvk")
+
+
+@pytest.mark.parametrize("text", ['{"format": "cbs-odata-v3", "rows": []}', "[1, 2]", "null"])
+def test_json_that_is_not_kvk_is_unusable(tmp_path: Path, text: str) -> None:
+    with pytest.raises(SourceFileError, match=r"no KvK profile or search result"):
+        parse_file(write(tmp_path, "other.json", text), "kvk")
+
+
+def test_empty_search_page_is_valid_and_empty(tmp_path: Path) -> None:
+    path = write(tmp_path, "zoeken.json", '{"pagina": 1, "totaal": 0, "resultaten": []}')
+    res = parse_file(path, "kvk")
+    assert res["establishments"].rows_in == 0 and res["establishments"].rows.empty

@@ -57,6 +57,10 @@ def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
         raise SourceFileError(f"{path.name}: cannot read file ({exc.strerror or exc})") from None
     if not data.strip():
         raise SourceFileError(f"{path.name}: file is empty")
+    if data.startswith(b"PK\x03\x04") and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise SourceFileError(f"{path.name}: file is a zip archive; unzip it and land the CSV")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK")):
+        raise SourceFileError(f"{path.name}: binary file, not text data")
     if _HTML_START.match(data[:512].lstrip(b"\xef\xbb\xbf")):
         raise SourceFileError(f"{path.name}: file is an HTML/XML page (an error page?), not data")
     stamp = _STAMP.search(path.name)
@@ -82,9 +86,12 @@ def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
 
 
 def detect_encoding(data: bytes) -> str:
-    """UTF-8 with BOM, UTF-8, else cp1252 (what Excel on Dutch Windows writes)."""
+    """UTF-8 with BOM, UTF-16 with BOM (Excel 'Unicode text'), UTF-8, else cp1252 (what
+    Excel on Dutch Windows writes)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -125,7 +132,7 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
     A file whose quoting never closes (truncated) is unusable as a whole."""
     enc = detect_encoding(raw.data)
     try:
-        head = raw.data[:65536].decode(enc, errors="replace")
+        head = raw.data[:65536].decode(enc, errors="replace").lstrip("\ufeff")
     except LookupError:  # pragma: no cover - encodings above always exist
         head = raw.data[:65536].decode("latin-1")
     header = first_line(head.lstrip("\ufeff"))

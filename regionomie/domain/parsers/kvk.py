@@ -607,7 +607,7 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
     org_lines: list[int] = []
     est_rejects: list[dict[str, object]] = []
     org_rejects: list[dict[str, object]] = []
-    est_in = org_in = 0
+    est_in = org_in = recognised = 0
     for line, rec in records:
         if isinstance(rec, _BadRecord) or not isinstance(rec, dict):
             reason = rec.reason if isinstance(rec, _BadRecord) else "record: not a JSON object"
@@ -618,6 +618,7 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             "_embedded" in rec or "handelsnamen" in rec or "naam" in rec
         )
         if is_profile_org:
+            recognised += 1
             org_in += 1
             try:
                 org_rows.append(_organisation(rec, version))
@@ -630,6 +631,7 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
                 _try_est(hoofd, rec, version, line, raw, est_rows, est_lines, est_rejects)
             continue
         if "vestigingsnummer" in rec or "adressen" in rec or "adres" in rec:
+            recognised += 1
             est_in += 1
             _try_est(rec, None, version, line, raw, est_rows, est_lines, est_rejects)
             continue
@@ -637,8 +639,10 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
         est_rejects.append(
             reject_row(raw.name, line, "record", "", "record: not a KvK profile or search result")
         )
-    if est_in == 0 and org_in == 0 and not records:
-        raise SourceFileError(f"{raw.name}: no KvK records found")
+    if recognised == 0 and not _is_empty_search(raw):
+        raise SourceFileError(
+            f"{raw.name}: no KvK profile or search result in the file (not a KvK API response?)"
+        )
     _apply_legal_forms(est_rows, org_rows)
     est_rows, est_lines, dup_rejects = _dedupe(est_rows, est_lines, raw)
     est_rejects.extend(dup_rejects)
@@ -660,6 +664,15 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             rows_in=org_in,
         ),
     }
+
+
+def _is_empty_search(raw: RawFile) -> bool:
+    """A Zoeken page with no results is a valid (empty) answer, not a broken file."""
+    try:
+        doc = json.loads(decode_text(raw).lstrip("\ufeff"))
+    except json.JSONDecodeError:
+        return False
+    return isinstance(doc, dict) and doc.get("resultaten") == []
 
 
 def _apply_legal_forms(est_rows: list[dict[str, Any]], org_rows: list[dict[str, Any]]) -> None:
