@@ -520,3 +520,23 @@ def test_supply_without_pathway_is_set_aside_with_reason() -> None:
     assert "no usable pathway" in aside["reason"].iloc[0]
     placed = cand[["producer_id", "material_id"]].drop_duplicates()
     assert len(placed) + len(aside) == len(supply)
+
+
+def test_lma_observed_producer_of_atypical_class_still_gets_candidates() -> None:
+    kb = demo_kb()
+    # an office (7022) that LMA shows disposing of coffee grounds (EURAL 200108)
+    est = make_est(
+        [
+            {"nace_class": "7022", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    records, links = waste_tables()
+    supply = estimate_supply(est, kb, records, links)
+    office = supply[supply["establishment_id"] == "000000000001"]
+    assert list(office["supply_source"]) == ["lma"]
+    cand = generate_candidates(est, supply, kb, MUNICIPALITIES)
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"]
+    assert len(coffee) == 1
+    assert coffee.iloc[0]["material_fit"] == pytest.approx(0.8 * 0.85)
+    assert cand.attrs["set_aside"].empty

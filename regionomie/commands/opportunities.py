@@ -1,9 +1,9 @@
 """`regionomie opportunities --region regio-amersfoort [--date YYYY-MM-DD]`: compute ranked
 business cases for a region and write the exports.
 
-Tables are read from --tables-dir (<table>.parquet or <table>.csv per TABLE_NAMES; default the
-staged folder under the state dir) until the integrator wires the pipeline's tables in;
-`--demo` runs on the built-in illustrative knowledge base and synthetic establishments.
+Tables come from the staging area (what `regionomie ingest` landed), or from --tables-dir
+(<table>.parquet or <table>.csv per TABLE_NAMES); `--demo` runs on the built-in illustrative
+knowledge base and synthetic establishments.
 """
 
 from __future__ import annotations
@@ -20,8 +20,25 @@ from regionomie.domain.regions import RegionsFileError, get_region, load_regions
 from regionomie.paths import DATA_DIR, exports_dir, state_dir
 
 
-def default_tables_dir() -> Path:
-    return state_dir() / "staged"
+def load_staged_tables() -> dict[str, pd.DataFrame]:
+    """Current tables from the staging area (regionomie.domain.staging); waste party links are
+    derived by address/name matching when none are staged."""
+    from regionomie.domain.staging import read_staged
+    from regionomie.exports.pipeline import TABLE_NAMES
+
+    tables = {name: read_staged(name) for name in TABLE_NAMES}
+    tables = {name: df for name, df in tables.items() if len(df)}
+    if (
+        "waste_records" in tables
+        and "establishments" in tables
+        and ("waste_party_links" not in tables)
+    ):
+        from regionomie.domain.matching import link_waste_parties
+
+        tables["waste_party_links"] = link_waste_parties(
+            tables["waste_records"], tables["establishments"]
+        )
+    return tables
 
 
 def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -87,12 +104,16 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         tables, kb = _demo_inputs(region.municipality_codes)
     else:
-        folder = Path(args.tables_dir) if args.tables_dir else default_tables_dir()
-        tables = load_tables(folder)
+        if args.tables_dir:
+            folder = Path(args.tables_dir)
+            tables = load_tables(folder)
+        else:
+            folder = state_dir() / "staging"
+            tables = load_staged_tables()
         if "establishments" not in tables:
             print(
-                f"error: {folder}: establishments.parquet/.csv not found (stage the tables "
-                "first, or use --demo)",
+                f"error: {folder}: no establishments table found (ingest KvK data first, "
+                "or use --demo)",
                 file=sys.stderr,
             )
             return 2
@@ -128,7 +149,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--region", help="region slug from data/regions.yaml")
     parser.add_argument("--date", help="export date YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--tables-dir", help="folder with staged tables (parquet/csv)")
+    parser.add_argument(
+        "--tables-dir", help="folder with <table>.parquet/.csv files (default: staging area)"
+    )
     parser.add_argument("--out", help="exports root (default: exports/)")
     parser.add_argument(
         "--scoring",

@@ -124,7 +124,24 @@ def _producer_pathways(
         ["establishment_id", "pathway_id", "nace_match_digits"], ascending=[True, True, False]
     )
     rows = rows.groupby(["establishment_id", "pathway_id"], sort=False).head(1)
-    rows = rows.drop(columns=["path_material_id"]).reset_index(drop=True)
+    rows = rows.drop(columns=["path_material_id"])
+    # LMA shows this establishment really disposes of the material: every pathway of the
+    # material applies even when its class is not a typical producer (nace_match_digits 0).
+    placed = set(zip(rows["establishment_id"], rows["material_id"], strict=True))
+    sup_keys = pd.Series(
+        list(zip(sup["establishment_id"], sup["material_id"], strict=True)),
+        index=sup.index,
+        dtype=object,
+    )
+    observed = sup[(sup["supply_source"] == "lma") & ~sup_keys.isin(placed)]
+    if len(observed):
+        any_class = paths.drop(columns=["producer_nace"]).drop_duplicates("pathway_id")
+        extra = observed.merge(
+            any_class, left_on="material_id", right_on="path_material_id", how="inner"
+        )
+        extra = extra.drop(columns=["path_material_id"]).assign(nace_match_digits=0)
+        rows = pd.concat([rows, extra], ignore_index=True)
+    rows = rows.reset_index(drop=True)
     placed = set(zip(rows["establishment_id"], rows["material_id"], strict=True))
     keys = pd.Series(
         list(zip(sup["establishment_id"], sup["material_id"], strict=True)),
@@ -341,7 +358,12 @@ def _score(
         np.minimum(1.0, tonnes / config.startup_min_tonnes),
         np.minimum(tonnes, demand) / np.maximum(np.maximum(tonnes, demand), 1e-9),
     )
-    quality = np.where(cand["nace_match_digits"] == 4, 1.0, config.producer_2digit_quality)
+    digits_matched = cand["nace_match_digits"].to_numpy()
+    quality = np.select(
+        [digits_matched == 4, digits_matched == 2],
+        [1.0, config.producer_2digit_quality],
+        config.observed_other_class_quality,
+    )
     quality = quality * np.where(is_startup, config.startup_quality, 1.0)
     material_fit = np.clip(cand["strength"].astype(float).to_numpy() * quality, 0.0, 1.0)
     distance = cand["distance_km"].astype(float).to_numpy()

@@ -5,7 +5,8 @@ Combined score (documented, in [0, 1]):
     score = sum_i w_i * c_i / sum_i w_i        over components c_i in [0, 1]:
 
     material_fit   pathway strength (0..1) x match quality (4-digit producer match 1.0,
-                   2-digit 0.85; existing receiver 1.0, start-up sector 0.75)
+                   2-digit 0.85, LMA-observed producer of another class 0.85; existing
+                   receiver 1.0, start-up sector 0.75)
     volume_fit     min(supply, demand) / max(supply, demand), demand = receiver employees x
                    demand_t_per_employee (start-up: startup_min_tonnes, capped at 1 above it)
     proximity      exp(-distance_km / distance_scale_km)
@@ -64,6 +65,7 @@ class ScoringConfig:
     elderly_bonus_jobs: float = 0.5  # job-equivalents added per unit of elderly severity
     elderly_severity_threshold: float = 0.5
     producer_2digit_quality: float = 0.85
+    observed_other_class_quality: float = 0.85  # LMA-observed producer outside pathway classes
     startup_quality: float = 0.75
     default_employees: int = 1  # when KvK gives no employee count
     cascade_mass_factor: float = 0.8  # share of step-n tonnes becoming step-n+1 residue
