@@ -2,6 +2,7 @@
 // Parameters: $municipality (CBS code, e.g. "GM0307"), $eural (EURAL entry, subchapter or
 //   chapter code without spaces, e.g. "200108", "2001" or "20"), $limit (e.g. 10)
 // Sole proprietors' names are personal data: shown as "(eenmanszaak)".
+// Example: {"municipality": "GM0307", "eural": "20", "limit": 10}
 MATCH (m:Material)-[:PART_OF*0..2]->(:Material {code: $eural})
 MATCH (e:Establishment)-[p:PRODUCES]->(m)
 WHERE p.current

@@ -2,6 +2,7 @@
 //   run between municipalities, and how many tonnes per material?
 // Parameters: $period (year as text, e.g. "2024", or null for all years),
 //   $min_tonnes (e.g. 0)
+// Example: {"period": "2024", "min_tonnes": 1.0}
 MATCH (a:Establishment)-[s:SENDS]->(b:Establishment)
 WHERE s.current AND ($period IS NULL OR s.period = $period)
 MATCH (a)-[la:LOCATED_IN]->(ma:Municipality), (b)-[lb:LOCATED_IN]->(mb:Municipality)

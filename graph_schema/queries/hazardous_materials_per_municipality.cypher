@@ -1,6 +1,7 @@
 // Question: which hazardous materials (EURAL entries marked *) are produced in a
 //   municipality, by how many establishments and how many tonnes a year?
 // Parameters: $municipality (e.g. "GM0307", or null for every municipality)
+// Example: {"municipality": null}
 MATCH (e:Establishment)-[p:PRODUCES]->(m:Material {hazardous: true})
 WHERE p.current
 MATCH (e)-[l:LOCATED_IN]->(mu:Municipality)

@@ -2,6 +2,7 @@
 //   (ResidualStream -[:CAN_FEED]-> Sector, when the knowledge base is loaded) and observed
 //   LMA flows (receivers' main sector)?
 // Parameters: $eural (EURAL entry code, e.g. "200108")
+// Example: {"eural": "200108"}
 CALL () {
   MATCH (:Material {code: $eural})<-[:REPORTED_AS]-(rs:ResidualStream)-[c:CAN_FEED]->(s:Sector)
   RETURN s.key AS sector, s.name AS sector_name, 'knowledge base' AS evidence,

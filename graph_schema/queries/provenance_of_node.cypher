@@ -2,6 +2,7 @@
 //   times) last changed it, and its content hash?
 // Parameters: $key (the node's key: a vestigingsnummer, kvkNummer, municipality/material
 //   code, sector key or challenge id, e.g. "000000000001")
+// Example: {"key": "000000000001"}
 MATCH (n)
 WHERE n.vestigingsnummer = $key OR n.kvkNummer = $key OR n.code = $key OR n.key = $key
    OR n.id = $key

@@ -1,6 +1,7 @@
 // Question: how many active establishments and employees does each SBI division have in a
 //   municipality (main activity only)?
 // Parameters: $municipality (e.g. "GM0307")
+// Example: {"municipality": "GM0307"}
 MATCH (mu:Municipality {code: $municipality})<-[l:LOCATED_IN]-(e:Establishment)
       -[a:ACTIVE_IN {main: true}]->(s:Sector)
 WHERE l.current AND a.current AND e.active = true

@@ -2,6 +2,7 @@
 //   receiver, material, sector and challenges each one links to?
 // Parameters: $region (region id as in data/regions.yaml, e.g. "amersfoort"), $limit (e.g. 10)
 // Returns no rows until the opportunity step has written Opportunity nodes.
+// Example: {"region": "amersfoort", "limit": 10}
 MATCH (o:Opportunity)
 WHERE o.region = $region
 OPTIONAL MATCH (o)-[:FROM_PRODUCER]->(p:Establishment)

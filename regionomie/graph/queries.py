@@ -7,8 +7,9 @@ here: a "// Question:" line and a "// Parameters:" line naming every $parameter 
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class Query:
     parameters_doc: str
     parameters: tuple[str, ...]  # every $name used in the body, sorted
     text: str  # runnable Cypher (comments kept, trailing ';' removed)
+    example: dict[str, Any] = field(default_factory=dict)  # '// Example: {json}' header
 
 
 def _header(lines: list[str], tag: str, path: Path) -> str:
@@ -57,6 +59,15 @@ def parse_query(path: Path) -> Query:
     missing = [p for p in used if f"${p}" not in params_doc]
     if missing:
         raise QueryFileError(f"{path.name}: parameters not documented in header: {missing}")
+    example: dict[str, Any] = {}
+    for line in lines:
+        if line.startswith("// Example:"):
+            try:
+                example = json.loads(line.split(":", 1)[1])
+            except json.JSONDecodeError as exc:
+                raise QueryFileError(f"{path.name}: '// Example:' is not JSON ({exc})") from exc
+    if example and set(example) != set(used):
+        raise QueryFileError(f"{path.name}: example parameters {sorted(example)} != {list(used)}")
     text = raw.strip()
     if text.endswith(";"):
         text = text[:-1].rstrip()
@@ -67,6 +78,7 @@ def parse_query(path: Path) -> Query:
         parameters_doc=params_doc,
         parameters=used,
         text=text,
+        example=example,
     )
 
 
