@@ -136,3 +136,21 @@ def test_one_link_per_stream_and_role_over_months() -> None:
 )
 def test_normalise_name(raw: str, norm: str) -> None:
     assert normalise_name(pd.Series([raw])).iat[0] == norm
+
+
+def test_slicing_of_candidate_pairs_does_not_change_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parties = [
+        {"name": "KOFFIEBRANDERIJ BOON", "postcode": "3812CD", "house_number": ""},
+        {"name": "Brouwerij Het Anker", "postcode": None, "city": "Woudenberg"},
+        {"name": "Bakkerij Anker", "postcode": "3931ZZ", "house_number": ""},
+        {"name": "Onbekend", "postcode": "3931AA", "house_number": ""},
+    ]
+    whole = link(parties)
+    import regionomie.domain.matching as matching
+
+    monkeypatch.setattr(matching, "PAIR_BUDGET", 1)
+    sliced = link(parties)
+    pd.testing.assert_frame_equal(whole, sliced)
+    assert whole["match_method"].tolist() == ["name", "name", "name", "none"]

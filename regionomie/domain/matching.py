@@ -11,7 +11,7 @@ Rules, in order, per (afvalstroomnummer, role) that has an address:
    name).
 2. "name": name similarity (rapidfuzz token_set_ratio on normalised names, legal-form words
    dropped) >= NAME_THRESHOLD among establishments in the same postcode, else the same PC4
-   area, else the same city; confidence = similarity / 100.
+   area, else (parties without a postcode only) the same city; confidence = similarity/100.
 3. "none": kept with vestigingsnummer None and confidence 0.0 (never dropped).
 
 Vectorised: candidate pairs come from merges on blocking keys; similarities are computed
@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from regionomie.domain.schemas import WASTE_PARTY_LINKS, WASTE_PARTY_ROLES
 
+PAIR_BUDGET = 2_000_000  # candidate pairs scored per slice (memory bound)
 NAME_THRESHOLD = 85.0  # token_set_ratio; below this, a name match is too often a neighbour
 _LEGAL_WORDS = re.compile(
     r"\b(B\.?\s?V\.?|N\.?\s?V\.?|V\.?\s?O\.?\s?F\.?|C\.?\s?V\.?|HOLDING|STICHTING|EENMANSZAAK)(?=\s|$)"
@@ -157,28 +158,38 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
         method[idx] = "address"
         conf[idx] = np.round(c, 3)
 
-    # 2. name within postcode, then PC4, then city
+    # 2. name within postcode, then PC4; the city only for parties without a postcode
     for key in ("pc", "pc4", "cty"):
         todo = p[(method == "none") & (p["nm"] != "") & (p[key] != "")]
+        if key == "cty":
+            todo = todo[todo["pc"] == ""]
         if todo.empty:
             continue
-        pairs = todo[["pid", key, "nm"]].merge(
-            e[["vestigingsnummer", key, "nm"]], on=key, suffixes=("", "_e")
+        right = e.loc[e[key] != "", ["vestigingsnummer", key, "nm"]]
+        block = right.groupby(key).size()
+        sizes = todo[key].map(block).fillna(0).to_numpy()
+        # bound memory: candidate pairs are built for slices of ~PAIR_BUDGET pairs at a time
+        bounds = np.searchsorted(
+            np.cumsum(sizes), np.arange(PAIR_BUDGET, sizes.sum() + 1, PAIR_BUDGET)
         )
-        if pairs.empty:
-            continue
-        pairs["score"] = _scores(pairs["nm"], pairs["nm_e"])
-        pairs = pairs[pairs["score"] >= NAME_THRESHOLD]
-        if pairs.empty:
-            continue
-        pairs = pairs.sort_values(
-            ["pid", "score", "vestigingsnummer"], ascending=[True, False, True], kind="stable"
-        )
-        best = pairs.drop_duplicates("pid", keep="first")
-        idx = best["pid"].to_numpy()
-        vest[idx] = best["vestigingsnummer"].to_numpy()
-        method[idx] = "name"
-        conf[idx] = np.round(best["score"].to_numpy() / 100.0, 3)
+        for part in np.split(np.arange(len(todo)), np.unique(bounds[bounds < len(todo)])):
+            if len(part) == 0:
+                continue
+            pairs = todo.iloc[part][["pid", key, "nm"]].merge(right, on=key, suffixes=("", "_e"))
+            if pairs.empty:
+                continue
+            pairs["score"] = _scores(pairs["nm"], pairs["nm_e"])
+            pairs = pairs[pairs["score"] >= NAME_THRESHOLD]
+            if pairs.empty:
+                continue
+            pairs = pairs.sort_values(
+                ["pid", "score", "vestigingsnummer"], ascending=[True, False, True], kind="stable"
+            )
+            best = pairs.drop_duplicates("pid", keep="first")
+            idx = best["pid"].to_numpy()
+            vest[idx] = best["vestigingsnummer"].to_numpy()
+            method[idx] = "name"
+            conf[idx] = np.round(best["score"].to_numpy() / 100.0, 3)
 
     out = pd.DataFrame(
         {

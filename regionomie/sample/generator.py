@@ -736,12 +736,14 @@ def _establishment_chunk(
     rows: dict[str, list[str]] = {c: [] for c in ESTABLISHMENT_CSV_COLUMNS}
     helper_sector: list[str] = []
     helper_emp: list[int] = []
+    m_codes = [str(c) for c in munis["municipality_code"]]
+    m_names = [str(c) for c in munis["name"]]
+    m_lat = [float(x) for x in munis["lat"]]
+    m_lon = [float(x) for x in munis["lon"]]
     for i in range(n):
         s = SECTORS[sector_idx[i]]
-        code = munis["municipality_code"].iat[muni_idx[i]]
-        city = munis["name"].iat[muni_idx[i]]
-        mlat = float(munis["lat"].iat[muni_idx[i]])
-        mlon = float(munis["lon"].iat[muni_idx[i]])
+        mi = muni_idx[i]
+        code, city, mlat, mlon = m_codes[mi], m_names[mi], m_lat[mi], m_lon[mi]
         vest = f"{100000000 + (start + i) * 13:012d}"
         kvk = f"{(10000000 + int(org_ids[i]) * 37) % 100000000:08d}"
         use_2025 = u_version[i] < 0.10
