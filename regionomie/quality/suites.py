@@ -45,6 +45,7 @@ SUITE_VERSIONS: dict[str, str] = {
     "waste_party_links": "1.0.0",
     "municipal_indicators": "1.0.0",
     "municipalities": "1.0.0",
+    "sector_density": "1.0.0",
     "eural": "1.0.0",
     "sbi2008": "1.0.0",
     "sbi2025": "1.0.0",
@@ -243,10 +244,20 @@ def _null_rate(table: str) -> list[Rule]:
     ]
 
 
+def _sector_density_columns() -> tuple[str, ...]:
+    # Not a schemas.py contract (yet): the KvK bulk parser declares its own output columns.
+    from regionomie.domain.parsers.kvk import SECTOR_DENSITY_COLUMNS
+    from regionomie.domain.schemas import PROVENANCE_COLUMNS
+
+    return tuple(SECTOR_DENSITY_COLUMNS) + PROVENANCE_COLUMNS
+
+
 def expected_columns(table: str) -> tuple[str, ...]:
     """The columns a table must have: the contract (with provenance) or a reference list."""
     if table in REFERENCE_COLUMNS:
         return REFERENCE_COLUMNS[table]
+    if table == "sector_density":
+        return _sector_density_columns()
     return CONTRACTS[table].all_columns
 
 
@@ -888,6 +899,37 @@ def _sbi2025_rules(ctx: ValidationContext) -> list[Rule]:
     ]
 
 
+def _sbi_any_version(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    # the bulk file carries no version tag: the code must exist in one of them
+    assert ctx.sbi_codes is not None
+    known = frozenset().union(*ctx.sbi_codes.values())
+    return df["sbi_code"].isna() | df["sbi_code"].isin(known)
+
+
+def _sector_density_rules(ctx: ValidationContext) -> list[Rule]:
+    rules = [
+        _regex("postcode_region_format", "postcode_region", r"^\d{2}$", "2-digit postcode region"),
+        _regex("sbi_code_format", "sbi_code", r"^\d{2,5}$", "SBI code, digits only"),
+        _regex("nace_class_format", "nace_class", r"^\d{4}$", "4-digit NACE class when mapped"),
+        _between("count_positive", "count", 1, None, "a group holds at least one company"),
+        _unique(
+            "group_key_unique",
+            ("postcode_region", "sbi_code", "legal_form", "active"),
+            "one count per region, code, legal form and status",
+        ),
+    ]
+    if ctx.sbi_codes is not None:
+        rules.append(
+            _derived(
+                "sbi_code_known",
+                ("sbi_code",),
+                _sbi_any_version,
+                "SBI code exists in SBI 2008 or SBI 2025",
+            )
+        )
+    return rules
+
+
 _RULE_BUILDERS: dict[str, Callable[[ValidationContext], list[Rule]]] = {
     "organisations": _organisation_rules,
     "establishments": _establishment_rules,
@@ -895,6 +937,7 @@ _RULE_BUILDERS: dict[str, Callable[[ValidationContext], list[Rule]]] = {
     "waste_party_links": _waste_party_link_rules,
     "municipal_indicators": _municipal_indicator_rules,
     "municipalities": _municipality_rules,
+    "sector_density": _sector_density_rules,
     "eural": _eural_rules,
     "sbi2008": _sbi2008_rules,
     "sbi2025": _sbi2025_rules,

@@ -13,6 +13,7 @@ Manifest columns: file, source, expect, args, min_valid, note, where expect is
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -488,10 +489,18 @@ def build() -> None:
     )
     add(
         "kvk_utf16_encoding.csv",
-        est().encode("utf-16"),
+        est(change={"trade_name": "Café Één"}).encode("utf-16"),
         "kvk",
-        "exit:required column",
-        "UTF-16 file: header unreadable as text",
+        "ok",
+        "UTF-16 export (Excel 'Unicode text') is decoded, not garbled",
+        4,
+    )
+    add(
+        "kvk_gzip_renamed.csv",
+        gzip.compress(est().encode("utf-8"), mtime=0),
+        "kvk",
+        "exit:binary file",
+        "gzip archive saved with a .csv name",
         0,
     )
     add(
@@ -577,6 +586,32 @@ def build() -> None:
         "3 rows where the previous load had 100",
         0,
         args="--previous-rows 100",
+    )
+    bulk_header = (
+        '"Datum aanvang";"Actief";"Insolventie";"Rechtsvorm";"Postcode regio";'
+        '"SBI activiteiten";"Hoofdactiviteiten";"Lidstaat"\n'
+    )
+    bulk_good = (
+        '"20150601";"Ja";"Nee";"Besloten Vennootschap";"38";"5610";"5610";"NL"\n'
+        '"20100301";"Ja";"Nee";"Naamloze Vennootschap";"38";"1105";"1105";"NL"\n'
+    )
+    add(
+        "kvk_bulk_bad_region.csv",
+        bulk_header + bulk_good + '"20200101";"Ja";"Nee";"Besloten Vennootschap";"3A";'
+        '"5610";"5610";"NL"\n',
+        "kvk",
+        "quarantine:parse:Postcode regio",
+        "open-data bulk file: postcode region is not 2 digits",
+        2,
+    )
+    add(
+        "kvk_bulk_unknown_sbi.csv",
+        bulk_header + bulk_good + '"20200101";"Ja";"Nee";"Besloten Vennootschap";"38";'
+        '"9999";"9999";"NL"\n',
+        "kvk",
+        "quarantine:sbi_code_known",
+        "open-data bulk file: SBI code in neither version",
+        2,
     )
     # ------------------------------------------------------------------ waste (LMA)
     add(
