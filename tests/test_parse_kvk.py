@@ -381,3 +381,38 @@ def test_empty_search_page_is_valid_and_empty(tmp_path: Path) -> None:
     path = write(tmp_path, "zoeken.json", '{"pagina": 1, "totaal": 0, "resultaten": []}')
     res = parse_file(path, "kvk")
     assert res["establishments"].rows_in == 0 and res["establishments"].rows.empty
+
+
+@pytest.mark.parametrize(
+    ("patch", "reason"),
+    [
+        ({"totaalWerkzamePersonen": "veel"}, "totaalWerkzamePersonen: not a number"),
+        ({"totaalWerkzamePersonen": -2}, "totaalWerkzamePersonen: not a whole number >= 0"),
+        ({"materieleRegistratie": "gisteren"}, "record: unexpected JSON structure"),
+        (
+            {"materieleRegistratie": {"datumAanvang": "2014"}},
+            "materieleRegistratie.datumAanvang: not a KvK date",
+        ),
+        ({"vestigingsnummer": "37178598"}, "vestigingsnummer: not a 12-digit number"),
+    ],
+)
+def test_bad_profile_fields_set_aside(tmp_path: Path, patch: dict, reason: str) -> None:
+    import json
+
+    good = json.loads((FIX / "vestigingsprofiel_geo.json").read_text())
+    bad = {**good, **patch}
+    good["vestigingsnummer"] = "000000000077"
+    res = parse_file(write(tmp_path, "p.json", json.dumps([bad, good])), "kvk")["establishments"]
+    balanced(res)
+    assert reasons(res) == [reason]
+    assert res.rejected["source_row"].tolist() == [1]
+    assert res.rows["vestigingsnummer"].tolist() == ["000000000077"]
+
+
+def test_bad_geodata_latitude(tmp_path: Path) -> None:
+    import json
+
+    doc = json.loads((FIX / "vestigingsprofiel_geo.json").read_text())
+    doc["adressen"][1]["geoData"]["gpsLatitude"] = "noord"
+    res = parse_file(write(tmp_path, "g.json", json.dumps(doc)), "kvk")["establishments"]
+    assert reasons(res) == ["geoData.gpsLatitude: not a number"]

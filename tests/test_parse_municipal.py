@@ -228,3 +228,10 @@ def test_pdok_geojson(tmp_path: Path) -> None:
         "statcode: not a GM code",
         "geometry: type 'Point' is not a (Multi)Polygon",
     ]
+
+
+def test_bundle_with_malformed_metadata_is_unusable(tmp_path: Path) -> None:
+    doc = kerncijfers("PersonenPerSoortUitkeringWW_89")
+    doc["dimensions"] = ["not", "a", "mapping"]
+    with pytest.raises(SourceFileError, match=r"^m.json: unexpected cbs-odata-v3 structure"):
+        parse_file(dump(tmp_path, "m.json", doc), "municipal")

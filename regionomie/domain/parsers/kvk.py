@@ -14,6 +14,7 @@ A sole proprietor (eenmanszaak) name is personal data: it is never logged nor pu
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -466,18 +467,39 @@ def _sbi(obj: dict[str, Any]) -> tuple[str | None, list[str]]:
     return main, other
 
 
+def _whole(value: Any, name: str) -> int:
+    """A JSON count (int or numeric string) -> int >= 0, or ValueError naming the field."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: not a number") from None
+    if not math.isfinite(f) or f < 0 or f != int(f):
+        raise ValueError(f"{name}: not a whole number >= 0")
+    return int(f)
+
+
 def _employees(obj: dict[str, Any]) -> int | None:
     v = obj.get("totaalWerkzamePersonen")
-    if v is None and (obj.get("voltijdWerkzamePersonen") or obj.get("deeltijdWerkzamePersonen")):
-        v = int(obj.get("voltijdWerkzamePersonen") or 0) + int(
-            obj.get("deeltijdWerkzamePersonen") or 0
-        )
-    if v is None:
+    if v is not None:
+        return _whole(v, "totaalWerkzamePersonen")
+    full, part = obj.get("voltijdWerkzamePersonen"), obj.get("deeltijdWerkzamePersonen")
+    if full is None and part is None:
         return None
-    n = int(v)
-    if n < 0:
-        raise ValueError("totaalWerkzamePersonen: negative")
-    return n
+    return _whole(full or 0, "voltijdWerkzamePersonen") + _whole(
+        part or 0, "deeltijdWerkzamePersonen"
+    )
+
+
+def _coordinate(value: Any, name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"geoData.{name}: not a number") from None
+    if not math.isfinite(f):
+        raise ValueError(f"geoData.{name}: not a number")
+    return f
 
 
 def _establishment(
@@ -491,9 +513,8 @@ def _establishment(
         raise ValueError("kvkNummer: not an 8-digit number")
     a = _addr(obj)
     geo = a.get("geoData") or {}
-    lat, lon = geo.get("gpsLatitude"), geo.get("gpsLongitude")
-    lat = float(lat) if lat not in (None, "") else None
-    lon = float(lon) if lon not in (None, "") else None
+    lat = _coordinate(geo.get("gpsLatitude"), "gpsLatitude")
+    lon = _coordinate(geo.get("gpsLongitude"), "gpsLongitude")
     if lat is not None and not (NL_LAT[0] <= lat <= NL_LAT[1]):
         raise ValueError("geoData.gpsLatitude: outside the Netherlands")
     if lon is not None and not (NL_LON[0] <= lon <= NL_LON[1]):
@@ -623,8 +644,8 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             try:
                 org_rows.append(_organisation(rec, version))
                 org_lines.append(line)
-            except (ValueError, TypeError) as exc:
-                org_rejects.append(reject_row(raw.name, line, _field(exc), "", str(exc)))
+            except (ValueError, TypeError, AttributeError) as exc:
+                org_rejects.append(reject_row(raw.name, line, _field(exc), "", _reason(exc)))
             hoofd = (rec.get("_embedded") or {}).get("hoofdvestiging")
             if isinstance(hoofd, dict):
                 est_in += 1
@@ -721,8 +742,16 @@ def _dedupe(
     return [rows[i] for i in keep], [lines[i] for i in keep], rejects
 
 
+def _reason(exc: Exception) -> str:
+    """ValueErrors raised here already read '<field>: <problem>'; anything else is a record
+    whose JSON structure is not what the KvK API documents."""
+    if isinstance(exc, ValueError) and ":" in str(exc):
+        return str(exc)
+    return "record: unexpected JSON structure"
+
+
 def _field(exc: Exception) -> str:
-    return str(exc).split(":", 1)[0] if ":" in str(exc) else "record"
+    return _reason(exc).split(":", 1)[0]
 
 
 def _try_est(
@@ -738,8 +767,8 @@ def _try_est(
     try:
         rows.append(_establishment(obj, org, version))
         lines.append(line)
-    except (ValueError, TypeError) as exc:
-        rejects.append(reject_row(raw.name, line, _field(exc), "", str(exc)))
+    except (ValueError, TypeError, AttributeError) as exc:
+        rejects.append(reject_row(raw.name, line, _field(exc), "", _reason(exc)))
 
 
 def parse_kvk(raw: RawFile) -> dict[str, ParseResult]:

@@ -160,13 +160,19 @@ def parse_municipal(raw: RawFile) -> dict[str, ParseResult]:
     stamp = doc.get("retrieved_at")
     if raw.retrieved_from == "mtime" and isinstance(stamp, str) and stamp.strip():
         raw = replace(raw, retrieved_at=stamp.strip(), retrieved_from="bundle")
-    if doc.get("type") == "FeatureCollection":
-        return {"municipalities": parse_pdok(raw, doc)}
     fmt = doc.get("format")
-    if fmt == "cbs-odata-v3":
-        return {"municipal_indicators": parse_cbs_v3(raw, doc)}
-    if fmt == "cbs-odata-v4":
-        return {"municipal_indicators": parse_cbs_v4(raw, doc)}
+    try:
+        if doc.get("type") == "FeatureCollection":
+            return {"municipalities": parse_pdok(raw, doc)}
+        if fmt == "cbs-odata-v3":
+            return {"municipal_indicators": parse_cbs_v3(raw, doc)}
+        if fmt == "cbs-odata-v4":
+            return {"municipal_indicators": parse_cbs_v4(raw, doc)}
+    except (AttributeError, TypeError, KeyError) as exc:
+        # a bundle whose metadata is not shaped as CBS/PDOK publish it: unusable as a whole
+        raise SourceFileError(
+            f"{raw.name}: unexpected {fmt or 'GeoJSON'} structure ({type(exc).__name__})"
+        ) from None
     raise SourceFileError(
         f"{raw.name}: field 'format': expected cbs-odata-v3/cbs-odata-v4 or a GeoJSON "
         f"FeatureCollection, got {str(fmt)[:40]!r}"
@@ -241,7 +247,11 @@ def parse_cbs_v3(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
     topics = [
         p
         for p in props
-        if isinstance(p, dict) and p.get("Type") == "Topic" and p.get("Datatype") in NUMERIC_TYPES
+        if isinstance(p, dict)
+        and p.get("Type") == "Topic"
+        and p.get("Datatype") in NUMERIC_TYPES
+        and isinstance(p.get("Key"), str)
+        and p["Key"]
     ]
     parents = {p.get("ID"): p for p in props if isinstance(p, dict)}
     names = {}
