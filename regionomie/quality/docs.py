@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,17 @@ def _samples(res: dict[str, Any] | None, column: str | None) -> str:
         return ""
     values = (res.get("result") or {}).get("partial_unexpected_list") or []
     return ", ".join(_esc(v) for v in values[:5])
+
+
+def _quarantine_samples(outcome: ValidationOutcome, rule: str, k: int = 5) -> str:
+    """Source values of the first quarantined rows of a rule (names already masked), more
+    telling than GX's sample of a derived boolean column."""
+    q = outcome.quarantined
+    if q.empty or rule not in outcome.rule_counts:
+        return ""
+    hit = q["failed_rules"].str.contains(rf"(?:^|;){re.escape(rule)}(?:;|$)", regex=True)
+    values = q.loc[hit.fillna(False).astype(bool), "failed_values"].head(k)
+    return "<br>".join(_esc(v) for v in values)
 
 
 def render_report(
@@ -70,7 +82,7 @@ def render_report(
             f"<td>{unexpected_counts.get(rule.name, '')}</td>"
             f"<td>{outcome.rule_counts.get(rule.name, '')}</td>"
             f"<td>{_esc(failures.get(rule.name, warned.get(rule.name, '')))} "
-            f"{_samples(res, column)}</td></tr>"
+            f"{_quarantine_samples(outcome, rule.name) or _samples(res, column)}</td></tr>"
         )
     gx_link = ""
     if outcome.gx_docs_path is not None:
