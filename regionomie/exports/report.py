@@ -150,27 +150,39 @@ def render_map_svg(
 
 
 def _challenges_html(challenges: pd.DataFrame, names: dict[str, str]) -> str:
+    """Municipality x challenge matrix: the value, shaded by severity (darker = worse)."""
     if challenges is None or challenges.empty:
         return "<p class='muted'>Geen CBS-indicatoren beschikbaar voor deze regio.</p>"
+    labels = challenges.drop_duplicates("challenge_id").set_index("challenge_id")["label"].to_dict()
+    order = sorted(labels)
+    head = "<tr><th>Gemeente</th>" + "".join(f"<th>{_e(labels[c])}</th>" for c in order)
+    head += "</tr>"
     rows = []
-    ordered = challenges.sort_values(["municipality_code", "severity"], ascending=[True, False])
-    for row in ordered.itertuples(index=False):
-        sev = float(row.severity) if pd.notna(row.severity) else 0.0
-        bar = f"<span class='sev' style='width:{round(sev * 100)}px'></span>"
-        rows.append(
-            f"<tr><td>{_e(names.get(row.municipality_code, row.municipality_code))}</td>"
-            f"<td>{_e(row.label)}</td><td>{_num(row.value, 4)}</td>"
-            f"<td>{_num(row.national_median, 4)}</td><td>{_num(row.percentile, 2)}</td>"
-            f"<td>{bar} {_num(sev, 2)}</td></tr>"
-        )
-    head = (
-        "<tr><th>Gemeente</th><th>Opgave</th><th>Waarde</th><th>Mediaan NL</th>"
-        "<th>Percentiel</th><th>Ernst</th></tr>"
-    )
+    by_mun = {
+        code: grp.set_index("challenge_id")
+        for code, grp in challenges.groupby("municipality_code", sort=True)
+    }
+    for code in sorted(by_mun, key=lambda c: (names.get(c, c), c)):
+        grp = by_mun[code]
+        cells = []
+        for challenge in order:
+            if challenge not in grp.index:
+                cells.append("<td></td>")
+                continue
+            row = grp.loc[challenge]
+            sev = float(row["severity"]) if pd.notna(row["severity"]) else 0.0
+            alpha = round(0.1 + 0.8 * sev, 2)
+            digits = 1 if abs(float(row["value"])) >= 10 else 4
+            cells.append(
+                f"<td style='background:rgba(192,57,43,{alpha})' title='ernst {sev:.2f}, "
+                f"mediaan {_num(row['national_median'], digits)}'>"
+                f"{_num(row['value'], digits)}<br><small>ernst {sev:.2f}</small></td>"
+            )
+        rows.append(f"<tr><td>{_e(names.get(code, code))}</td>{''.join(cells)}</tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _card_html(card: dict[str, Any]) -> str:
+def _card_html(card: dict[str, Any], names: dict[str, str]) -> str:
     def partners(items: list[dict[str, Any]]) -> str:
         if not items:
             return "<li class='muted'>nog geen bestaand bedrijf</li>"
@@ -180,7 +192,9 @@ def _card_html(card: dict[str, Any]) -> str:
 
     challenges = (
         "".join(
-            f"<li>{_e(c['label'])}: percentiel {_num(c['percentile'], 2)}</li>"
+            f"<li>{_e(names.get(c.get('municipality_code', ''), c.get('municipality_code', '')))}: "
+            f"{_e(c['label'])} "
+            f"(ernst {_num(c['severity'], 2)})</li>"
             for c in card.get("challenges_addressed", [])
         )
         or "<li class='muted'>geen bovengemiddelde opgave gevonden</li>"
@@ -248,15 +262,16 @@ def render_report(
         f"{n_cand} kandidaat-uitwisselingen beoordeeld. Namen van eenmanszaken zijn "
         "vervangen door een pseudoniem.</p>",
         "<h2>Maatschappelijke opgaven</h2>",
-        "<p class='muted'>Percentiel t.o.v. alle gemeenten in de CBS-gegevens; ernst 1 = "
-        "slechtst scorende gemeente.</p>",
+        "<p class='muted'>Waarde per gemeente; ernst = percentiel t.o.v. alle gemeenten in "
+        "de CBS-gegevens, 1 = slechtst scorende gemeente (donkerder = zwaarder). Aandelen "
+        "als fractie (0,025 = 2,5%).</p>",
         _challenges_html(challenges, names),
         "<h2>Kaart van de top business cases</h2>",
         render_map_svg(candidates, cases, municipalities),
         "<h2>Top business cases</h2>",
         cases_html,
         "<h2>Uitgewerkte business cases</h2>",
-        "".join(_card_html(c) for c in cards) or "<p class='muted'>Geen.</p>",
+        "".join(_card_html(c, names) for c in cards) or "<p class='muted'>Geen.</p>",
         "<p class='muted'>Scores: gewogen som van materiaal-, volume-, afstand-, economische, "
         "klimaat-, sociale en nieuwheidscomponenten (zie opportunities.xlsx voor alle "
         "componenten per kandidaat).</p>",

@@ -7,7 +7,9 @@ Case score (documented):
     counted twice);
     case_score = 0.7 * tonnes-weighted mean of those best scores
                + 0.3 * (1 - exp(-matched_tonnes / startup_min_tonnes))
-The second term rewards cases that bundle enough volume to be worth organising. At most
+    case_score *= 1 - startup_case_penalty * (share of matched tonnes going to start-ups)
+The second term rewards cases that bundle enough volume to be worth organising; the penalty
+puts cases with existing receivers (actionable now) ahead of equally scored start-up cases. At most
 `max_cases_per_material` uses of one material enter the top list (a stream can feed only so
 many uses); the other uses are listed in `alternative_uses`.
 """
@@ -98,6 +100,7 @@ def business_cases(
         _est=np.where(best["supply_source"] == "estimate", best["supply_tonnes"], 0.0),
         _ws=best["score"].astype(float) * best["matched_tonnes"].astype(float).clip(lower=1e-6),
         _startup=best["receiver_kind"] == "sector",
+        _startup_t=np.where(best["receiver_kind"] == "sector", best["matched_tonnes"], 0.0),
     )
     if "coalition_id" not in best:
         best["coalition_id"] = ""
@@ -120,6 +123,7 @@ def business_cases(
         receiver_nace=("receiver_nace", "first"),
         receiver_label=("receiver_label", "first"),
         is_startup=("_startup", "all"),
+        startup_tonnes=("_startup_t", "sum"),
         n_producers=("producer_id", "nunique"),
         supply_tonnes=("supply_tonnes", "sum"),
         matched_tonnes=("matched_tonnes", "sum"),
@@ -139,14 +143,17 @@ def business_cases(
     agg["n_receivers"] = agg["n_receivers"].fillna(0).astype(int)
     agg["mean_score"] = agg["_ws"] / agg["_w"]
     volume_term = 1.0 - np.exp(-agg["matched_tonnes"].astype(float) / config.startup_min_tonnes)
-    agg["case_score"] = (0.7 * agg["mean_score"] + 0.3 * volume_term).round(6)
+    startup_share = agg["startup_tonnes"] / agg["matched_tonnes"].where(agg["matched_tonnes"] > 0)
+    startup_share = startup_share.fillna(agg["is_startup"].astype(float))
+    penalty = 1.0 - config.startup_case_penalty * startup_share
+    agg["case_score"] = ((0.7 * agg["mean_score"] + 0.3 * volume_term) * penalty).round(6)
     agg["share_estimated"] = (
         agg["estimated_tonnes"] / agg["supply_tonnes"].where(agg["supply_tonnes"] > 0)
     ).fillna(0.0)
     names = _mun_names(municipalities)
     agg["hub_municipality"] = agg["pathway_id"].map(hubs)
     agg["hub_municipality_name"] = agg["hub_municipality"].map(lambda c: names.get(c, c))
-    startup_tag = np.where(agg["is_startup"], " [start-up]", "")
+    startup_tag = np.where(agg["is_startup"], " [start-up / nieuwe afnemer]", "")
     agg["name"] = (
         agg["material_name"].map(_upper_first)
         + " -> "

@@ -72,6 +72,7 @@ class ScoringConfig:
     cascade_decay: float = 0.9  # per extra step
     top_cases: int = 20
     top_cards: int = 5
+    startup_case_penalty: float = 0.1  # case score x (1 - 0.1 x start-up share of tonnes)
     max_cases_per_material: int = 2  # one stream can feed only so many uses: keep the list varied
 
     def normalised_weights(self) -> dict[str, float]:
