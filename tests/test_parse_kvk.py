@@ -416,3 +416,13 @@ def test_bad_geodata_latitude(tmp_path: Path) -> None:
     doc["adressen"][1]["geoData"]["gpsLatitude"] = "noord"
     res = parse_file(write(tmp_path, "g.json", json.dumps(doc)), "kvk")["establishments"]
     assert reasons(res) == ["geoData.gpsLatitude: not a number"]
+
+
+def test_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
+    bad = GOOD_ROWS[1].replace("3812AA", "X")
+    res = parse_csv(tmp_path, [GOOD_ROWS[0], "", ";;;", bad, "", GOOD_ROWS[2], ""])
+    est = res["establishments"]
+    balanced(est)
+    assert est.rows_in == 3
+    assert est.rows["source_row"].tolist() == [2, 7]
+    assert est.rejected["source_row"].tolist() == [5]

@@ -162,7 +162,7 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
                 na_filter=False,
                 encoding=enc,
                 on_bad_lines="warn",
-                skip_blank_lines=True,
+                skip_blank_lines=False,  # keeps physical line numbers; blank rows dropped below
                 header=None,
                 skiprows=1,
                 names=[*names, _EXTRA],
@@ -209,6 +209,19 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
         frame = frame[~extra].reset_index(drop=True)
         lines = lines[~extra]
     frame = frame.drop(columns=[_EXTRA])
+    if len(frame.columns):
+        blank_rows = (frame.iloc[:, 0].astype(str).str.strip() == "").to_numpy().copy()
+        if blank_rows.any():  # only rows with an empty first field can be blank
+            cand = np.flatnonzero(blank_rows)
+            sub = frame.iloc[cand]
+            all_empty = np.ones(len(cand), dtype=bool)
+            for c in frame.columns[1:]:
+                all_empty &= (sub[c].astype(str).str.strip() == "").to_numpy()
+            blank_rows[:] = False
+            blank_rows[cand[all_empty]] = True
+        if blank_rows.any():  # empty lines (or only delimiters) carry no data: not rows
+            frame = frame[~blank_rows].reset_index(drop=True)
+            lines = lines[~blank_rows]
     rejects.sort(key=lambda r: int(r["source_row"]))  # type: ignore[call-overload]
     return frame, rejects, lines
 
