@@ -426,3 +426,11 @@ def test_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
     assert est.rows_in == 3
     assert est.rows["source_row"].tolist() == [2, 7]
     assert est.rejected["source_row"].tolist() == [5]
+
+
+def test_headerless_file_error_does_not_echo_the_first_row(tmp_path: Path) -> None:
+    path = write(tmp_path, "noheader.csv", GOOD_ROWS[2] + "\n" + GOOD_ROWS[0] + "\n")
+    with pytest.raises(SourceFileError) as err:
+        parse_file(path, "kvk")
+    assert "required column 'vestigingsnummer' missing" in str(err.value)
+    assert "Jan Jansen" not in str(err.value) and "\n" not in str(err.value)

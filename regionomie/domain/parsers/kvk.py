@@ -139,7 +139,7 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
     if missing:
         raise SourceFileError(
             f"{raw.name}: line 1: required column {missing[0]!r} missing "
-            f"(header has {', '.join(sorted(cols)[:8])})"
+            "(is line 1 a header? the line itself is not shown: it may hold personal data)"
         )
     for c in ESTABLISHMENT_CSV_COLUMNS:
         if c not in frame.columns:
