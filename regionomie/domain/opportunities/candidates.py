@@ -206,6 +206,7 @@ def _nearest_receivers(
         }
     )
     results: list[pd.DataFrame] = []
+    pairs_compared = 0
     for start in range(0, len(base), chunk_rows):
         part = base.iloc[start : start + chunk_rows].merge(offsets, how="cross")
         part["cx"] = part["pcx"] + part["dx"]
@@ -213,6 +214,7 @@ def _nearest_receivers(
         part = part.drop(columns=["pcx", "pcy", "dx", "dy"])
         joined = part.merge(rec, on=["receiver_nace", "cx", "cy"], how="inner")
         joined = joined[joined["receiver_id"] != joined["producer_id"]]
+        pairs_compared += len(joined)
         straight = haversine_km(
             joined["plat"], joined["plon"], joined["receiver_lat"], joined["receiver_lon"]
         )
@@ -243,7 +245,9 @@ def _nearest_receivers(
                 "distance_km",
             ]
         )
-    return pd.concat(results, ignore_index=True)
+    out = pd.concat(results, ignore_index=True)
+    out.attrs["pairs_compared"] = pairs_compared
+    return out
 
 
 def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
@@ -265,7 +269,8 @@ def generate_candidates(
     config: ScoringConfig | None = None,
 ) -> pd.DataFrame:
     """Scored candidates (CANDIDATE_COLUMNS), sorted by score desc then candidate_id.
-    `df.attrs["set_aside"]` lists supply rows that could not be placed, with a reason."""
+    `df.attrs["set_aside"]` lists supply rows that could not be placed, with a reason;
+    `df.attrs["pairs_compared"]` counts producer-receiver pairs whose distance was computed."""
     config = config or ScoringConfig()
     materials, pathways, _ = kb_frames(kb)
     if supply is None or supply.empty or establishments is None or establishments.empty:
@@ -314,6 +319,7 @@ def generate_candidates(
     cand = pd.concat([existing, startup], ignore_index=True)
     cand = _score(cand, actors, challenges, observed_flows, config)
     cand.attrs["set_aside"] = set_aside.reset_index(drop=True)
+    cand.attrs["pairs_compared"] = int(near.attrs.get("pairs_compared", 0))
     return cand
 
 
