@@ -230,3 +230,16 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert str(tmp_path) in err and "\n" not in err
     args = parse(["opportunities", "--region", "regio-meppel", "--date", "28-11-2026"])
     assert args.func(args) == 2
+
+
+def test_empty_region_still_writes_every_file(tmp_path: Path) -> None:
+    from regionomie.domain.schemas import ESTABLISHMENTS
+
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ESTABLISHMENTS.columns})
+    result = run_region(
+        "regio-meppel", {"establishments": empty}, demo_kb(), "2026-11-28", tmp_path
+    )
+    assert result.n_candidates == 0
+    folder = tmp_path / "regio-meppel" / "2026-11-28"
+    assert EXPECTED <= {p.name for p in folder.iterdir()}
+    assert "Geen business cases" in (folder / "report.html").read_text(encoding="utf-8")

@@ -540,3 +540,27 @@ def test_lma_observed_producer_of_atypical_class_still_gets_candidates() -> None
     assert len(coffee) == 1
     assert coffee.iloc[0]["material_fit"] == pytest.approx(0.8 * 0.85)
     assert cand.attrs["set_aside"].empty
+
+
+def test_messy_establishment_values_do_not_crash() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": None, "lat": 52.16, "lon": 5.39},
+            {"nace_class": "56.10", "lat": 52.157, "lon": 5.388},
+        ]
+    )
+    est["lat"] = est["lat"].astype(object)
+    est.loc[2, "lat"] = "niet bekend"
+    est["employees"] = est["employees"].astype(object)
+    est.loc[0, "employees"] = "onbekend"
+    result = run_opportunities(est, demo_kb(), municipalities=MUNICIPALITIES)
+    placed = set(result.candidates["producer_id"])
+    aside = result.set_aside
+    assert "000000000001" in placed  # unknown employees -> default 1, still a candidate
+    assert set(aside["establishment_id"]) == {"000000000003"}  # '56.10' ok, lat unusable
+    assert aside["reason"].str.contains("coordinates").all()
+    basis = result.candidates.loc[
+        result.candidates["producer_id"] == "000000000001", "supply_basis"
+    ]
+    assert basis.str.contains("onbekend").all()
