@@ -243,3 +243,16 @@ def test_empty_region_still_writes_every_file(tmp_path: Path) -> None:
     folder = tmp_path / "regio-meppel" / "2026-11-28"
     assert EXPECTED <= {p.name for p in folder.iterdir()}
     assert "Geen business cases" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_xlsx_keeps_numbers_numeric(exported: tuple[Path, object]) -> None:
+    root, _ = exported
+    wb = openpyxl.load_workbook(root / "regio-amersfoort" / "2026-11-28" / "opportunities.xlsx")
+    ws = wb["Top business cases"]
+    header = [c.value for c in ws[1]]
+    row = [c.value for c in ws[2]]
+    values = dict(zip(header, row, strict=True))
+    assert isinstance(values["rank"], int)
+    assert isinstance(values["n_producers"], int)
+    assert isinstance(values["case_score"], float)
+    assert isinstance(values["is_startup"], bool)

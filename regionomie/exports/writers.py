@@ -60,20 +60,18 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 
 def _cell_value(value: Any) -> Any:
-    if value is None:
+    """A pandas value as an Excel cell value: numbers stay numbers, missing becomes empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(float(value)) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(float(value)) else float(value)
     if isinstance(value, (list, tuple, dict)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    text = str(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def _add_sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[str, int]) -> None:

@@ -483,12 +483,12 @@ def _score(
             "caveats": cand["caveats"],
         }
     )
-    out["explanation"] = _explain(out, weights)
+    out["explanation"] = _explain(out)
     out = out.sort_values(["score", "candidate_id"], ascending=[False, True])
     return out[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
 
 
-def _explain(out: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+def _explain(out: pd.DataFrame) -> pd.Series:
     """One readable Dutch sentence per candidate naming the figures behind its score."""
     source = np.where(out["supply_source"] == "lma", "gemeten (LMA)", "geschat")
     novelty = np.where(out["novelty"] < 1, " Deze stroom bestaat al (LMA).", "")
