@@ -8,6 +8,7 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
@@ -152,6 +153,11 @@ def test_geojson_and_html(exported: tuple[Path, object]) -> None:
         assert 3 < lon < 8 and 50 < lat < 54  # lon/lat order (RFC 7946)
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report and "<line" in report
+    svg = report[report.index("<svg") : report.index("</svg>") + len("</svg>")]
+    root_el = ElementTree.fromstring(svg)  # well-formed, opens in any browser
+    ns = "{http://www.w3.org/2000/svg}"
+    xs = [float(el.get("x1")) for el in root_el.iter(f"{ns}line")]
+    assert xs and all(0 <= x <= float(root_el.get("width")) for x in xs)
     assert "Koffiedik -&gt; oesterzwammen kweken (Amersfoort)" in report
     assert "<script" not in report
     without_ns = report.replace("http://www.w3.org/2000/svg", "")
