@@ -13,8 +13,6 @@ from pathlib import Path
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
 from regionomie.settings import dagster_home, load_dotenv
 
-SOURCES = ("kvk", "waste", "municipal")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="run the main job (all assets) on a region's data")
@@ -33,18 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", default="3000")
     ui.set_defaults(func=_ui)
-
-
-def source_files(data_dir: Path) -> dict[str, list[str]]:
-    files: dict[str, list[str]] = {}
-    for source in SOURCES:
-        folder = data_dir / source
-        files[source] = (
-            sorted(str(p) for p in folder.rglob("*") if p.is_file() and p.name != "README.md")
-            if folder.exists()
-            else []
-        )
-    return files
 
 
 def _ensure_neo4j(start_if_needed: bool) -> int:
@@ -74,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.main import run_main_job, source_files, step_failures
     from pipelines.partitions import REGIONS
 
     if args.region not in REGIONS:
@@ -81,36 +68,15 @@ def _run(args: argparse.Namespace) -> int:
             f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
         )
         return 2
-    files = source_files(args.data)
-    if not any(files.values()):
+    if not any(source_files(args.data).values()):
         print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
         return 2
-    run_config = {
-        "ops": {
-            **{
-                f"{source}_landing": {"config": {"files": paths, "archive": False}}
-                for source, paths in files.items()
-            },
-            "opportunity_exports": {"config": {"date": args.date}},
-        }
-    }
-    instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
     print(f"Running every asset for {args.region} (DAGSTER_HOME={home})...", file=sys.stderr)
-    result = job.execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        partition_key=args.region,
-        tags={"regionomie/trigger": "cli", "regionomie/region": args.region},
-        raise_on_error=False,
+    result = run_main_job(
+        defs, args.data, args.region, dg.DagsterInstance.get(), export_date=args.date
     )
     if not result.success:
-        failures = [
-            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
-            for e in result.all_events
-            if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
-        ]
-        print("error: the run failed: " + "; ".join(failures), file=sys.stderr)
+        print("error: the run failed: " + "; ".join(step_failures(result)), file=sys.stderr)
         print(f"See the run {result.run_id} in the Dagster UI (`regionomie ui`).", file=sys.stderr)
         return 1
     latest = exports_dir() / args.region / "latest"

@@ -1,0 +1,300 @@
+"""End to end through Dagster's real APIs against the session's real Neo4j: the main job on the
+shipped sample region, its idempotency, personal data in exports, a file dropped in the landing
+zone flowing through sensor -> ingest run -> automation -> exports, and a blocking check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from regionomie.paths import SAMPLE_DIR
+
+REGION = "regio-amersfoort"
+EXPORT_DATE = "2026-01-05"
+
+
+@dataclass
+class PipelineEnv:
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+    root: Path
+    driver: object
+    first_result: dg.ExecuteInProcessResult
+
+
+def _file_digests(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def _wipe(driver) -> None:
+    with driver.session() as session:
+        session.run(
+            "MATCH (n) WHERE NOT n:SchemaMigration "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+
+
+@pytest.fixture(scope="module")
+def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineEnv]:
+    root = Path(tmp_path_factory.mktemp("pipeline"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEO4J_URI", neo4j_server.uri)
+        mp.setenv("NEO4J_USER", neo4j_server.user)
+        mp.setenv("NEO4J_PASSWORD", neo4j_server.password)
+        mp.setenv("REGIONOMIE_STATE_DIR", str(root / "state"))
+        mp.setenv("REGIONOMIE_EXPORTS_DIR", str(root / "exports"))
+        mp.setenv("REGIONOMIE_LANDING_DIR", str(root / "landing"))
+        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(root / "archive"))
+        from pipelines.definitions import build_definitions
+        from pipelines.main import run_main_job
+
+        _wipe(neo4j_driver)
+        defs = build_definitions()
+        instance = dg.DagsterInstance.ephemeral()
+        result = run_main_job(defs, SAMPLE_DIR, REGION, instance, export_date=EXPORT_DATE)
+        yield PipelineEnv(defs, instance, root, neo4j_driver, result)
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
+    events = result.asset_materializations_for_node(asset)
+    assert events, f"{asset} was not materialised"
+    return {k: v.value for k, v in events[-1].metadata.items()}
+
+
+def test_main_job_succeeds_on_the_sample(pipeline):
+    from pipelines.main import step_failures
+
+    assert pipeline.first_result.success, step_failures(pipeline.first_result)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "organisations",
+        "establishments",
+        "waste_records",
+        "municipal_indicators",
+        "municipalities",
+        "waste_party_links",
+    ],
+)
+def test_rows_in_equal_valid_plus_quarantined(pipeline, table):
+    meta = _metadata(pipeline.first_result, table)
+    assert meta["rows_in"] > 0
+    assert meta["rows_in"] == meta["rows_valid"] + meta["rows_quarantined"]
+
+
+def test_graph_holds_every_valid_establishment(pipeline):
+    valid = _metadata(pipeline.first_result, "establishments")["rows_valid"]
+    records, _, _ = pipeline.driver.execute_query(
+        "MATCH (e:Establishment) RETURN count(e) AS n, count(e.location) AS located"
+    )
+    assert records[0]["n"] == valid
+    assert records[0]["located"] > 0.9 * valid
+    records, _, _ = pipeline.driver.execute_query(
+        "MATCH (:Establishment)-[:LOCATED_IN]->(m:Municipality)-[:IN_PROVINCE]->(:Province) "
+        "RETURN count(DISTINCT m) AS n"
+    )
+    assert records[0]["n"] == 10
+
+
+def test_sample_finds_the_coffee_to_mushroom_case(pipeline):
+    records, _, _ = pipeline.driver.execute_query(
+        "MATCH (o:Opportunity {region: $region})-[:USES_STREAM]->(s:ResidualStream) "
+        "WHERE s.id CONTAINS 'coffee' AND o.receiver_nace = '0113' RETURN count(o) AS n",
+        region=REGION,
+    )
+    assert records[0]["n"] > 0
+
+
+def test_exports_are_written_with_latest(pipeline):
+    latest = pipeline.root / "exports" / REGION / "latest"
+    names = {p.name for p in latest.iterdir()}
+    assert {
+        "opportunities.csv",
+        "opportunities.parquet",
+        "opportunities.xlsx",
+        "opportunities.geojson",
+        "report.html",
+    } <= names
+    assert latest.resolve().name == EXPORT_DATE
+
+
+def test_sole_proprietors_names_never_reach_exports(pipeline):
+    from regionomie.domain.staging import read_staged
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGIONOMIE_STATE_DIR", str(pipeline.root / "state"))
+        establishments = read_staged("establishments")
+    names = establishments.loc[
+        establishments["is_sole_proprietor"].astype(bool), "trade_name"
+    ].dropna()
+    names = [n for n in names if len(n) > 6]
+    assert names, "the sample must contain sole proprietors"
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    texts = [
+        (folder / n).read_text(encoding="utf-8", errors="replace")
+        for n in ("opportunities.csv", "opportunities.geojson", "report.html")
+    ]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(folder / "opportunities.xlsx", read_only=True)
+    cells = " ".join(
+        str(v)
+        for ws in workbook.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
+    texts.append(cells)
+    leaked = [n for n in names if any(n in t for t in texts)]
+    assert leaked == []
+
+
+def test_running_twice_gives_the_same_graph_and_exports(pipeline):
+    from pipelines.main import run_main_job
+    from regionomie.graph.loader import graph_checksum
+
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    before_graph = graph_checksum(pipeline.driver)
+    before_files = _file_digests(folder)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGIONOMIE_STATE_DIR", str(pipeline.root / "state"))
+        mp.setenv("REGIONOMIE_EXPORTS_DIR", str(pipeline.root / "exports"))
+        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(pipeline.root / "archive"))
+        again = run_main_job(
+            pipeline.defs, SAMPLE_DIR, REGION, pipeline.instance, export_date=EXPORT_DATE
+        )
+    assert again.success
+    assert graph_checksum(pipeline.driver) == before_graph
+    assert _file_digests(folder) == before_files
+
+
+def _extra_waste_file(landing: Path) -> tuple[Path, str]:
+    """A new LMA extract: the first receipt of the sample again, for 2025-01, ten times heavier."""
+    sample = next((SAMPLE_DIR / "waste").glob("*.csv"))
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1].split(";")
+    columns = header.split(";")
+    first[columns.index("MeldPeriodeJAAR")] = "2025"
+    first[columns.index("MeldPeriodeMAAND")] = "1"
+    first[columns.index("Gewicht_KG")] = "123456"
+    target = landing / "waste"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / "ontvangstmeldingen_2025_01.csv"
+    path.write_text(header + "\n" + ";".join(first) + "\n", encoding="utf-8")
+    old = path.stat().st_mtime - 3600
+    os.utime(path, (old, old))
+    return path, first[columns.index("Afvalstroomnummer")]
+
+
+def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
+    from pipelines.resources import LocalLandingZone
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, sub in (
+            ("REGIONOMIE_STATE_DIR", "state"),
+            ("REGIONOMIE_EXPORTS_DIR", "exports"),
+            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+            ("REGIONOMIE_LANDING_DIR", "landing"),
+        ):
+            mp.setenv(key, str(pipeline.root / sub))
+        path, stream = _extra_waste_file(pipeline.root / "landing")
+        sensor = pipeline.defs.get_sensor_def("waste_landing_sensor")
+        context = dg.build_sensor_context(
+            instance=pipeline.instance,
+            resources={"landing_zone": LocalLandingZone(root=str(pipeline.root / "landing"))},
+        )
+        tick = sensor(context)
+        assert len(tick.run_requests) == 1
+        request = tick.run_requests[0]
+        job = pipeline.defs.get_job_def("ingest_waste_job")
+        run = job.execute_in_process(
+            run_config=request.run_config, instance=pipeline.instance, tags=request.tags
+        )
+        assert run.success
+        assert not path.exists(), "a landed file leaves the landing zone"
+        records, _, _ = pipeline.driver.execute_query(
+            "MATCH (:Establishment)-[p:PRODUCES {period: '2025-01'}]->(:Material) "
+            "RETURN count(p) AS n"
+        )
+        assert records[0]["n"] >= 1
+
+        # Declarative automation asks for the region's opportunities and exports again.
+        evaluation = dg.evaluate_automation_conditions(
+            defs=pipeline.defs, instance=pipeline.instance
+        )
+        requested = {
+            key.to_user_string()
+            for key in (
+                dg.AssetKey("regional_opportunities"),
+                dg.AssetKey("opportunity_exports"),
+            )
+            if evaluation.get_num_requested(key) > 0
+        }
+        assert "regional_opportunities" in requested
+
+        folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+        before = pd.read_parquet(folder / "opportunities.parquet")
+        opportunities = pipeline.defs.get_job_def("opportunities_job")
+        result = opportunities.execute_in_process(
+            instance=pipeline.instance,
+            partition_key=REGION,
+            run_config={"ops": {"opportunity_exports": {"config": {"date": EXPORT_DATE}}}},
+        )
+        assert result.success
+        after = pd.read_parquet(folder / "opportunities.parquet")
+        assert not before.equals(after), "the new receipt must change the region's export"
+        del stream
+
+
+def test_failed_blocking_check_stops_downstream(neo4j_server, neo4j_driver, tmp_path):
+    """Schema drift in a dataset: its check fails and the graph load never runs."""
+    from pipelines.definitions import build_definitions
+    from regionomie.graph.loader import graph_checksum
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEO4J_URI", neo4j_server.uri)
+        mp.setenv("NEO4J_PASSWORD", neo4j_server.password)
+        mp.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+        staged = tmp_path / "state" / "staging" / "establishments"
+        staged.mkdir(parents=True)
+        source = next((SAMPLE_DIR / "kvk").glob("establishments_*.csv"))
+        from regionomie.domain.parsers import parse_file
+
+        frame = parse_file(source, "kvk")["establishments"].rows.drop(columns=["postcode"])
+        frame.to_parquet(staged / "drifted.parquet")
+        shutil.rmtree(tmp_path / "state" / "staging" / "organisations", ignore_errors=True)
+        before = graph_checksum(neo4j_driver)
+        defs = build_definitions()
+        job = defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(),
+            asset_selection=[
+                dg.AssetKey(k) for k in ("organisations", "establishments", "graph_establishments")
+            ],
+            raise_on_error=False,
+        )
+    assert not result.success
+    checks = [
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    failed = {c.asset_key.to_user_string() for c in checks if not c.passed}
+    assert "establishments" in failed
+    executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "graph_establishments" not in executed
+    assert graph_checksum(neo4j_driver) == before
