@@ -15,7 +15,12 @@ from assets.reference import reference_assets
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.resources import LocalLandingZone, Neo4jResource
 from pipelines.schedules import all_schedules
-from pipelines.sensors import LANDING_SOURCES, make_landing_sensor, run_failure_alert
+from pipelines.sensors import (
+    LANDING_SOURCES,
+    kvk_polling_sensor,
+    make_landing_sensor,
+    run_failure_alert,
+)
 
 
 def _neo4j_uri() -> str:
@@ -53,9 +58,8 @@ def build_definitions() -> dg.Definitions:
         *graph_assets,
         *opportunity_assets,
     ]
-    sensors = [make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES] + [
-        run_failure_alert
-    ]
+    sensors = [make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES]
+    sensors += [kvk_polling_sensor, run_failure_alert]
     return dg.Definitions(
         assets=all_assets,
         asset_checks=[],

@@ -94,3 +94,65 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
         webhook_url=os.environ.get("REGIONOMIE_ALERT_WEBHOOK_URL"),
     )
     context.log.error(f"alert written for failed run {run.run_id}")
+
+
+def _kvk_poll_places() -> list[str]:
+    from regionomie.domain.regions import load_regions
+
+    region = load_regions()[os.environ.get("REGIONOMIE_KVK_POLL_REGION", "regio-amersfoort")]
+    return list(region.municipality_names or region.municipality_codes)
+
+
+@dg.sensor(
+    name="kvk_polling_sensor",
+    job_name="ingest_kvk_job",
+    minimum_interval_seconds=6 * 3600,
+    default_status=(
+        dg.DefaultSensorStatus.RUNNING
+        if os.environ.get("KVK_API_KEY")
+        else dg.DefaultSensorStatus.STOPPED
+    ),
+    description="With KVK_API_KEY set: searches the configured region in the KvK API and "
+    "starts an incremental load of just the new, changed and ended registrations.",
+)
+def kvk_polling_sensor(context: dg.SensorEvaluationContext):
+    from regionomie.connectors.kvk import KvkClient, diff_registrations, registration_hashes
+    from regionomie.connectors.landing import write_jsonl
+
+    if not os.environ.get("KVK_API_KEY"):
+        return dg.SkipReason("KVK_API_KEY is not set: KvK polling is off")
+    client = KvkClient.from_env()
+    results: dict[str, dict] = {}
+    for place in _kvk_poll_places():
+        for result in client.search(plaats=place, include_inactive=True):
+            results[str(result.get("vestigingsnummer") or f"kvk:{result.get('kvkNummer')}")] = (
+                result
+            )
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = registration_hashes(list(results.values()))
+    new, changed, ended = diff_registrations(previous, current)
+    cursor = json.dumps(current, sort_keys=True)
+    if not (new or changed):
+        return dg.SensorResult(
+            skip_reason=f"no new or changed registrations ({len(ended)} gone from search)",
+            cursor=cursor,
+        )
+    digest = hashlib.sha256(cursor.encode()).hexdigest()
+    target = state_dir() / "kvk_polls" / f"kvk_poll_{digest[:16]}.jsonl"
+    write_jsonl(target, [{"resultaten": [results[k] for k in new + changed]}])
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"kvk-poll:{digest}",
+                run_config={"ops": {"kvk_landing": {"config": {"files": [str(target)]}}}},
+                tags={
+                    "regionomie/source": "kvk",
+                    "regionomie/trigger": "kvk_polling_sensor",
+                    "regionomie/new": str(len(new)),
+                    "regionomie/changed": str(len(changed)),
+                    "regionomie/ended": str(len(ended)),
+                },
+            )
+        ],
+        cursor=cursor,
+    )

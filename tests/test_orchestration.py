@@ -220,3 +220,52 @@ def test_dagster_cli_lists_sensors_and_schedules(tmp_path):
     assert "daily_graph_refresh" in schedules.stdout
     preview = _dagster_cli("sensor", "preview", "waste_landing_sensor", tmp_path=tmp_path)
     assert preview.returncode == 0, preview.stderr[-2000:]
+
+
+def _serve_zoeken(httpserver, results):
+    httpserver.clear()
+    httpserver.expect_request("/v2/zoeken").respond_with_json(
+        {"pagina": 1, "resultatenPerPagina": 100, "totaal": len(results), "resultaten": results}
+    )
+
+
+def test_kvk_polling_sensor_loads_only_new_and_changed(httpserver, monkeypatch, tmp_path):
+    fixture = REPO_ROOT / "tests" / "fixtures" / "http" / "kvk" / "zoeken_results_amersfoort.json"
+    results = json.loads(fixture.read_text(encoding="utf-8"))
+    assert len(results) >= 2
+    monkeypatch.setenv("KVK_API_KEY", "test-key-not-a-secret")
+    monkeypatch.setenv("KVK_API_BASE_URL", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("REGIONOMIE_KVK_POLL_REGION", "regio-groningen")
+    sensor = defs.get_sensor_def("kvk_polling_sensor")
+    instance = dg.DagsterInstance.ephemeral()
+
+    _serve_zoeken(httpserver, results)
+    first = sensor(dg.build_sensor_context(instance=instance))
+    assert len(first.run_requests) == 1
+    assert first.run_requests[0].tags["regionomie/new"] == str(len(results))
+    written = first.run_requests[0].run_config["ops"]["kvk_landing"]["config"]["files"][0]
+    assert json.loads(Path(written).read_text().splitlines()[0])["resultaten"] == results
+
+    same = sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert not same.run_requests
+
+    changed = [dict(results[0], actief="Nee"), *results[2:]]  # one ended, one gone
+    _serve_zoeken(httpserver, changed)
+    third = sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert len(third.run_requests) == 1
+    tags = third.run_requests[0].tags
+    assert (tags["regionomie/new"], tags["regionomie/changed"], tags["regionomie/ended"]) == (
+        "0",
+        "1",
+        "1",
+    )
+    assert httpserver.log[0][0].headers["apikey"] == "test-key-not-a-secret"
+
+
+def test_kvk_polling_is_off_without_a_key(monkeypatch):
+    monkeypatch.delenv("KVK_API_KEY", raising=False)
+    result = defs.get_sensor_def("kvk_polling_sensor")(
+        dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
+    )
+    assert "KVK_API_KEY" in str(result)
