@@ -564,3 +564,41 @@ def test_messy_establishment_values_do_not_crash() -> None:
         result.candidates["producer_id"] == "000000000001", "supply_basis"
     ]
     assert basis.str.contains("onbekend").all()
+
+
+def test_blocked_search_equals_brute_force_nearest() -> None:
+    """Without the per-cell cap, the ring search returns exactly the k nearest receivers within
+    reach (checked against an all-pairs computation on a small set)."""
+    from regionomie.domain.opportunities.common import haversine_km
+
+    rng = np.random.default_rng(5)
+    n_prod, n_rec = 150, 400
+    rows = [
+        {"nace_class": "5610", "lat": float(a), "lon": float(b)}
+        for a, b in zip(rng.uniform(52.0, 52.6, n_prod), rng.uniform(5.0, 6.0, n_prod), strict=True)
+    ] + [
+        {"nace_class": "0113", "lat": float(a), "lon": float(b)}
+        for a, b in zip(rng.uniform(52.0, 52.6, n_rec), rng.uniform(5.0, 6.0, n_rec), strict=True)
+    ]
+    est = make_est(rows)
+    config = ScoringConfig(k_nearest=4, receivers_per_cell=10**6, max_distance_km=15.0)
+    kb = demo_kb()
+    cand = generate_candidates(est, estimate_supply(est, kb, config=config), kb, config=config)
+    got = cand[(cand["pathway_id"] == "P-koffie-zwam") & (cand["receiver_kind"] == "establishment")]
+    got_sets = got.groupby("producer_id")["receiver_id"].apply(frozenset).to_dict()
+    prod = est[est["nace_class"] == "5610"]
+    rec = est[est["nace_class"] == "0113"]
+    dist = 1.3 * haversine_km(
+        prod["lat"].to_numpy()[:, None],
+        prod["lon"].to_numpy()[:, None],
+        rec["lat"].to_numpy()[None, :],
+        rec["lon"].to_numpy()[None, :],
+    )
+    expected = {}
+    for i, pid in enumerate(prod["vestigingsnummer"]):
+        order = np.argsort(dist[i], kind="stable")
+        near = [rec["vestigingsnummer"].iloc[j] for j in order[:4] if dist[i, j] <= 15.0]
+        if near:
+            expected[pid] = frozenset(near)
+    assert got_sets == expected
+    assert cand.attrs["pairs_compared"] < n_prod * n_rec / 5  # far fewer than all pairs

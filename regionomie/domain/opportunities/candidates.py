@@ -2,10 +2,12 @@
 kept as a column so a ranking can be explained and re-weighted.
 
 Blocking keeps cost ~linear in the number of establishments: producers are only compared with
-receivers (1) of a receiver class named by a pathway for their material and (2) in grid cells
-within reach (cell_km grid; ring = ceil(straight-line reach / cell_km)), and (3) at most
-`receivers_per_cell` receivers per class and cell (largest first) take part, so each producer
-sees a bounded number of receivers however dense the region; the k nearest are kept.
+receivers (1) of a receiver class named by a pathway for their material, (2) on a grid per
+receiver class whose cell size follows the class density (about k receivers per cell, between
+min_cell_km and cell_km), searched ring by ring outwards and stopped for a producer as soon as
+its k nearest are certain, and (3) at most `receivers_per_cell` receivers per class and cell
+(largest first) take part. Each producer thus examines a bounded number of receivers however
+dense the region; the k nearest within max_distance_km are kept.
 Where no receiver of the class is within reach, a start-up ("sector") candidate is proposed,
 located at the centroid of the producer's municipality.
 
@@ -21,6 +23,8 @@ import pandas as pd
 
 from regionomie.domain.challenges import ELDERLY_CHALLENGES, EMPLOYMENT_CHALLENGES, severity_table
 from regionomie.domain.opportunities.common import (
+    KM_PER_DEG_LAT,
+    KM_PER_DEG_LON_NL,
     KnowledgeLike,
     add_display_columns,
     grid_cells,
@@ -158,94 +162,117 @@ def _producer_pathways(
     return rows, set_aside
 
 
-def _receiver_pool(actors: pd.DataFrame, classes: set[str], config: ScoringConfig) -> pd.DataFrame:
-    """Receivers of the wanted classes with coordinates, capped per class and grid cell."""
+def _receiver_pool(actors: pd.DataFrame, classes: set[str]) -> pd.DataFrame:
+    """Active receivers of the wanted classes that have coordinates."""
     rec = actors[actors["nace_class"].isin(classes) & actors["lat"].notna() & actors["lon"].notna()]
-    rec = rec[rec["active"].astype(bool)] if "active" in rec else rec
-    cx, cy = grid_cells(rec["lat"], rec["lon"], config.cell_km)
-    rec = rec.assign(cx=cx, cy=cy, _emp=rec["employees"].fillna(0.0))
-    rec = rec.sort_values(
-        ["nace_class", "cx", "cy", "_emp", "establishment_id"],
-        ascending=[True, True, True, False, True],
-    )
-    rec = rec.groupby(["nace_class", "cx", "cy"], sort=False).head(config.receivers_per_cell)
-    return rec.drop(columns=["_emp"])
+    return rec[rec["active"].astype(bool)] if "active" in rec else rec
+
+
+_NEAR_COLUMNS = [
+    "pp_row",
+    "receiver_id",
+    "receiver_lat",
+    "receiver_lon",
+    "receiver_employees",
+    "distance_km",
+]
+
+
+def _class_cell_km(rec: pd.DataFrame, config: ScoringConfig) -> float:
+    """Grid cell for one receiver class: about k receivers per cell on average
+    (sqrt(bbox area x k / receivers)), between min_cell_km and cell_km. Dense classes get small
+    cells, so the pairs examined per producer stay bounded as density grows."""
+    x = rec["lon"].to_numpy(dtype="float64") * KM_PER_DEG_LON_NL
+    y = rec["lat"].to_numpy(dtype="float64") * KM_PER_DEG_LAT
+    area = max(float((x.max() - x.min()) * (y.max() - y.min())), 1.0)
+    cell = math.sqrt(area * config.k_nearest / len(rec))
+    return float(min(config.cell_km, max(config.min_cell_km, cell)))
+
+
+def _ring_offsets(r: int) -> pd.DataFrame:
+    """Cell offsets at Chebyshev distance r (ring 1 includes the centre cell)."""
+    span = range(-r, r + 1)
+    cells = [(dx, dy) for dx in span for dy in span if r == 1 or max(abs(dx), abs(dy)) == r]
+    return pd.DataFrame(cells, columns=["dx", "dy"])
 
 
 def _nearest_receivers(
     pp: pd.DataFrame, receivers: pd.DataFrame, config: ScoringConfig, chunk_rows: int = 50_000
 ) -> pd.DataFrame:
-    """k nearest receivers within reach per producer-pathway row, via neighbour-cell merge."""
+    """k nearest receivers within reach per producer-pathway row (pp_row = position in pp).
+
+    Per receiver class: a grid sized to the class density, at most receivers_per_cell per cell
+    (largest first), and a ring-by-ring search that stops for a producer once its k-th nearest
+    is closer than anything in unexamined rings (r x cell km), so no all-pairs comparison."""
     reach_km = config.max_distance_km / config.road_factor
-    ring = max(1, math.ceil(reach_km / config.cell_km))
-    offsets = pd.DataFrame(
-        [(dx, dy) for dx in range(-ring, ring + 1) for dy in range(-ring, ring + 1)],
-        columns=["dx", "dy"],
-    )
-    rec = receivers[
-        ["establishment_id", "nace_class", "cx", "cy", "lat", "lon", "employees"]
-    ].rename(
-        columns={
-            "establishment_id": "receiver_id",
-            "nace_class": "receiver_nace",
-            "lat": "receiver_lat",
-            "lon": "receiver_lon",
-            "employees": "receiver_employees",
-        }
-    )
-    pcx, pcy = grid_cells(pp["lat"], pp["lon"], config.cell_km)
-    base = pd.DataFrame(
-        {
-            "pp_row": np.arange(len(pp), dtype="int64"),
-            "producer_id": pp["establishment_id"].to_numpy(),
-            "receiver_nace": pp["receiver_nace"].to_numpy(),
-            "pcx": pcx,
-            "pcy": pcy,
-            "plat": pp["lat"].to_numpy(dtype="float64"),
-            "plon": pp["lon"].to_numpy(dtype="float64"),
-        }
-    )
+    k = config.k_nearest
     results: list[pd.DataFrame] = []
     pairs_compared = 0
-    for start in range(0, len(base), chunk_rows):
-        part = base.iloc[start : start + chunk_rows].merge(offsets, how="cross")
-        part["cx"] = part["pcx"] + part["dx"]
-        part["cy"] = part["pcy"] + part["dy"]
-        part = part.drop(columns=["pcx", "pcy", "dx", "dy"])
-        joined = part.merge(rec, on=["receiver_nace", "cx", "cy"], how="inner")
-        joined = joined[joined["receiver_id"] != joined["producer_id"]]
-        pairs_compared += len(joined)
-        straight = haversine_km(
-            joined["plat"], joined["plon"], joined["receiver_lat"], joined["receiver_lon"]
+    pp_nace = pp["receiver_nace"].to_numpy()
+    for nace, rec in receivers.groupby("nace_class", sort=True):
+        rows = np.flatnonzero(pp_nace == nace)
+        if not len(rows):
+            continue
+        cell = _class_cell_km(rec, config)
+        cx, cy = grid_cells(rec["lat"], rec["lon"], cell)
+        rec = rec.assign(cx=cx, cy=cy, _emp=rec["employees"].fillna(0.0))
+        rec = rec.sort_values(["cx", "cy", "_emp", "establishment_id"], ascending=[1, 1, 0, 1])
+        rec = rec.groupby(["cx", "cy"], sort=False).head(config.receivers_per_cell)
+        table = pd.DataFrame(
+            {
+                "receiver_id": rec["establishment_id"].to_numpy(),
+                "cx": rec["cx"].to_numpy(),
+                "cy": rec["cy"].to_numpy(),
+                "receiver_lat": rec["lat"].to_numpy(dtype="float64"),
+                "receiver_lon": rec["lon"].to_numpy(dtype="float64"),
+                "receiver_employees": rec["employees"].to_numpy(dtype="float64"),
+            }
         )
-        joined = joined.assign(distance_km=straight * config.road_factor)
-        joined = joined[joined["distance_km"] <= config.max_distance_km]
-        joined = joined.sort_values(["pp_row", "distance_km", "receiver_id"])
-        joined = joined.groupby("pp_row", sort=False).head(config.k_nearest)
-        results.append(
-            joined[
-                [
-                    "pp_row",
-                    "receiver_id",
-                    "receiver_lat",
-                    "receiver_lon",
-                    "receiver_employees",
-                    "distance_km",
-                ]
+        sub = pp.iloc[rows]
+        pcx, pcy = grid_cells(sub["lat"], sub["lon"], cell)
+        pending = pd.DataFrame(
+            {
+                "pp_row": rows.astype("int64"),
+                "producer_id": sub["establishment_id"].to_numpy(),
+                "pcx": pcx,
+                "pcy": pcy,
+                "plat": sub["lat"].to_numpy(dtype="float64"),
+                "plon": sub["lon"].to_numpy(dtype="float64"),
+            }
+        )
+        best = pd.DataFrame(columns=_NEAR_COLUMNS)
+        for r in range(1, max(1, math.ceil(reach_km / cell)) + 1):
+            offsets = _ring_offsets(r)
+            found = [best]
+            for start in range(0, len(pending), chunk_rows):
+                part = pending.iloc[start : start + chunk_rows].merge(offsets, how="cross")
+                part["cx"] = part["pcx"] + part["dx"]
+                part["cy"] = part["pcy"] + part["dy"]
+                joined = part.merge(table, on=["cx", "cy"], how="inner")
+                joined = joined[joined["receiver_id"] != joined["producer_id"]]
+                pairs_compared += len(joined)
+                straight = haversine_km(
+                    joined["plat"], joined["plon"], joined["receiver_lat"], joined["receiver_lon"]
+                )
+                joined = joined.assign(distance_km=straight * config.road_factor)
+                found.append(
+                    joined.loc[joined["distance_km"] <= config.max_distance_km, _NEAR_COLUMNS]
+                )
+            found = [f for f in found if len(f)]
+            if found:
+                best = pd.concat(found, ignore_index=True)
+                best = best.sort_values(["pp_row", "distance_km", "receiver_id"])
+                best = best.groupby("pp_row", sort=False).head(k)
+            stats = best.groupby("pp_row")["distance_km"].agg(["count", "max"])
+            settled = stats.index[
+                (stats["count"] >= k) & (stats["max"] <= r * cell * config.road_factor)
             ]
-        )
-    if not results:
-        return pd.DataFrame(
-            columns=[
-                "pp_row",
-                "receiver_id",
-                "receiver_lat",
-                "receiver_lon",
-                "receiver_employees",
-                "distance_km",
-            ]
-        )
-    out = pd.concat(results, ignore_index=True)
+            pending = pending[~pending["pp_row"].isin(settled)]
+            if pending.empty:
+                break
+        if len(best):
+            results.append(best)
+    out = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=_NEAR_COLUMNS)
     out.attrs["pairs_compared"] = pairs_compared
     return out
 
@@ -287,7 +314,7 @@ def generate_candidates(
         out.attrs["set_aside"] = set_aside
         return out
 
-    receivers = _receiver_pool(actors, set(pp["receiver_nace"]), config)
+    receivers = _receiver_pool(actors, set(pp["receiver_nace"]))
     near = _nearest_receivers(pp, receivers, config)
     pp = pp.reset_index(drop=True)
     pp["pp_row"] = np.arange(len(pp), dtype="int64")
