@@ -262,3 +262,12 @@ def test_xlsx_keeps_numbers_numeric(exported: tuple[Path, object]) -> None:
     assert isinstance(values["n_producers"], int)
     assert isinstance(values["case_score"], float)
     assert isinstance(values["is_startup"], bool)
+
+
+def test_report_lists_cascades(exported: tuple[Path, object]) -> None:
+    root, result = exported
+    report = (root / "regio-amersfoort" / "2026-11-28" / "report.html").read_text(encoding="utf-8")
+    assert "Ketens (cascades)" in report
+    chains = result.result.cascades  # type: ignore[attr-defined]
+    assert len(chains) > 0  # coffee -> mushrooms -> spent substrate -> soil in the fixture
+    assert str(chains.iloc[0]["chain"]).replace(">", "&gt;") in report

@@ -229,6 +229,7 @@ def render_report(
     cards: list[dict[str, Any]],
     challenges: pd.DataFrame,
     municipalities: pd.DataFrame | None = None,
+    cascades: pd.DataFrame | None = None,
 ) -> str:
     """The full HTML document as a string (UTF-8, no external resources)."""
     names: dict[str, str] = {}
@@ -272,6 +273,19 @@ def render_report(
         cases_html,
         "<h2>Uitgewerkte business cases</h2>",
         "".join(_card_html(c, names) for c in cards) or "<p class='muted'>Geen.</p>",
+        "<h2>Ketens (cascades)</h2>",
+        _table(
+            cascades.head(5),
+            [
+                ("chain", "Keten", None),
+                ("actors", "Partners", None),
+                ("tonnes_first_step", "t/jaar (stap 1)", 1),
+                ("co2_avoided_kg", "kg CO2e/jaar", 0),
+                ("cascade_score", "Score", 3),
+            ],
+        )
+        if cascades is not None and not cascades.empty
+        else "<p class='muted'>Geen ketens gevonden.</p>",
         "<p class='muted'>Scores: gewogen som van materiaal-, volume-, afstand-, economische, "
         "klimaat-, sociale en nieuwheidscomponenten (zie opportunities.xlsx voor alle "
         "componenten per kandidaat).</p>",

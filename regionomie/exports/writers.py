@@ -403,6 +403,7 @@ def write_exports(
         cards=cards,
         challenges=chall,
         municipalities=municipalities,
+        cascades=cascades,
     )
     paths["html"] = folder / "report.html"
     paths["html"].write_text(report, encoding="utf-8")
