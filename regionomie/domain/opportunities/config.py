@@ -50,7 +50,7 @@ class ScoringConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     max_distance_km: float = 25.0  # road distance
     road_factor: float = 1.3  # road km per straight-line km
-    cell_km: float = 10.0  # coarsest spatial blocking cell
+    cell_km: float = 20.0  # coarsest blocking cell (>= straight reach: ring 1 covers reach)
     min_cell_km: float = 2.0  # finest cell (dense receiver classes)
     receivers_per_cell: int = 40  # per receiver class and cell (largest first) - bounds cost
     k_nearest: int = 5  # receivers kept per producer x pathway
