@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from regionomie.graph import frames as gf
 from regionomie.graph.model import MODEL, GraphModel, NodeSpec, RelSpec
@@ -176,13 +177,22 @@ def finish_load_run(
 
 
 def _canonical(series: pd.Series) -> pd.Series:
-    """One representation per value whatever the dtype (Int64/float/object), nulls as one."""
+    """One representation per value whatever the dtype, so Int64 / float / object-int of the
+    same numbers hash alike: numbers -> float64 (NaN for null), booleans -> 'T'/'F',
+    text -> str; null -> '\\x00' (NaN for numbers). Vectorised except for mixed columns."""
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype(object).map({True: "T", False: "F"}).fillna("\x00").astype(str)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.astype("float64")
-        return values.map(repr).where(values.notna(), "\x00")
+        return series.astype("float64")
+    kind = pd.api.types.infer_dtype(series, skipna=True)
     obj = series.astype(object)
+    present = obj.notna()
+    if kind in ("string", "empty"):
+        return obj.where(present, "\x00").astype(str)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return pd.to_numeric(obj, errors="coerce").astype("float64")
+    if kind == "boolean":
+        return obj.map({True: "T", False: "F"}).where(present, "\x00").astype(str)
     out = obj.map(
         lambda v: (
             "T"
@@ -190,11 +200,11 @@ def _canonical(series: pd.Series) -> pd.Series:
             else "F"
             if v is False
             else repr(float(v))
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            if isinstance(v, (int, float, np.integer, np.floating))
             else str(v)
         )
     )
-    return out.where(obj.notna(), "\x00").astype(str)
+    return out.where(present, "\x00").astype(str)
 
 
 def row_hashes(frame: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
@@ -245,6 +255,41 @@ def node_write_query(spec: NodeSpec) -> str:
         f"      n.load_run = $run_id{point})\n"
         "RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,\n"
         "       count(CASE WHEN old IS NOT NULL AND old <> row.row_hash THEN 1 END) AS updated"
+    )
+
+
+def node_create_query(spec: NodeSpec) -> str:
+    """For keys the loader just read as absent: CREATE (no Eager, no merge lookup). The
+    unique constraint turns a key created meanwhile into a ConstraintError; the caller then
+    re-runs the batch with node_write_query (MERGE)."""
+    point = ""
+    if spec.point:
+        point = (
+            f", n.{_q(spec.point.property)} = CASE WHEN row.lat IS NULL OR row.lon IS NULL "
+            "THEN null ELSE point({latitude: row.lat, longitude: row.lon}) END"
+        )
+    return (
+        "UNWIND $rows AS row\n"
+        f"CREATE (n:{_q(spec.label)} {{{_q(spec.key)}: row.key}})\n"
+        "SET n += row.props, n.row_hash = row.row_hash, n.source = $source,\n"
+        f"    n.load_run = $run_id{point}\n"
+        "RETURN count(n) AS created"
+    )
+
+
+def rel_create_query(spec: RelSpec, model: GraphModel = MODEL) -> str:
+    """Relationships of nodes created in the same transaction: they cannot exist yet."""
+    start, end = model.node(spec.start), model.node(spec.end)
+    ident = ", ".join(f"{_q(p)}: row.{_q(p)}" for p in spec.identity)
+    ident = f" {{{ident}}}" if ident else ""
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (a:{_q(start.label)} {{{_q(start.key)}: row.start}})\n"
+        f"MATCH (b:{_q(end.label)} {{{_q(end.key)}: row.end}})\n"
+        f"CREATE (a)-[r:{_q(spec.type)}{ident}]->(b)\n"
+        "SET r += row.props, r.row_hash = row.row_hash, r.current = true,\n"
+        "    r.valid_from = $as_of, r.source = $source, r.load_run = $run_id\n"
+        "RETURN count(r) AS created, collect(row.i) AS matched"
     )
 
 
@@ -319,6 +364,31 @@ def _session_write(
 def _read_rows(driver: Driver, query: str, database: str | None, **params: Any) -> list[list[Any]]:
     with driver.session(database=database, fetch_size=50_000) as session:
         return [list(record.values()) for record in session.run(query, **params)]
+
+
+def _isin(values: pd.Series, pool: Any) -> np.ndarray:
+    """Vectorised string membership (pandas' Arrow-string isin converts the pool value by
+    value in Python, which costs seconds for millions of keys)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    right = pa.array(
+        np.asarray(list(pool) if isinstance(pool, set) else pool, dtype=object),
+        type=pa.string(),
+        from_pandas=True,
+    )
+    return np.asarray(pc.is_in(left, value_set=right).fill_null(False), dtype=bool)
+
+
+def _read_collected(
+    driver: Driver, query: str, database: str | None, **params: Any
+) -> list[list[Any]]:
+    """Rows the server collected into ONE record (`RETURN collect([...]) AS rows`): far
+    faster than one Bolt record per row when reading millions of keys and hashes."""
+    with driver.session(database=database) as session:
+        record = session.run(query, **params).single()
+    return list(record["rows"]) if record else []
 
 
 def _dedupe(
@@ -402,7 +472,7 @@ def prepare_nodes(
         frame, _ = _dedupe(att.frame, ["start", "end"], rcounts)
         frame["start"] = frame["start"].astype(str)
         frame["end"] = frame["end"].astype(str)
-        orphan = ~frame[anchor].isin(nodes["key"])
+        orphan = ~_isin(frame[anchor], nodes["key"])
         rcounts.add_reason(f"no {label} row for {anchor}", int(orphan.sum()))
         frame = frame[~orphan].reset_index(drop=True)
         frame["row_hash"] = _signed(row_hashes(frame, ["start", "end", *rspec.properties]))
@@ -447,10 +517,10 @@ def load_nodes(
     counts = result[label]
 
     existing = pd.DataFrame(
-        _read_rows(
+        _read_collected(
             driver,
-            f"MATCH (n:{_q(label)}) RETURN n.{_q(spec.key)} AS key, n.row_hash AS h, "
-            "n.source AS source, n.active AS active",
+            f"MATCH (n:{_q(label)}) "
+            f"RETURN collect([n.{_q(spec.key)}, n.row_hash, n.source, n.active]) AS rows",
             database,
         ),
         columns=["key", "h", "source", "active"],
@@ -463,10 +533,13 @@ def load_nodes(
     same = old.notna() & (old.astype(object) == nodes["row_hash"].astype(object))
     counts.unchanged = int(same.sum())
     for rspec, frame, anchor, _ in rel_frames:
-        unchanged_keys = set(nodes.loc[same, "key"])
-        result[rspec.name].unchanged = int(frame[anchor].isin(unchanged_keys).sum())
-    changed = nodes[~same].reset_index(drop=True)
-    existed = set(changed.loc[old[~same].notna().to_numpy(), "key"])
+        unchanged_keys = nodes.loc[same, "key"].to_numpy()
+        result[rspec.name].unchanged = int(_isin(frame[anchor], unchanged_keys).sum())
+    # new keys first (written with CREATE, see node_create_query), then changed existing ones
+    is_new = old.isna().to_numpy()
+    changed = pd.concat([nodes[~same & is_new], nodes[~same & ~is_new]], ignore_index=True)
+    n_new = int((~same & is_new).sum())
+    existed = set(changed["key"].iloc[n_new:])
 
     # relationship rows per changed node, in node order, for slicing by batch
     rel_slices: list[tuple[RelSpec, pd.DataFrame, np.ndarray, str, str]] = []
@@ -478,11 +551,12 @@ def load_nodes(
             (rspec, sel.reset_index(drop=True), sel["_pos"].to_numpy(), anchor, other)
         )
 
-    node_query = node_write_query(spec)
     prop_cols = list(spec.properties)
     params = {"source": run.source, "run_id": run.run_id, "as_of": run.as_of, "closed": CLOSED}
-    for batch_no, lo in enumerate(range(0, len(changed), batch_size)):
-        hi = min(lo + batch_size, len(changed))
+    ranges = [(lo, min(lo + batch_size, n_new)) for lo in range(0, n_new, batch_size)] + [
+        (lo, min(lo + batch_size, len(changed))) for lo in range(n_new, len(changed), batch_size)
+    ]
+    for batch_no, (lo, hi) in enumerate(ranges):
         batch = changed.iloc[lo:hi]
         rows = _node_rows(batch, prop_cols, spec)
         rel_batches = []
@@ -493,15 +567,23 @@ def load_nodes(
         existed_keys = [k for k in batch_keys if k in existed]
 
         def work(
-            tx: ManagedTransaction, rows: list[dict], rel_batches: list, existed_keys: list[str]
+            tx: ManagedTransaction,
+            rows: list[dict],
+            rel_batches: list,
+            existed_keys: list[str],
+            fresh: bool,
         ) -> dict[str, Any]:
             out: dict[str, Any] = {}
+            node_query = node_create_query(spec) if fresh else node_write_query(spec)
             rec = tx.run(node_query, rows=rows, **params).single()
-            out["node"] = (rec["created"], rec["updated"])
+            out["node"] = (rec["created"], rec.get("updated", 0))
             incomplete: set[str] = set()
             for rspec, part, anchor, other in rel_batches:
                 rrows = _rel_rows(part, rspec)
-                rrec = tx.run(rel_write_query(rspec, model), rows=rrows, **params).single()
+                rel_query = (
+                    rel_create_query(rspec, model) if fresh else rel_write_query(rspec, model)
+                )
+                rrec = tx.run(rel_query, rows=rrows, **params).single()
                 matched = set(rrec["matched"])
                 missing = [i for i in range(len(rrows)) if i not in matched]
                 for i in missing:
@@ -514,7 +596,7 @@ def load_nodes(
                         rel_close_stale_query(rspec, label, model), rows=crows, **params
                     ).single()
                     closed = crec["closed"]
-                out[rspec.name] = (rrec["created"], rrec["updated"], len(missing), closed)
+                out[rspec.name] = (rrec["created"], rrec.get("updated", 0), len(missing), closed)
             if incomplete:
                 tx.run(
                     f"UNWIND $keys AS k MATCH (n:{_q(label)} {{{_q(spec.key)}: k}}) "
@@ -524,7 +606,14 @@ def load_nodes(
                 ).consume()
             return out
 
-        out = _session_write(driver, work, database, rows, rel_batches, existed_keys)
+        fresh = hi <= n_new
+        try:
+            out = _session_write(driver, work, database, rows, rel_batches, existed_keys, fresh)
+        except ConstraintError:
+            if not fresh:
+                raise
+            # another writer created some of these keys since we read them: MERGE instead
+            out = _session_write(driver, work, database, rows, rel_batches, existed_keys, False)
         counts.created += out["node"][0]
         counts.updated += out["node"][1]
         counts.batches += 1
@@ -546,7 +635,7 @@ def load_nodes(
             existing[
                 (existing["source"] == run.source)
                 & (existing["active"].astype(object) == True)  # noqa: E712 - null-safe
-                & ~existing["key"].astype(str).isin(set(nodes["key"]))
+                & ~_isin(existing["key"].astype(str), nodes["key"])
             ]["key"]
             .astype(str)
             .tolist()
@@ -709,11 +798,11 @@ def load_relationships(
 
     start, end = model.node(spec.start), model.node(spec.end)
     ident_ret = "".join(f", r.{_q(p)}" for p in spec.identity)
-    existing_rows = _read_rows(
+    existing_rows = _read_collected(
         driver,
         f"MATCH (a:{_q(start.label)})-[r:{_q(spec.type)}]->(b:{_q(end.label)}) "
-        f"WHERE r.source = $source RETURN a.{_q(start.key)}, b.{_q(end.key)}{ident_ret}, "
-        "r.row_hash, r.current",
+        f"WHERE r.source = $source RETURN collect([a.{_q(start.key)}, b.{_q(end.key)}"
+        f"{ident_ret}, r.row_hash, r.current]) AS rows",
         database,
         source=run.source,
     )
@@ -756,7 +845,7 @@ def load_relationships(
     if full_snapshot and len(existing):
         gone = existing[
             existing["current"].astype(object).eq(True)
-            & ~existing["_ident"].isin(set(frame["_ident"]))
+            & ~_isin(existing["_ident"], frame["_ident"])
         ]
         close_query = rel_close_query(spec, model)
         for lo in range(0, len(gone), batch_size):
@@ -1149,24 +1238,14 @@ def _csv_type(series: pd.Series) -> str:
         return "long"
     if pd.api.types.is_float_dtype(dtype):
         return "double"
-    values = series.dropna()
-    if len(values) and values.map(lambda v: isinstance(v, bool)).all():
-        return "boolean"
-    if (
-        len(values)
-        and values.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)).all()
-    ):
-        return "long"
-    if len(values) and values.map(lambda v: isinstance(v, (float, np.floating))).all():
-        return "double"
-    return "string"
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    return {"boolean": "boolean", "integer": "long", "floating": "double"}.get(kind, "string")
 
 
 def _csv_values(series: pd.Series, kind: str) -> pd.Series:
     if kind == "boolean":
-        return series.map(
-            lambda v: None if v is None or v is pd.NA or v != v else str(bool(v)).lower()
-        )
+        obj = series.astype(object)
+        return obj.map({True: "true", False: "false"}).where(obj.notna(), None)
     return series
 
 
@@ -1212,7 +1291,7 @@ def write_import_files(
         incomplete: set[str] = set()
         for rspec, frame, anchor, other in prep.rels:
             other_label = rspec.end if anchor == "start" else rspec.start
-            ok = frame[other].isin(keys.get(other_label, set()))
+            ok = _isin(frame[other], keys.get(other_label, set()))
             result[rspec.name].add_reason(
                 f"end node missing ({rspec.start}/{rspec.end})", int((~ok).sum())
             )
@@ -1223,7 +1302,7 @@ def write_import_files(
         if incomplete:
             nodes = nodes.copy()
             nodes["row_hash"] = nodes["row_hash"].astype(object)
-            nodes.loc[nodes["key"].isin(incomplete), "row_hash"] = INCOMPLETE
+            nodes.loc[_isin(nodes["key"], incomplete), "row_hash"] = INCOMPLETE
         spec = prep.spec
         result[spec.label].created = len(nodes)
         cols: dict[str, pd.Series] = {"key": nodes["key"]}
@@ -1249,8 +1328,8 @@ def write_import_files(
     for family, rels in free.items():
         frame, counts = prepare_relationships(family, rels, model)
         rspec = model.rel(family)
-        ok = frame["start"].isin(keys.get(rspec.start, set())) & frame["end"].isin(
-            keys.get(rspec.end, set())
+        ok = _isin(frame["start"], keys.get(rspec.start, set())) & _isin(
+            frame["end"], keys.get(rspec.end, set())
         )
         counts.add_reason(f"end node missing ({rspec.start}/{rspec.end})", int((~ok).sum()))
         counts.created = int(ok.sum())
