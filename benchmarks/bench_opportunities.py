@@ -13,8 +13,10 @@ the machine: a time ratio close to the size ratio means cost grows ~linearly. CP
     .venv/bin/python benchmarks/bench_opportunities.py [--sizes 500000 1000000 2000000]
         [--kb demo|shipped] [--layout national|constant-density] [--json results.json]
 
-In the national layout density grows with n, so pairs within reach grow faster than n until
-the per-cell receiver cap binds; the constant-density layout isolates the blocking's cost.
+In the national layout density grows with n: more producers find k real receivers instead of
+a start-up, so the candidates (the output) grow faster than n until every producer has its k;
+pairs examined track the candidates. The constant-density layout (the box grows with n, like
+adding regions) isolates the blocking's own cost, which should be ~linear.
 """
 
 from __future__ import annotations
