@@ -291,3 +291,36 @@ def test_load_frames_reports_flat_counts(graph):
     assert meta["load_run"] == "dagster-run/kvk"
     again = loader.load_frames(graph, frames, run_id="dagster-run-2", source="kvk")
     assert again["written"] == 0
+
+
+def test_shipped_reference_lists_load(graph):
+    from regionomie.domain import reference
+
+    eural = reference.load_eural()
+    run = loader.start_load_run(graph, "ref", "reference", as_of="2025-01-31")
+    frames = gf.merge_frames(
+        gf.municipality_frames(reference.load_municipalities()),
+        gf.material_frames(eural),
+        gf.sector_frames(reference.load_sbi2008(), reference.load_sbi2025()),
+    )
+    result = loader.load_graph_frames(graph, run, frames)
+    assert result.total("set_aside") == 0
+    counts = loader.graph_counts(graph)
+    assert counts["Material"] == len(eural)
+    assert counts["Municipality"] == len(reference.load_municipalities())
+    rec = _one(
+        graph,
+        "MATCH (m:Material) RETURN m.level AS level, "
+        "count(CASE WHEN m.hazardous IS NULL THEN 1 END) AS unknown, count(*) AS n",
+    )
+    by_level = {r["level"]: (r["unknown"], r["n"]) for r in rec}
+    assert by_level["chapter"][0] == by_level["chapter"][1]  # chapters carry no hazard flag
+    assert by_level["entry"][0] == 0
+    chain = _one(
+        graph,
+        "MATCH p = (:Sector {key: 'sbi2008:56101'})-[:PART_OF*]->(s:Sector {level: 'section'}) "
+        "RETURN s.key AS k, length(p) AS hops",
+    )
+    assert [(r["k"], r["hops"]) for r in chain] == [("sbi2008:I", 4)]
+    again = loader.load_graph_frames(graph, run, frames)
+    assert again.total("written") == 0

@@ -290,17 +290,23 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
     )
 
 
+def _flag(value: object) -> bool | None:
+    """True/False from a bool or text flag; None when unknown (NA, NaN, blank)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    return text in ("true", "1", "yes", "ja")
+
+
 def material_frames(eural: pd.DataFrame) -> GraphFrames:
     """EURAL list (code, level, chapter, subchapter, hazardous, description_nl/_en) -> Material
     nodes and PART_OF entry -> subchapter -> chapter."""
     e = eural.copy()
-    hazardous = e["hazardous"].map(
-        lambda v: (
-            None
-            if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
-            else str(v).strip().lower() in ("true", "1", "yes", "ja")
-        )
-    )
+    hazardous = e["hazardous"].astype(object).map(_flag)
     nodes = _node_frame(
         "Material",
         {
