@@ -233,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heap", default="6g")
     parser.add_argument("--pagecache", default="6g")
     parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument(
+        "--batch-sizes",
+        default="",
+        help="comma list, e.g. 2000,5000,10000,20000: also time a 30,000-establishment slice "
+        "(fresh keys) at each batch size",
+    )
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -269,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         server.start(settings, password, log=lambda *_: None)
-        with GraphDatabase.driver(settings.bolt_uri, auth=("neo4j", password)) as driver:
+        with GraphDatabase.driver(
+            settings.bolt_uri, auth=("neo4j", password), notifications_min_severity="OFF"
+        ) as driver:
             migrations.migrate(driver)
             # 1. initial load
             rss.reset()
@@ -341,6 +349,25 @@ def main(argv: list[str] | None = None) -> int:
                     "speedup": round(naive_s / slice_s, 1),
                 }
                 print("naive", json.dumps(report["naive_20k"]), flush=True)
+            # 3b. batch size tuning on fresh 30k-establishment slices
+            sizes = [int(x) for x in args.batch_sizes.split(",") if x.strip()]
+            if sizes:
+                report["batch_size_tuning"] = {}
+                for i, size in enumerate(sizes):
+                    part = tables["establishments"].iloc[: min(30_000, n_est)].copy()
+                    part["vestigingsnummer"] = f"{7 - i}" + part["vestigingsnummer"].str[1:]
+                    pf = gf.establishment_frames(part)
+                    run_t = loader.start_load_run(
+                        driver, f"bench-batch-{size}", f"bench-batch-{size}", as_of="2025-04-30"
+                    )
+                    t0 = time.monotonic()
+                    loader.load_graph_frames(driver, run_t, pf, batch_size=size)
+                    took = time.monotonic() - t0
+                    report["batch_size_tuning"][str(size)] = {
+                        "wall_s": round(took, 1),
+                        "rows_per_s": round(frame_rows(pf) / took),
+                    }
+                print("batch sizes", json.dumps(report["batch_size_tuning"]), flush=True)
         server.stop(settings)
 
         # 4. bulk import of the initial data into a second, stopped instance
@@ -352,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                 heap=args.heap,
                 pagecache=args.pagecache,
             )
+            del tables, frames, frames2, est, prod  # the bulk phase rebuilds the initial data
             tables_initial = synthetic_tables(n_est)
             frames_initial = all_frames(tables_initial)
             rss.reset()
