@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import quality_fixtures as fx
+import test_quality_fixtures as fx
 
 from regionomie.domain.schemas import CONTRACTS
 from regionomie.quality.geo import on_dutch_land

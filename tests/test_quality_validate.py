@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import quality_fixtures as fx
+import test_quality_fixtures as fx
 
 from regionomie.quality.suites import MAX_EMPLOYEES, WEIGHT_CEILING_KG_BY_CHAPTER
 from regionomie.quality.validate import check_metadata, validate_table, write_quarantine

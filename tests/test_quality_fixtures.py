@@ -1,4 +1,5 @@
-"""Small valid tables in the contract shape, for quality tests (each test breaks one thing)."""
+"""Small valid tables in the contract shape, for quality tests (each test breaks one thing).
+No tests here: a helper module named test_quality_* to stay within the quality test files."""
 
 from __future__ import annotations
 
