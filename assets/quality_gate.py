@@ -6,29 +6,10 @@ from collections.abc import Iterator, Mapping
 import dagster as dg
 import pandas as pd
 
-from regionomie.quality.suites import ValidationContext
-from regionomie.quality.validate import validate_table, write_quarantine
+from regionomie.quality.context import reference_context
+from regionomie.quality.validate import check_metadata, validate_table, write_quarantine
 
 QUALITY_CHECK = "great_expectations_suite"
-
-
-def build_context(
-    related: Mapping[str, pd.DataFrame], previous_row_count: int | None
-) -> ValidationContext:
-    """Reference sets from the shipped code lists; related tables for cross-dataset rules."""
-    from regionomie.domain import reference
-
-    return ValidationContext(
-        eural_codes=reference.eural_codes(),
-        hazardous_codes=reference.hazardous_eural_codes(),
-        sbi_codes={
-            "2008": frozenset(reference.load_sbi2008()["code"]),
-            "2025": frozenset(reference.load_sbi2025()["code"]),
-        },
-        municipality_codes=reference.municipality_codes(),
-        previous_row_count=previous_row_count,
-        related=dict(related),
-    )
 
 
 def previous_row_count(context: dg.AssetExecutionContext) -> int | None:
@@ -46,7 +27,7 @@ def gate_table(
     frame: pd.DataFrame,
     related: Mapping[str, pd.DataFrame] | None = None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    validation_context = build_context(
+    validation_context = reference_context(
         related=related or {}, previous_row_count=previous_row_count(context)
     )
     outcome = validate_table(table, frame, context=validation_context, run_id=context.run_id)
@@ -57,14 +38,14 @@ def gate_table(
             f"{table}: rows in {outcome.rows_in} != valid {rows_valid} + quarantined "
             f"{rows_quarantined}"
         )
-    docs = str(outcome.docs_path) if outcome.docs_path else ""
+    plain = check_metadata(outcome, paths)
     metadata = {
         "rows_in": outcome.rows_in,
         "rows_valid": rows_valid,
         "rows_quarantined": rows_quarantined,
         "quarantine_by_rule": dg.MetadataValue.json(dict(sorted(outcome.rule_counts.items()))),
         "quarantine_path": dg.MetadataValue.path(str(paths.get("csv", ""))),
-        "data_docs": dg.MetadataValue.path(docs),
+        "data_docs": dg.MetadataValue.path(plain.get("data_docs", "")),
         "suite_version": outcome.suite_version,
     }
     if rows_quarantined:
@@ -72,8 +53,10 @@ def gate_table(
             f"{table}: {rows_quarantined} of {outcome.rows_in} rows quarantined "
             f"({', '.join(f'{k}={v}' for k, v in sorted(outcome.rule_counts.items()))})"
         )
+    for warning in plain["warnings"]:
+        context.log.warning(f"{table}: {warning}")
     yield dg.Output(outcome.valid, metadata=metadata)
-    failures = [f"{rule}: {message}" for rule, message in outcome.dataset_failures]
+    failures = plain["dataset_failures"]
     yield dg.AssetCheckResult(
         check_name=QUALITY_CHECK,
         asset_key=context.asset_key,
@@ -81,9 +64,11 @@ def gate_table(
         severity=dg.AssetCheckSeverity.ERROR,
         description="; ".join(failures)[:1000] if failures else "all dataset-level rules passed",
         metadata={
-            "dataset_failures": dg.MetadataValue.json(failures),
-            "skipped_rules": dg.MetadataValue.json(list(outcome.skipped_rules)),
-            "rows_quarantined": rows_quarantined,
-            "data_docs": dg.MetadataValue.path(docs),
+            key: dg.MetadataValue.path(value)
+            if key in ("data_docs", "gx_data_docs", "quarantine_parquet")
+            else dg.MetadataValue.json(value)
+            if isinstance(value, dict | list)
+            else value
+            for key, value in plain.items()
         },
     )

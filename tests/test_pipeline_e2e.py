@@ -227,7 +227,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         assert run.success
         assert not path.exists(), "a landed file leaves the landing zone"
         records, _, _ = pipeline.driver.execute_query(
-            "MATCH (:Establishment)-[p:PRODUCES {period: '2025-01'}]->(:Material) "
+            "MATCH (:Establishment)-[p:PRODUCES {period: '2025'}]->(:Material) "
             "RETURN count(p) AS n"
         )
         assert records[0]["n"] >= 1
