@@ -10,6 +10,8 @@ from typing import Any
 import pandas as pd
 from neo4j import Driver
 
+from regionomie.domain.knowledge import PATHWAY_COLUMNS, split_list
+
 SOURCE = "regionomie-knowledge-base"
 BATCH_SIZE = 2000
 
@@ -31,7 +33,7 @@ UNWIND $rows AS row
 MATCH (s:ResidualStream {id: row.material_id})
 MERGE (sector:Sector {key: 'nace:' + row.receiver_nace})
   ON CREATE SET sector.scheme = 'nace', sector.code = row.receiver_nace,
-                sector.nace_class = row.receiver_nace, sector.name = row.receiver_label,
+                sector.nace_class = row.receiver_nace, sector.name = row.props.receiver_label,
                 sector.level = 'class', sector.source = $source
 MERGE (s)-[p:CAN_FEED {pathway_id: row.pathway_id}]->(sector)
 SET p += row.props, p.source = $source, p.load_run = $run_id
@@ -47,18 +49,10 @@ MERGE (sector)-[r:TYPICALLY_YIELDS]->(s)
 SET r.tonnes_per_employee_per_year = row.tonnes_per_employee_per_year, r.source = $source
 """
 
-_PATHWAY_PROPS = (
-    "receiver_label",
-    "use_category",
-    "use_description",
-    "value_eur_per_tonne",
-    "co2_avoided_kg_per_tonne",
-    "jobs_per_1000_tonnes",
-    "food_or_feed",
-    "caveats",
-    "evidence_type",
-    "evidence",
-    "strength",
+# Pathway columns that become CAN_FEED properties (the ids and codes are its ends).
+_PATHWAY_PROPS = tuple(
+    c for c in PATHWAY_COLUMNS
+    if c not in ("pathway_id", "material_id", "producer_nace", "receiver_nace")
 )
 
 
@@ -71,9 +65,7 @@ def _value(value: Any) -> Any:
 
 
 def _split(value: Any) -> list[str]:
-    if not isinstance(value, str):
-        return []
-    return [part.strip() for part in value.split(";") if part.strip()]
+    return split_list(value) if isinstance(value, str) else []
 
 
 def _bool(value: Any) -> bool:
@@ -101,7 +93,6 @@ def knowledge_rows(
             "pathway_id": str(r["pathway_id"]),
             "material_id": str(r["material_id"]),
             "receiver_nace": str(r["receiver_nace"]).zfill(4),
-            "receiver_label": _value(r.get("receiver_label")),
             "props": {
                 k: (_bool(r.get(k)) if k == "food_or_feed" else _value(r.get(k)))
                 for k in _PATHWAY_PROPS
