@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-graph-"))
-    password = secrets.token_urlsafe(16)
+    password = "p" + secrets.token_urlsafe(16)  # a leading "-" would be read as an option
     settings = server.ServerSettings(
         instance_dir=tmp / "tx",
         bolt_port=free_port(),

@@ -67,7 +67,8 @@ def test_bulk_import_equals_transactional_load(empty_graph, tmp_path):
         heap="1g",
         pagecache="256m",
     )
-    password = secrets.token_urlsafe(16)
+    # never a leading "-": neo4j-admin would read it as an option
+    password = "p" + secrets.token_urlsafe(16)
     run = loader.LoadRun(run_id, "sample", AS_OF, mode="bulk")
     try:
         result, timings = loader.bulk_initial_load(
