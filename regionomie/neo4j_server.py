@@ -70,7 +70,7 @@ def ensure_password() -> str:
                 f"the environment or in {env_file()}."
             )
         return existing
-    password = secrets.token_urlsafe(18)
+    password = generate_password()
     path = env_file()
     with path.open("a", encoding="utf-8") as handle:
         handle.write(
@@ -79,6 +79,11 @@ def ensure_password() -> str:
         )
     os.chmod(path, 0o600)
     return password
+
+
+def generate_password() -> str:
+    """Random, URL-safe, and never starting with '-' (it must survive command lines and .env)."""
+    return "r" + secrets.token_urlsafe(18)
 
 
 def external_uri() -> str | None:
@@ -358,7 +363,8 @@ def _system_db_exists(settings: ServerSettings) -> bool:
 def set_initial_password(settings: ServerSettings, password: str) -> None:
     if _system_db_exists(settings):
         return
-    proc = admin_command(settings, "dbms", "set-initial-password", password)
+    # '--' ends the options: a password may start with '-' (token_urlsafe makes such ones)
+    proc = admin_command(settings, "dbms", "set-initial-password", "--", password)
     if proc.returncode != 0:
         raise Neo4jServerError(
             "neo4j-admin could not set the initial password: "

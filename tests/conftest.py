@@ -4,7 +4,6 @@ per session and always stops it, so it never touches a user's database."""
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTest
         heap=os.environ.get("NEO4J_TEST_HEAP", "1g"),
         pagecache=os.environ.get("NEO4J_TEST_PAGECACHE", "512m"),
     )
-    password = secrets.token_urlsafe(16)
+    password = server.generate_password()
     try:
         server.start(settings, password, log=lambda *_: None)
     except server.Neo4jServerError as exc:

@@ -111,3 +111,11 @@ def test_password_is_created_in_env_file(monkeypatch, tmp_path):
     assert len(first) >= 16 and first != "neo4j"
     assert server.ensure_password() == first
     assert oct(env.stat().st_mode & 0o777) == "0o600"
+
+
+def test_initial_password_may_start_with_a_dash(tmp_path):
+    settings = server.ServerSettings(instance_dir=tmp_path / "inst")
+    server.write_config(settings)
+    server.set_initial_password(settings, "-starts-with-a-dash")
+    assert (settings.data_dir / "dbms" / "auth.ini").exists()
+    assert all(not server.generate_password().startswith("-") for _ in range(500))

@@ -211,6 +211,10 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
             ("REGIONOMIE_LANDING_DIR", "landing"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
+        # The automation daemon's cursor: its first evaluation only starts tracking.
+        tracking = dg.evaluate_automation_conditions(
+            defs=pipeline.defs, instance=pipeline.instance
+        )
         path, stream = _extra_waste_file(pipeline.root / "landing")
         sensor = pipeline.defs.get_sensor_def("waste_landing_sensor")
         context = dg.build_sensor_context(
@@ -234,7 +238,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
 
         # Declarative automation asks for the region's opportunities and exports again.
         evaluation = dg.evaluate_automation_conditions(
-            defs=pipeline.defs, instance=pipeline.instance
+            defs=pipeline.defs, instance=pipeline.instance, cursor=tracking.cursor
         )
         requested = {
             key.to_user_string()

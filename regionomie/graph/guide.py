@@ -39,7 +39,6 @@ PALETTE: dict[str, tuple[str, str]] = {
     "ResidualStream": ("#6DCE9E", "#3FB67F"),
     "BusinessCase": ("#FF756E", "#E06760"),
 }
-EXTRA_CAPTIONS = {"ResidualStream": "name", "BusinessCase": "id"}
 
 
 def _cypher_value(value: Any) -> str:
@@ -168,7 +167,6 @@ def render_style(model: GraphModel = MODEL) -> str:
         '  caption: "<type>";\n}',
     ]
     captions = {label: spec.caption for label, spec in model.nodes.items()}
-    captions.update(EXTRA_CAPTIONS)
     for label, caption in captions.items():
         fill, border = PALETTE.get(label, ("#A5ABB6", "#9AA1AC"))
         size = "65px" if label in ("Municipality", "Province") else "50px"

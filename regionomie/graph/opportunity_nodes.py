@@ -73,6 +73,8 @@ _WRITE_OPPORTUNITIES = """
 UNWIND $rows AS row
 MERGE (o:Opportunity {id: $region + ':' + row.candidate_id})
 SET o += row, o.region = $region, o.rank = row.rank, o.load_run = $run_id,
+    o.title = coalesce(row.material_name, row.material_id) + ' -> ' +
+              coalesce(row.receiver_name, row.receiver_label, row.receiver_nace),
     o.source = 'regionomie-opportunity-engine'
 WITH o, row
 OPTIONAL MATCH (p:Establishment {vestigingsnummer: row.producer_id})
