@@ -101,10 +101,14 @@ def main() -> int:
     print(f"baseline full main job on the sample: {baseline:.1f} s")
     for name, seconds in timings.items():
         print(f"  {name:24} {seconds:7.1f} s")
-    print(f"file landed -> exports updated (compute): {compute:.1f} s "
-          f"= {compute / baseline:.2f} x the full run")
-    print(f"worst case with sensor interval {SENSOR_INTERVAL_S} s and automation tick "
-          f"{AUTOMATION_TICK_S} s: {compute + SENSOR_INTERVAL_S + AUTOMATION_TICK_S:.1f} s")
+    print(
+        f"file landed -> exports updated (compute): {compute:.1f} s "
+        f"= {compute / baseline:.2f} x the full run"
+    )
+    print(
+        f"worst case with sensor interval {SENSOR_INTERVAL_S} s and automation tick "
+        f"{AUTOMATION_TICK_S} s: {compute + SENSOR_INTERVAL_S + AUTOMATION_TICK_S:.1f} s"
+    )
     return 0
 
 

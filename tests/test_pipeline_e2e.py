@@ -212,9 +212,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         ):
             mp.setenv(key, str(pipeline.root / sub))
         # The automation daemon's cursor: its first evaluation only starts tracking.
-        tracking = dg.evaluate_automation_conditions(
-            defs=pipeline.defs, instance=pipeline.instance
-        )
+        tracking = dg.evaluate_automation_conditions(defs=pipeline.defs, instance=pipeline.instance)
         path, stream = _extra_waste_file(pipeline.root / "landing")
         sensor = pipeline.defs.get_sensor_def("waste_landing_sensor")
         context = dg.build_sensor_context(
@@ -231,8 +229,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         assert run.success
         assert not path.exists(), "a landed file leaves the landing zone"
         records, _, _ = pipeline.driver.execute_query(
-            "MATCH (:Establishment)-[p:PRODUCES {period: '2025'}]->(:Material) "
-            "RETURN count(p) AS n"
+            "MATCH (:Establishment)-[p:PRODUCES {period: '2025'}]->(:Material) RETURN count(p) AS n"
         )
         assert records[0]["n"] >= 1
 

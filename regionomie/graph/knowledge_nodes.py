@@ -51,7 +51,8 @@ SET r.tonnes_per_employee_per_year = row.tonnes_per_employee_per_year, r.source 
 
 # Pathway columns that become CAN_FEED properties (the ids and codes are its ends).
 _PATHWAY_PROPS = tuple(
-    c for c in PATHWAY_COLUMNS
+    c
+    for c in PATHWAY_COLUMNS
     if c not in ("pathway_id", "material_id", "producer_nace", "receiver_nace")
 )
 
