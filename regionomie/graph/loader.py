@@ -392,16 +392,22 @@ def _read_collected(
 
 
 def _dedupe(
-    frame: pd.DataFrame, key_cols: list[str], counts: LoadCounts
+    frame: pd.DataFrame,
+    key_cols: list[str],
+    counts: LoadCounts,
+    identity_cols: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop rows without key values and repeated keys (first kept); count them set aside."""
+    """Drop rows without key values and repeated identities (first kept); count them set
+    aside. A relationship's identity is its ends plus its identity properties, so parallel
+    relationships (e.g. SENDS of two EURAL codes between the same firms) are all kept."""
     null = frame[key_cols].isna().any(axis=1)
     for col in key_cols:
         null |= frame[col].astype(str).str.strip().eq("") & frame[col].notna()
     counts.add_reason(f"missing key ({'/'.join(key_cols)})", int(null.sum()))
     kept = frame[~null]
-    dup = kept.duplicated(key_cols, keep="first")
-    counts.add_reason(f"duplicate key ({'/'.join(key_cols)})", int(dup.sum()))
+    identity = identity_cols or key_cols
+    dup = kept.duplicated(identity, keep="first")
+    counts.add_reason(f"duplicate key ({'/'.join(identity)})", int(dup.sum()))
     return kept[~dup].reset_index(drop=True), frame[null]
 
 
@@ -765,10 +771,7 @@ def prepare_relationships(
     frame = rels.copy()
     for col in spec.identity:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
-    frame, _ = _dedupe(frame, ["start", "end"], counts)
-    dup = frame.duplicated(ident_cols, keep="first")
-    counts.add_reason(f"duplicate key ({'/'.join(ident_cols)})", int(dup.sum()))
-    frame = frame[~dup].reset_index(drop=True)
+    frame, _ = _dedupe(frame, ["start", "end"], counts, identity_cols=ident_cols)
     frame["start"] = frame["start"].astype(str)
     frame["end"] = frame["end"].astype(str)
     frame["row_hash"] = _signed(row_hashes(frame, [*ident_cols, *spec.properties]))
