@@ -299,3 +299,15 @@ def test_failed_blocking_check_stops_downstream(neo4j_server, neo4j_driver, tmp_
     executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     assert "graph_establishments" not in executed
     assert graph_checksum(neo4j_driver) == before
+
+
+def test_readme_example_queries_answer_on_the_sample_graph(pipeline):
+    from regionomie.paths import REPO_ROOT
+
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("Three questions to start with:")[1].split("```cypher")[1]
+    queries = [q.strip() for q in block.split("```")[0].split(";") if q.strip()]
+    assert len(queries) == 3
+    for query in queries:
+        records, _, _ = pipeline.driver.execute_query(query)
+        assert records, query.splitlines()[0]
