@@ -119,3 +119,14 @@ def test_initial_password_may_start_with_a_dash(tmp_path):
     server.set_initial_password(settings, "-starts-with-a-dash")
     assert (settings.data_dir / "dbms" / "auth.ini").exists()
     assert all(not server.generate_password().startswith("-") for _ in range(500))
+
+
+def test_bulk_load_refuses_without_confirmation_or_on_an_external_server(monkeypatch, capsys):
+    from regionomie.cli import main
+
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    assert main(["graph", "bulk-load"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    monkeypatch.setenv("NEO4J_URI", "bolt://db.example.invalid:7687")
+    assert main(["graph", "bulk-load", "--yes"]) == 2
+    assert "NEO4J_URI" in capsys.readouterr().err
