@@ -182,12 +182,17 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     assert _file_digests(folder) == before_files
 
 
-def _extra_waste_file(landing: Path) -> tuple[Path, str]:
-    """A new LMA extract: the first receipt of the sample again, for 2025-01, ten times heavier."""
+def _extra_waste_file(landing: Path, matched_streams: set[str]) -> tuple[Path, str]:
+    """A new LMA extract: a sample receipt whose producer is a known establishment, again for
+    2025-01 and heavier."""
     sample = next((SAMPLE_DIR / "waste").glob("*.csv"))
     lines = sample.read_text(encoding="utf-8").splitlines()
-    header, first = lines[0], lines[1].split(";")
+    header = lines[0]
     columns = header.split(";")
+    stream_col = columns.index("Afvalstroomnummer")
+    first = next(
+        row for row in (line.split(";") for line in lines[1:]) if row[stream_col] in matched_streams
+    )
     first[columns.index("MeldPeriodeJAAR")] = "2025"
     first[columns.index("MeldPeriodeMAAND")] = "1"
     first[columns.index("Gewicht_KG")] = "123456"
@@ -213,7 +218,16 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
             mp.setenv(key, str(pipeline.root / sub))
         # The automation daemon's cursor: its first evaluation only starts tracking.
         tracking = dg.evaluate_automation_conditions(defs=pipeline.defs, instance=pipeline.instance)
-        path, stream = _extra_waste_file(pipeline.root / "landing")
+        links = pipeline.defs.load_asset_value(
+            dg.AssetKey("waste_party_links"), instance=pipeline.instance
+        )
+        matched = set(
+            links.loc[
+                (links["role"] == "ontdoener") & links["vestigingsnummer"].notna(),
+                "afvalstroomnummer",
+            ]
+        )
+        path, stream = _extra_waste_file(pipeline.root / "landing", matched)
         sensor = pipeline.defs.get_sensor_def("waste_landing_sensor")
         context = dg.build_sensor_context(
             instance=pipeline.instance,
@@ -258,7 +272,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         assert result.success
         after = pd.read_parquet(folder / "opportunities.parquet")
         assert not before.equals(after), "the new receipt must change the region's export"
-        del stream
+        assert stream in matched
 
 
 def test_failed_blocking_check_stops_downstream(neo4j_server, neo4j_driver, tmp_path):
