@@ -28,8 +28,15 @@ class Neo4jResource(dg.ConfigurableResource):
 
     _driver: Driver | None = PrivateAttr(default=None)
 
+    def _open(self) -> Driver:
+        # Server notifications (e.g. "relationship type does not exist yet" on a first load)
+        # are expected here and would only flood the run logs.
+        return GraphDatabase.driver(
+            self.uri, auth=(self.user, self.password), notifications_min_severity="OFF"
+        )
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._driver = GraphDatabase.driver(self.uri, auth=(self.user, self.password))
+        self._driver = self._open()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._driver is not None:
@@ -39,7 +46,7 @@ class Neo4jResource(dg.ConfigurableResource):
     @property
     def driver(self) -> Driver:
         if self._driver is None:  # used outside a run (e.g. a sensor): open lazily
-            self._driver = GraphDatabase.driver(self.uri, auth=(self.user, self.password))
+            self._driver = self._open()
         return self._driver
 
     def query(self, cypher: str, **parameters: Any) -> list[dict[str, Any]]:
