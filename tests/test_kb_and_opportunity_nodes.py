@@ -98,3 +98,8 @@ def test_region_opportunities_are_replaced_not_duplicated(empty_graph):
         "RETURN e.vestigingsnummer AS v"
     )
     assert records[0]["v"] == "000000000009"
+    records, _, _ = driver.execute_query(
+        "MATCH (n)-[x]->() WHERE (n:Opportunity OR n:BusinessCase) "
+        "RETURN count(x) AS all, count(x.source) AS sourced, count(x.load_run) AS stamped"
+    )
+    assert records[0]["all"] == records[0]["sourced"] == records[0]["stamped"] > 0

@@ -269,3 +269,33 @@ def test_kvk_polling_is_off_without_a_key(monkeypatch):
         dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
     )
     assert "KVK_API_KEY" in str(result)
+
+
+def test_broken_file_is_quarantined_and_does_not_block_the_next(tmp_path, monkeypatch):
+    from assets.ingest import landing_assets
+    from regionomie.paths import SAMPLE_DIR
+
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("REGIONOMIE_ARCHIVE_DIR", str(tmp_path / "archive"))
+    landing = tmp_path / "landing" / "waste"
+    broken = _drop(landing, "a_broken.csv", "<html><body>502 Bad Gateway</body></html>")
+    good = landing / "b_good.csv"
+    good.write_text(
+        "\n".join(next((SAMPLE_DIR / "waste").glob("*.csv")).read_text("utf-8").splitlines()[:6])
+        + "\n",
+        encoding="utf-8",
+    )
+    waste_landing = next(a for a in landing_assets if a.key.to_user_string() == "waste_landing")
+    result = dg.materialize(
+        [waste_landing],
+        resources={"landing_zone": LocalLandingZone(root=str(tmp_path / "landing"))},
+        run_config={"ops": {"waste_landing": {"config": {"files": [str(broken), str(good)]}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    meta = result.asset_materializations_for_node("waste_landing")[0].metadata
+    assert (meta["files_landed"].value, meta["files_rejected"].value) == (1, 1)
+    assert meta["rows_in"].value == meta["parsed"].value + meta["set_aside"].value == 5
+    assert "a_broken.csv" in meta["rejected_files"].value[0]["file"]
+    assert list((tmp_path / "state" / "quarantine" / "_files" / "waste").glob("*a_broken*"))
+    assert not broken.exists() and not good.exists(), "both leave the landing zone"

@@ -25,7 +25,7 @@ WITH s, row
 UNWIND row.eural_codes AS code
 MATCH (m:Material {code: code})
 MERGE (s)-[r:REPORTED_AS]->(m)
-SET r.source = $source
+SET r.source = $source, r.load_run = $run_id
 """
 
 _PATHWAYS = """
@@ -46,7 +46,8 @@ MERGE (sector:Sector {key: 'nace:' + row.producer_nace})
   ON CREATE SET sector.scheme = 'nace', sector.code = row.producer_nace,
                 sector.nace_class = row.producer_nace, sector.source = $source
 MERGE (sector)-[r:TYPICALLY_YIELDS]->(s)
-SET r.tonnes_per_employee_per_year = row.tonnes_per_employee_per_year, r.source = $source
+SET r.tonnes_per_employee_per_year = row.tonnes_per_employee_per_year, r.source = $source,
+    r.load_run = $run_id
 """
 
 # Pathway columns that become CAN_FEED properties (the ids and codes are its ends).

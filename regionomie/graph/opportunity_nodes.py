@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from neo4j import Driver
 
+SOURCE = "regionomie-opportunity-engine"
 MAX_OPPORTUNITY_NODES = 1000  # per region; the full list lives in the exports
 BATCH_SIZE = 1000
 
@@ -75,34 +76,40 @@ MERGE (o:Opportunity {id: $region + ':' + row.candidate_id})
 SET o += row, o.region = $region, o.rank = row.rank, o.load_run = $run_id,
     o.title = coalesce(row.material_name, row.material_id) + ' -> ' +
               coalesce(row.receiver_name, row.receiver_label, row.receiver_nace),
-    o.source = 'regionomie-opportunity-engine'
+    o.source = $source
 WITH o, row
 OPTIONAL MATCH (p:Establishment {vestigingsnummer: row.producer_id})
-FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (o)-[:FROM_PRODUCER]->(p))
+FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (o)-[x:FROM_PRODUCER]->(p)
+    SET x.source = $source, x.load_run = $run_id)
 WITH o, row
 OPTIONAL MATCH (r:Establishment {vestigingsnummer: row.receiver_id})
-FOREACH (_ IN CASE WHEN r IS NULL THEN [] ELSE [1] END | MERGE (o)-[:TO_RECEIVER]->(r))
+FOREACH (_ IN CASE WHEN r IS NULL THEN [] ELSE [1] END | MERGE (o)-[x:TO_RECEIVER]->(r)
+    SET x.source = $source, x.load_run = $run_id)
 WITH o, row
 OPTIONAL MATCH (s:Sector {key: 'nace:' + row.receiver_nace})
-FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (o)-[:FOR_SECTOR]->(s))
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (o)-[x:FOR_SECTOR]->(s)
+    SET x.source = $source, x.load_run = $run_id)
 WITH o, row
 OPTIONAL MATCH (m:ResidualStream {id: row.material_id})
-FOREACH (_ IN CASE WHEN m IS NULL THEN [] ELSE [1] END | MERGE (o)-[:USES_STREAM]->(m))
+FOREACH (_ IN CASE WHEN m IS NULL THEN [] ELSE [1] END | MERGE (o)-[x:USES_STREAM]->(m)
+    SET x.source = $source, x.load_run = $run_id)
 WITH o, row
 UNWIND row.challenge_ids AS challenge_id
 MATCH (c:Challenge {id: challenge_id})
-MERGE (o)-[:ADDRESSES]->(c)
+MERGE (o)-[x:ADDRESSES]->(c)
+SET x.source = $source, x.load_run = $run_id
 """
 
 _WRITE_CASES = """
 UNWIND $rows AS row
 MERGE (b:BusinessCase {id: $region + ':' + row.case_id})
 SET b += row, b.region = $region, b.load_run = $run_id,
-    b.source = 'regionomie-opportunity-engine'
+    b.source = $source
 WITH b, row
 UNWIND row.candidate_ids AS candidate_id
 MATCH (o:Opportunity {id: $region + ':' + candidate_id})
-MERGE (b)-[:INCLUDES]->(o)
+MERGE (b)-[x:INCLUDES]->(o)
+SET x.source = $source, x.load_run = $run_id
 """
 
 
@@ -169,6 +176,7 @@ def write_region_opportunities(
             rows=rows[start : start + BATCH_SIZE],
             region=region,
             run_id=run_id,
+            source=SOURCE,
             database_=database,
         )
     for start in range(0, len(case_rows), BATCH_SIZE):
@@ -177,6 +185,7 @@ def write_region_opportunities(
             rows=case_rows[start : start + BATCH_SIZE],
             region=region,
             run_id=run_id,
+            source=SOURCE,
             database_=database,
         )
     return {"opportunity_nodes": len(rows), "business_case_nodes": len(case_rows)}
