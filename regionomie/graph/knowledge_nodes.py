@@ -58,7 +58,8 @@ _PATHWAY_PROPS = tuple(
 )
 
 
-def _value(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A pandas/numpy cell as a Bolt parameter: NaN -> None, numpy scalars -> Python."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):
@@ -81,10 +82,10 @@ def knowledge_rows(
     streams = [
         {
             "material_id": str(r["material_id"]),
-            "name_nl": _value(r.get("name_nl")),
-            "name_en": _value(r.get("name_en")),
+            "name_nl": plain(r.get("name_nl")),
+            "name_en": plain(r.get("name_en")),
             "synonyms": _split(r.get("synonyms")),
-            "category": _value(r.get("category")),
+            "category": plain(r.get("category")),
             "hazardous": _bool(r.get("hazardous")),
             "eural_codes": _split(r.get("eural_codes")),
         }
@@ -96,7 +97,7 @@ def knowledge_rows(
             "material_id": str(r["material_id"]),
             "receiver_nace": str(r["receiver_nace"]).zfill(4),
             "props": {
-                k: (_bool(r.get(k)) if k == "food_or_feed" else _value(r.get(k)))
+                k: (_bool(r.get(k)) if k == "food_or_feed" else plain(r.get(k)))
                 for k in _PATHWAY_PROPS
             },
         }
@@ -108,7 +109,7 @@ def knowledge_rows(
             {
                 "material_id": str(r["material_id"]),
                 "producer_nace": str(r["producer_nace"]).zfill(4),
-                "tonnes_per_employee_per_year": _value(r.get("tonnes_per_employee_per_year")),
+                "tonnes_per_employee_per_year": plain(r.get("tonnes_per_employee_per_year")),
             }
             for r in yields.to_dict("records")
         ]

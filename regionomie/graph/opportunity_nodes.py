@@ -3,11 +3,12 @@ re-run never leaves stale or duplicate opportunities (delete-then-insert per par
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 from neo4j import Driver
+
+from regionomie.graph.knowledge_nodes import plain
 
 SOURCE = "regionomie-opportunity-engine"
 MAX_OPPORTUNITY_NODES = 1000  # per region; the full list lives in the exports
@@ -47,20 +48,10 @@ _NODE_FIELDS = (
 )
 
 
-def _clean(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def _rows(frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     present = [f for f in fields if f in frame.columns]
     return [
-        {f: _clean(v) for f, v in zip(present, values, strict=True)}
+        {f: plain(v) for f, v in zip(present, values, strict=True)}
         for values in frame[present].itertuples(index=False, name=None)
     ]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.knowledge import MATERIAL_COLUMNS, PATHWAY_COLUMNS, YIELD_COLUMNS
 from regionomie.domain.schemas import ESTABLISHMENTS
 
 
@@ -32,15 +33,7 @@ def demo_kb() -> DemoKnowledgeBase:
             ("broodrest", "Broodoverschot", "Surplus bread", "", "020601", "organic", False),
             ("afgewerkte_olie", "Afgewerkte olie", "Waste oil", "", "130205", "oil", True),
         ],
-        columns=[
-            "material_id",
-            "name_nl",
-            "name_en",
-            "synonyms",
-            "eural_codes",
-            "category",
-            "hazardous",
-        ],
+        columns=list(MATERIAL_COLUMNS),
     )
     pathways = pd.DataFrame(
         [
@@ -164,23 +157,7 @@ def demo_kb() -> DemoKnowledgeBase:
                 1.0,
             ),
         ],
-        columns=[
-            "pathway_id",
-            "material_id",
-            "producer_nace",
-            "receiver_nace",
-            "receiver_label",
-            "use_category",
-            "use_description",
-            "value_eur_per_tonne",
-            "co2_avoided_kg_per_tonne",
-            "jobs_per_1000_tonnes",
-            "food_or_feed",
-            "caveats",
-            "evidence_type",
-            "evidence",
-            "strength",
-        ],
+        columns=list(PATHWAY_COLUMNS),
     )
     producer_yields = pd.DataFrame(
         [
@@ -192,7 +169,7 @@ def demo_kb() -> DemoKnowledgeBase:
             ("broodrest", "1071", 0.5, "demo"),
             ("afgewerkte_olie", "45", 0.2, "demo"),
         ],
-        columns=["material_id", "producer_nace", "tonnes_per_employee_per_year", "source"],
+        columns=list(YIELD_COLUMNS),
     )
     return DemoKnowledgeBase(materials, pathways, producer_yields)
 
