@@ -184,6 +184,7 @@ class KnowledgeBase:
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """One knowledge file as strings, plus `src_file`/`src_line` columns for error messages."""
     if not path.is_file():
         raise KnowledgeBaseError(f"{path}: file not found")
     try:
@@ -197,49 +198,61 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     frame = frame.loc[:, list(columns)].copy()
     for col in columns:
         frame[col] = frame[col].astype(str).str.strip()
+    frame["src_file"] = path.name
+    frame["src_line"] = range(2, len(frame) + 2)
     return frame
 
 
-def _fail(file: str, index: int, column: str, message: str) -> KnowledgeBaseError:
-    # index is the 0-based DataFrame row; +2 = 1-based line number counting the header.
-    return KnowledgeBaseError(f"{file} line {index + 2} field {column}: {message}")
+def _read_family(source_dir: Path, main_file: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The main file plus its themed extensions: materials.csv, materials.<theme>.csv, ...
+
+    Themes let domain experts own a file each (utilities, chemicals, one EURAL chapter range)
+    while the engine sees one table. Extensions are read in name order, so ids stay stable.
+    """
+    stem = main_file.removesuffix(".csv")
+    paths = [source_dir / main_file, *sorted(source_dir.glob(f"{stem}.*.csv"))]
+    frames = [_read_csv(path, columns) for path in paths]
+    return pd.concat(frames, ignore_index=True)
 
 
-def _parse_bool(file: str, index: int, column: str, value: str) -> bool:
+def _fail(row: Any, column: str, message: str) -> KnowledgeBaseError:
+    return KnowledgeBaseError(f"{row.src_file} line {row.src_line} field {column}: {message}")
+
+
+def _parse_bool(row: Any, column: str, value: str) -> bool:
     key = value.lower()
     if key not in _BOOL:
-        raise _fail(file, index, column, f"{value!r} is not true/false")
+        raise _fail(row, column, f"{value!r} is not true/false")
     return _BOOL[key]
 
 
-def _parse_float(file: str, index: int, column: str, value: str) -> float:
+def _parse_float(row: Any, column: str, value: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise _fail(file, index, column, f"{value!r} is not a number") from None
+        raise _fail(row, column, f"{value!r} is not a number") from None
     if number != number:  # NaN
-        raise _fail(file, index, column, "NaN is not allowed")
+        raise _fail(row, column, "NaN is not allowed")
     return number
 
 
 def _validate_materials(frame: pd.DataFrame) -> dict[str, Material]:
-    file = MATERIALS_FILE
     out: dict[str, Material] = {}
-    for index, row in enumerate(frame.itertuples(index=False)):
+    for row in frame.itertuples(index=False):
         mid = row.material_id
         if not _SLUG.match(mid):
-            raise _fail(file, index, "material_id", f"{mid!r} is not a lower-case slug")
+            raise _fail(row, "material_id", f"{mid!r} is not a lower-case slug")
         if mid in out:
-            raise _fail(file, index, "material_id", f"duplicate id {mid!r}")
+            raise _fail(row, "material_id", f"duplicate id {mid!r}")
         for col in ("name_nl", "name_en"):
             if not getattr(row, col):
-                raise _fail(file, index, col, "empty")
+                raise _fail(row, col, "empty")
         codes = split_list(row.eural_codes)
         for code in codes:
             if not _EURAL.match(code) or not 1 <= int(code[:2]) <= 20:
-                raise _fail(file, index, "eural_codes", f"{code!r} is not a 6-digit EURAL code")
+                raise _fail(row, "eural_codes", f"{code!r} is not a 6-digit EURAL code")
         if row.category not in CATEGORIES:
-            raise _fail(file, index, "category", f"{row.category!r} is not one of the categories")
+            raise _fail(row, "category", f"{row.category!r} is not one of the categories")
         out[mid] = Material(
             material_id=mid,
             name_nl=row.name_nl,
@@ -247,47 +260,42 @@ def _validate_materials(frame: pd.DataFrame) -> dict[str, Material]:
             synonyms=tuple(split_list(row.synonyms)),
             eural_codes=tuple(codes),
             category=row.category,
-            hazardous=_parse_bool(file, index, "hazardous", row.hazardous),
+            hazardous=_parse_bool(row, "hazardous", row.hazardous),
         )
     return out
 
 
 def _validate_pathways(frame: pd.DataFrame, materials: dict[str, Material]) -> tuple[Pathway, ...]:
-    file = PATHWAYS_FILE
     seen: set[str] = set()
     out: list[Pathway] = []
-    for index, row in enumerate(frame.itertuples(index=False)):
+    for row in frame.itertuples(index=False):
         pid = row.pathway_id
         if not pid:
-            raise _fail(file, index, "pathway_id", "empty")
+            raise _fail(row, "pathway_id", "empty")
         if pid in seen:
-            raise _fail(file, index, "pathway_id", f"duplicate id {pid!r}")
+            raise _fail(row, "pathway_id", f"duplicate id {pid!r}")
         seen.add(pid)
         if row.material_id not in materials:
-            raise _fail(file, index, "material_id", f"unknown material {row.material_id!r}")
+            raise _fail(row, "material_id", f"unknown material {row.material_id!r}")
         producers = split_list(row.producer_nace)
         for code in producers:
             if not _NACE_PRODUCER.match(code):
-                raise _fail(file, index, "producer_nace", f"{code!r} is not a 2/4-digit NACE code")
+                raise _fail(row, "producer_nace", f"{code!r} is not a 2/4-digit NACE code")
         if not _NACE_CLASS.match(row.receiver_nace):
-            raise _fail(
-                file, index, "receiver_nace", f"{row.receiver_nace!r} is not a 4-digit NACE class"
-            )
+            raise _fail(row, "receiver_nace", f"{row.receiver_nace!r} is not a 4-digit NACE class")
         if row.use_category not in USE_CATEGORIES:
-            raise _fail(file, index, "use_category", f"{row.use_category!r} is not allowed")
+            raise _fail(row, "use_category", f"{row.use_category!r} is not allowed")
         if row.evidence_type not in EVIDENCE_TYPES:
-            raise _fail(file, index, "evidence_type", f"{row.evidence_type!r} is not allowed")
+            raise _fail(row, "evidence_type", f"{row.evidence_type!r} is not allowed")
         for col in ("receiver_label", "use_description", "evidence"):
             if not getattr(row, col):
-                raise _fail(file, index, col, "empty")
-        strength = _parse_float(file, index, "strength", row.strength)
+                raise _fail(row, col, "empty")
+        strength = _parse_float(row, "strength", row.strength)
         if not 0.0 <= strength <= 1.0:
-            raise _fail(file, index, "strength", f"{strength} is outside 0..1")
-        food_or_feed = _parse_bool(file, index, "food_or_feed", row.food_or_feed)
+            raise _fail(row, "strength", f"{strength} is outside 0..1")
+        food_or_feed = _parse_bool(row, "food_or_feed", row.food_or_feed)
         if food_or_feed and materials[row.material_id].hazardous:
-            raise _fail(
-                file, index, "food_or_feed", "a hazardous material may never go to food or feed"
-            )
+            raise _fail(row, "food_or_feed", "a hazardous material may never go to food or feed")
         out.append(
             Pathway(
                 pathway_id=pid,
@@ -298,13 +306,13 @@ def _validate_pathways(frame: pd.DataFrame, materials: dict[str, Material]) -> t
                 use_category=row.use_category,
                 use_description=row.use_description,
                 value_eur_per_tonne=_parse_float(
-                    file, index, "value_eur_per_tonne", row.value_eur_per_tonne
+                    row, "value_eur_per_tonne", row.value_eur_per_tonne
                 ),
                 co2_avoided_kg_per_tonne=_parse_float(
-                    file, index, "co2_avoided_kg_per_tonne", row.co2_avoided_kg_per_tonne
+                    row, "co2_avoided_kg_per_tonne", row.co2_avoided_kg_per_tonne
                 ),
                 jobs_per_1000_tonnes=_parse_float(
-                    file, index, "jobs_per_1000_tonnes", row.jobs_per_1000_tonnes
+                    row, "jobs_per_1000_tonnes", row.jobs_per_1000_tonnes
                 ),
                 food_or_feed=food_or_feed,
                 caveats=row.caveats,
@@ -317,26 +325,21 @@ def _validate_pathways(frame: pd.DataFrame, materials: dict[str, Material]) -> t
 
 
 def _validate_yields(frame: pd.DataFrame, materials: dict[str, Material]) -> None:
-    file = YIELDS_FILE
     seen: set[tuple[str, str]] = set()
-    for index, row in enumerate(frame.itertuples(index=False)):
+    for row in frame.itertuples(index=False):
         if row.material_id not in materials:
-            raise _fail(file, index, "material_id", f"unknown material {row.material_id!r}")
+            raise _fail(row, "material_id", f"unknown material {row.material_id!r}")
         if not _NACE_CLASS.match(row.producer_nace):
-            raise _fail(
-                file, index, "producer_nace", f"{row.producer_nace!r} is not a 4-digit NACE class"
-            )
+            raise _fail(row, "producer_nace", f"{row.producer_nace!r} is not a 4-digit NACE class")
         key = (row.material_id, row.producer_nace)
         if key in seen:
-            raise _fail(file, index, "producer_nace", f"duplicate yield for {key}")
+            raise _fail(row, "producer_nace", f"duplicate yield for {key}")
         seen.add(key)
-        value = _parse_float(
-            file, index, "tonnes_per_employee_per_year", row.tonnes_per_employee_per_year
-        )
+        value = _parse_float(row, "tonnes_per_employee_per_year", row.tonnes_per_employee_per_year)
         if value <= 0:
-            raise _fail(file, index, "tonnes_per_employee_per_year", f"{value} is not positive")
+            raise _fail(row, "tonnes_per_employee_per_year", f"{value} is not positive")
         if not row.source:
-            raise _fail(file, index, "source", "empty")
+            raise _fail(row, "source", "empty")
 
 
 def load_knowledge_base(path: str | Path | None = None) -> KnowledgeBase:
@@ -344,13 +347,17 @@ def load_knowledge_base(path: str | Path | None = None) -> KnowledgeBase:
     source_dir = Path(path) if path is not None else KNOWLEDGE_DIR
     if not source_dir.is_dir():
         raise KnowledgeBaseError(f"{source_dir}: knowledge directory not found")
-    materials_df = _read_csv(source_dir / MATERIALS_FILE, MATERIAL_COLUMNS)
-    pathways_df = _read_csv(source_dir / PATHWAYS_FILE, PATHWAY_COLUMNS)
-    yields_df = _read_csv(source_dir / YIELDS_FILE, YIELD_COLUMNS)
+    materials_df = _read_family(source_dir, MATERIALS_FILE, MATERIAL_COLUMNS)
+    pathways_df = _read_family(source_dir, PATHWAYS_FILE, PATHWAY_COLUMNS)
+    yields_df = _read_family(source_dir, YIELDS_FILE, YIELD_COLUMNS)
 
     materials = _validate_materials(materials_df)
     pathways = _validate_pathways(pathways_df, materials)
     _validate_yields(yields_df, materials)
+    provenance = ["src_file", "src_line"]
+    materials_df, pathways_df, yields_df = (
+        frame.drop(columns=provenance) for frame in (materials_df, pathways_df, yields_df)
+    )
 
     by_material: dict[str, list[Pathway]] = {mid: [] for mid in materials}
     for pathway in pathways:
