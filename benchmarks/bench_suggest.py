@@ -1,219 +1,318 @@
-"""Evaluate and time the receiver-suggestion engine.
+"""Receiver ranking on documented exchanges: the project against two baselines, in one run.
 
-Quality: Hit@10 and MRR of the documented receiving sector, at NACE 4-digit and 2-digit level, on
-the documented exchanges in ../shared/examples/documented-exchanges.csv (read at run time, never
-copied into the repository). Modes:
+Quality, on the development set data/knowledge/eval/exchanges_*.csv (every exchange ranked
+leave-one-out: its own counts are removed from the receiver prior first):
 
-- full: all inputs of the example (producer sector, EURAL code, description);
-- description-only, codes-only (producer + EURAL, no text): robustness to missing inputs;
-- leave-one-out: the example's own knowledge is removed first (every pathway from the material the
-  engine recognises to the documented receiver sector), so the receiver must be found through
-  other materials, related pathways or generic fallbacks. This shows how much the score rests
-  on having curated that very exchange.
+- project (5-fold CV): weights refitted on the other folds, the honest headline;
+- project (shipped weights): data/knowledge/ranking_model.json as shipped (fitted on all);
+- knowledge base only: the same engine without the documented-exchange prior;
+- baseline constant: the ten most common receiving classes of the other exchanges;
+- baseline chapter: the most common receiving classes of the other exchanges with the same
+  EURAL chapter, topped up with the constant list;
+- previous version (--previous REV, e.g. a commit before this work): that revision's own
+  `suggest-receivers --input` batch, with its own knowledge base, on the same queries.
 
-Speed: queries/second of batch mode (KB loaded once, JSON lines in and out) against a baseline
-that loads the knowledge base for every query, both measured in this run.
+Metrics: Hit@10 and MRR@10 of the receiving 4-digit class, Hit@3 at 2 digits, coverage (share
+of queries with at least one knowledge-base-backed suggestion), overall and per query kind
+(with EURAL code / description only / utilities); ratio project / best baseline. Robustness:
+the same exchanges without their code, and without their donor sector.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_suggest.py [--examples PATH] [--json]
+Speed: `suggest-receivers --input` batch throughput (queries/s, including start-up and loading)
+of this version against the previous version, and against loading the knowledge base per query.
+
+    .venv/bin/python benchmarks/bench_suggest.py [--previous 07419f1] [--folds 5] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
-import io
 import json
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from regionomie.commands.suggest import run_batch  # noqa: E402
-from regionomie.domain.knowledge import KnowledgeBase, Pathway, load_knowledge_base  # noqa: E402
-from regionomie.domain.suggest import Suggestion, suggest_receivers  # noqa: E402
+from regionomie.domain.knowledge import load_knowledge_base  # noqa: E402
+from regionomie.domain.suggest import BASIS_KNOWLEDGE, engine_for  # noqa: E402
+from regionomie.domain.suggest.evaluation import (  # noqa: E402
+    KINDS,
+    Ranked,
+    by_kind,
+    chapter_baseline,
+    constant_baseline,
+    evaluate_project,
+    exchange_query,
+    rank_with,
+)
+from regionomie.domain.suggest.exchanges import Exchange  # noqa: E402
+from regionomie.domain.suggest.model import FEATURES, RankingModel  # noqa: E402
 
-DEFAULT_EXAMPLES = REPO_ROOT.parent / "shared" / "examples" / "documented-exchanges.csv"
-
-Query = tuple[str | None, str | None, str | None]
-
-
-def read_examples(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [dict(row) for row in csv.DictReader(handle)]
-
-
-def _opt(value: str | None) -> str | None:
-    return value.strip() or None if value else None
-
-
-def rank_of(found: list[Suggestion], expected: str, digits: int) -> int | None:
-    """1-based rank of the first suggestion matching `expected` on its first `digits` digits."""
-    for rank, s in enumerate(found, start=1):
-        if s.sector[:digits] == expected[:digits]:
-            return rank
-    return None
+SHARED_EXAMPLES = REPO_ROOT.parent / "shared" / "examples" / "documented-exchanges.csv"
+PRIOR_FEATURES = ("lift_code", "lift_donor", "lift_material", "log_prior")
+METRICS = ("hit10_4d", "mrr_4d", "hit3_2d", "coverage")
 
 
-def metrics(ranks: list[int | None], k: int = 10) -> dict[str, float]:
-    n = len(ranks) or 1
-    hit = sum(1 for r in ranks if r is not None and r <= k) / n
-    mrr = sum(1.0 / r for r in ranks if r is not None and r <= k) / n
-    return {"hit@10": round(hit, 3), "mrr": round(mrr, 3)}
-
-
-def without_exchange(kb: KnowledgeBase, material: str, receiver: str) -> KnowledgeBase:
-    """A copy of the KB that does not know `material` -> `receiver` (fresh caches)."""
-    keep = tuple(
-        p
-        for p in kb.pathway_records
-        if not (p.material_id == material and p.receiver_nace == receiver)
+def kb_only_model(model: RankingModel) -> RankingModel:
+    weights = np.array(
+        [0.0 if f in PRIOR_FEATURES else w for f, w in zip(FEATURES, model.weights, strict=True)]
     )
-    by_material: dict[str, list[Pathway]] = {m: [] for m in kb.material_by_id}
-    for p in keep:
-        by_material[p.material_id].append(p)
-    return dataclasses.replace(
-        kb,
-        pathway_records=keep,
-        pathways_by_material={k: tuple(v) for k, v in by_material.items()},
-        cache={},
-    )
+    return RankingModel(weights, {"source": "knowledge base only"})
 
 
-def evaluate(
-    kb: KnowledgeBase, examples: list[dict[str, str]], make_query: Callable[[dict[str, str]], Query]
-) -> dict[str, object]:
-    ranks4: list[int | None] = []
-    ranks2: list[int | None] = []
-    for ex in examples:
-        found = suggest_receivers(kb, *make_query(ex), top=10)
-        ranks4.append(rank_of(found, ex["receiver_sector"], 4))
-        ranks2.append(rank_of(found, ex["receiver_sector"], 2))
-    return {"4-digit": metrics(ranks4), "2-digit": metrics(ranks2), "ranks4": ranks4}
-
-
-def evaluate_leave_one_out(kb: KnowledgeBase, examples: list[dict[str, str]]) -> dict[str, object]:
-    ranks4: list[int | None] = []
-    ranks2: list[int | None] = []
-    for ex in examples:
-        query = full_query(ex)
-        recognised = suggest_receivers(kb, *query, top=1)
-        reduced = kb
-        if recognised:
-            # Remove every pathway from the recognised material(s) to the documented receiver.
-            first = suggest_receivers(kb, *query, top=10)
-            for material in {s.material for s in first}:
-                reduced = without_exchange(reduced, material, ex["receiver_sector"])
-        found = suggest_receivers(reduced, *query, top=10)
-        ranks4.append(rank_of(found, ex["receiver_sector"], 4))
-        ranks2.append(rank_of(found, ex["receiver_sector"], 2))
-    return {"4-digit": metrics(ranks4), "2-digit": metrics(ranks2), "ranks4": ranks4}
-
-
-def full_query(ex: dict[str, str]) -> Query:
-    return (_opt(ex["producer_sector"]), _opt(ex["waste_code"]), _opt(ex["waste_description"]))
-
-
-def description_only(ex: dict[str, str]) -> Query:
-    return (None, None, _opt(ex["waste_description"]))
-
-
-def codes_only(ex: dict[str, str]) -> Query:
-    return (_opt(ex["producer_sector"]), _opt(ex["waste_code"]), None)
-
-
-def throughput(examples: list[dict[str, str]], n_batch: int, n_baseline: int) -> dict[str, float]:
-    """Batch mode (KB loaded once) vs loading the KB for each query, both in this process."""
+def queries_jsonl(exchanges: Sequence[Exchange], repeat: int = 1) -> str:
     lines = []
-    for i in range(n_batch):
-        ex = examples[i % len(examples)]
-        lines.append(
-            json.dumps(
-                {
-                    "id": i,
-                    "producer_sector": ex["producer_sector"],
-                    "waste_code": ex["waste_code"],
-                    "waste_description": ex["waste_description"],
-                }
-            )
-        )
-    text = "\n".join(lines) + "\n"
+    for i in range(repeat):
+        for ex in exchanges:
+            record = {
+                "id": f"{ex.exchange_id}#{i}",
+                "producer_sector": ex.donor_nace,
+                "waste_code": ex.eural_code or None,
+                "waste_description": ex.waste_description,
+            }
+            lines.append(json.dumps(record))
+    return "\n".join(lines) + "\n"
 
-    started, cpu_started = time.perf_counter(), time.process_time()
-    kb = load_knowledge_base()
-    ok, bad = run_batch(kb, io.StringIO(text), io.StringIO(), top=10)
-    batch_s = time.perf_counter() - started
-    batch_cpu = time.process_time() - cpu_started
-    assert ok == n_batch and bad == 0
 
+def run_cli_batch(root: Path, jsonl: Path) -> tuple[list[dict[str, object]], float]:
+    """`regionomie suggest-receivers --input` of the code tree at `root`, timed end to end."""
     started = time.perf_counter()
-    for i in range(n_baseline):
-        per_query_kb = load_knowledge_base()
-        suggest_receivers(per_query_kb, *full_query(examples[i % len(examples)]), top=10)
-    baseline_s = time.perf_counter() - started
-    return {
-        "batch_queries": n_batch,
-        "batch_seconds": round(batch_s, 3),
-        "batch_qps": round(n_batch / batch_s, 1),
-        "batch_cpu_seconds": round(batch_cpu, 3),
-        "baseline_queries": n_baseline,
-        "baseline_seconds": round(baseline_s, 3),
-        "baseline_qps_kb_per_query": round(n_baseline / baseline_s, 1),
-        "speedup": round((n_batch / batch_s) / (n_baseline / baseline_s), 1),
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); from regionomie.cli import main; "
+            "sys.argv = ['regionomie', *sys.argv[2:]]; sys.exit(main())",
+            str(root),
+            "suggest-receivers",
+            "--input",
+            str(jsonl),
+            "--top",
+            "10",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], elapsed
+
+
+def previous_version(rev: str, exchanges: Sequence[Exchange], work: Path) -> dict[str, object]:
+    """Rank the same queries with the code and knowledge base of revision `rev`."""
+    tree = work / "previous"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", rev], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    jsonl = work / "queries.jsonl"
+    jsonl.write_text(queries_jsonl(exchanges), encoding="utf-8")
+    records, _ = run_cli_batch(tree, jsonl)
+    by_id = {str(r["id"]).split("#")[0]: r for r in records}
+    ranked = []
+    for ex in exchanges:
+        found = by_id[ex.exchange_id].get("receivers", [])
+        assert isinstance(found, list)
+        # The previous engine marked fallbacks in its evidence text.
+        backed = any(
+            not str(s["evidence"]).startswith(("common receiver", "generic fallback", "related"))
+            for s in found
+        )
+        ranked.append(Ranked(ex, tuple(str(s["sector"]) for s in found), backed))
+    return {"tree": tree, "ranked": ranked}
+
+
+def throughput(
+    exchanges: Sequence[Exchange], work: Path, previous_tree: Path | None, repeat: int
+) -> dict[str, float]:
+    jsonl = work / "throughput.jsonl"
+    jsonl.write_text(queries_jsonl(exchanges, repeat), encoding="utf-8")
+    n = len(exchanges) * repeat
+    _, current_s = run_cli_batch(REPO_ROOT, jsonl)
+    out: dict[str, float] = {
+        "queries": n,
+        "current_seconds": round(current_s, 2),
+        "current_qps": round(n / current_s, 1),
     }
+    if previous_tree is not None:
+        _, previous_s = run_cli_batch(previous_tree, jsonl)
+        out["previous_seconds"] = round(previous_s, 2)
+        out["previous_qps"] = round(n / previous_s, 1)
+        out["current_over_previous"] = round(previous_s / current_s, 2)
+    # In-process: knowledge base and engine loaded once vs once per query.
+    started = time.perf_counter()
+    kb = load_knowledge_base()
+    engine = engine_for(kb)
+    for ex in exchanges:
+        engine.rank(exchange_query(ex), 10)
+    once = (time.perf_counter() - started) / len(exchanges)
+    started = time.perf_counter()
+    sample = exchanges[:5]
+    for ex in sample:
+        engine_for(load_knowledge_base()).rank(exchange_query(ex), 10)
+    per_query = (time.perf_counter() - started) / len(sample)
+    out["in_process_qps_loaded_once"] = round(1.0 / once, 1)
+    out["in_process_qps_loaded_per_query"] = round(1.0 / per_query, 2)
+    return out
+
+
+def shared_examples(engine_kb_dir: Path | None = None) -> dict[str, float] | None:
+    """The ten examples in ../shared/examples (not in the development set), if present."""
+    if not SHARED_EXAMPLES.is_file():
+        return None
+    kb = load_knowledge_base(engine_kb_dir)
+    engine = engine_for(kb)
+    with SHARED_EXAMPLES.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    hits = 0
+    for row in rows:
+        answer = engine.rank(
+            exchange_query(
+                Exchange(
+                    "shared",
+                    row["producer_sector"],
+                    "",
+                    row["waste_description"],
+                    row["waste_code"],
+                    "source" if row["waste_code"] else "",
+                    "waste",
+                    row["receiver_sector"],
+                    "",
+                    "",
+                    "",
+                    "food",
+                    "shared example",
+                )
+            ),
+            10,
+        )
+        hits += row["receiver_sector"] in [s.sector for s in answer.receivers]
+    return {"n": len(rows), "hit10_4d": round(hits / len(rows), 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES)
-    parser.add_argument("--batch", type=int, default=5000, help="queries in the batch timing")
-    parser.add_argument("--baseline", type=int, default=30, help="queries in the baseline timing")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--previous", help="git revision to compare with (before this work)")
+    parser.add_argument("--repeat", type=int, default=10, help="dev set copies in the timing")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--knowledge-dir", type=Path, help="default data/knowledge")
     args = parser.parse_args(argv)
 
-    if not args.examples.is_file():
-        print(f"error: examples file not found: {args.examples}", file=sys.stderr)
+    kb = load_knowledge_base(args.knowledge_dir)
+    engine = engine_for(kb)
+    exchanges = list(engine.exchanges)
+    if not exchanges:
+        print("error: no documented exchanges in data/knowledge/eval/", file=sys.stderr)
         return 1
-    examples = read_examples(args.examples)
-    kb = load_knowledge_base()
-    report: dict[str, object] = {
-        "examples": len(examples),
-        "kb": {"materials": len(kb.material_by_id), "pathways": len(kb.pathway_records)},
-        "full": evaluate(kb, examples, full_query),
-        "description_only": evaluate(kb, examples, description_only),
-        "codes_only": evaluate(kb, examples, codes_only),
-        "leave_one_out": evaluate_leave_one_out(kb, examples),
-        "speed": throughput(examples, args.batch, args.baseline),
+    started = time.perf_counter()
+    shipped, cross = evaluate_project(engine, exchanges, folds=args.folds)
+    kb_only = []
+    for ex in exchanges:
+        found = engine.rank(
+            exchange_query(ex), 10, ex.exchange_id, kb_only_model(engine.model)
+        ).receivers
+        backed = any(s.basis == BASIS_KNOWLEDGE for s in found)
+        kb_only.append(Ranked(ex, tuple(s.sector for s in found), backed))
+    rows: dict[str, dict[str, dict[str, float]]] = {
+        "project (5-fold CV)": by_kind(cross),
+        "project (shipped weights)": by_kind(shipped),
+        "knowledge base only": by_kind(kb_only),
+        "baseline constant": by_kind(constant_baseline(exchanges)),
+        "baseline chapter": by_kind(chapter_baseline(exchanges)),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        previous_tree = None
+        if args.previous:
+            previous = previous_version(args.previous, exchanges, work)
+            rows[f"previous version ({args.previous})"] = by_kind(previous["ranked"])  # type: ignore[arg-type]
+            previous_tree = previous["tree"]  # type: ignore[assignment]
+        robustness = {
+            "without code": by_kind(
+                rank_with(engine, exchanges, lambda ex: exchange_query(ex, with_code=False))
+            ),
+            "without donor": by_kind(
+                rank_with(engine, exchanges, lambda ex: exchange_query(ex, with_donor=False))
+            ),
+        }
+        speed = throughput(exchanges, work, previous_tree, args.repeat)
+    quality_seconds = time.perf_counter() - started
+
+    best_baseline = {
+        kind: max(rows[b][kind]["hit10_4d"] for b in ("baseline constant", "baseline chapter"))
+        for kind in ("all", *KINDS)
+    }
+    ratio = {
+        kind: round(rows["project (5-fold CV)"][kind]["hit10_4d"] / best, 2) if best else None
+        for kind, best in best_baseline.items()
+    }
+    citations = {p.evidence for p in kb.pathway_records}
+    report = {
+        "development_set": {
+            "exchanges": len(exchanges),
+            "kinds": dict(Counter(ex.kind for ex in exchanges)),
+            "sector_groups": dict(Counter(ex.sector_group for ex in exchanges)),
+            "receiver_classes": len({ex.receiver_nace for ex in exchanges}),
+            "citations": len({ex.citation for ex in exchanges}),
+        },
+        "knowledge_base": {
+            "materials": len(kb.material_by_id),
+            "pathways": len(kb.pathway_records),
+            "receiver_classes": len({p.receiver_nace for p in kb.pathway_records}),
+            "distinct_citations": len(citations),
+        },
+        "model": {
+            f: round(float(w), 3) for f, w in zip(FEATURES, engine.model.weights, strict=True)
+        },
+        "quality": rows,
+        "ratio_project_cv_over_best_baseline_hit10": ratio,
+        "robustness": robustness,
+        "shared_examples": shared_examples(args.knowledge_dir),
+        "speed": speed,
+        "seconds": round(quality_seconds, 1),
     }
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"examples: {len(examples)} ({args.examples})  kb: {report['kb']}")
-    print(
-        f"{'mode':<18} {'hit@10 4d':>10} {'MRR 4d':>7} {'hit@10 2d':>10} {'MRR 2d':>7}  ranks(4d)"
-    )
-    for mode in ("full", "description_only", "codes_only", "leave_one_out"):
-        res = report[mode]
-        assert isinstance(res, dict)
-        m4, m2 = res["4-digit"], res["2-digit"]
-        print(
-            f"{mode:<18} {m4['hit@10']:>10.3f} {m4['mrr']:>7.3f} {m2['hit@10']:>10.3f} "
-            f"{m2['mrr']:>7.3f}  {res['ranks4']}"
-        )
-    speed = report["speed"]
-    assert isinstance(speed, dict)
-    print(
-        f"batch: {speed['batch_queries']} queries in {speed['batch_seconds']}s = "
-        f"{speed['batch_qps']} q/s (KB loaded once; {speed['batch_cpu_seconds']}s CPU)\n"
-        f"baseline: {speed['baseline_queries']} queries in {speed['baseline_seconds']}s = "
-        f"{speed['baseline_qps_kb_per_query']} q/s (KB loaded per query); "
-        f"speed-up x{speed['speedup']}"
-    )
+    _print(report)
     return 0
+
+
+def _print(report: dict[str, object]) -> None:
+    print(f"development set: {report['development_set']}")
+    print(f"knowledge base: {report['knowledge_base']}")
+    print(f"model weights: {report['model']}")
+    header = f"{'':<34}" + "".join(f"{k:>30}" for k in ("all", *KINDS))
+    print("\nHit@10 4d / MRR 4d / Hit@3 2d / coverage, per query kind (n)")
+    print(header)
+    quality = report["quality"]
+    assert isinstance(quality, dict)
+    for name, kinds in {**quality, **report["robustness"]}.items():  # type: ignore[dict-item]
+        cells = []
+        for kind in ("all", *KINDS):
+            m = kinds[kind]
+            cells.append(
+                f"{m['hit10_4d']:.3f}/{m['mrr_4d']:.3f}/{m['hit3_2d']:.3f}/{m['coverage']:.2f}"
+                f" ({m['n']})"
+            )
+        print(f"{name:<34}" + "".join(f"{c:>30}" for c in cells))
+    ratio = report["ratio_project_cv_over_best_baseline_hit10"]
+    print(f"\nratio project (CV) / best baseline, Hit@10 4d: {ratio}")
+    print(f"shared examples (10, not in the set): {report['shared_examples']}")
+    print(f"speed: {report['speed']}")
+    print(f"quality evaluation took {report['seconds']} s")
 
 
 if __name__ == "__main__":

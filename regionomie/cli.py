@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fetch",  # fetch kvk|cbs|pdok
     "validate",  # validate FILE --source ...
     "suggest",  # suggest-receivers
+    "knowledge",  # knowledge coverage|fit-ranking
     "opportunities",  # opportunities/export for a region
 )
 

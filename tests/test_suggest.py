@@ -253,7 +253,8 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(out)  # exactly one JSON document
     assert len(payload["receivers"]) == 5
     first = payload["receivers"][0]
-    assert set(first) == {"sector", "score", "material", "use", "evidence"}
+    assert set(first) == {"sector", "score", "material", "use", "evidence", "basis", "explanation"}
+    assert payload["notes"] == []
     assert first["sector"] == "0113"
     assert isinstance(first["score"], float)
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from regionomie.domain.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from regionomie.domain.suggest import Suggestion, suggest_receivers
+from regionomie.domain.suggest import Answer, Suggestion, answer, engine_for
+from regionomie.domain.suggest.exchanges import ExchangeSetError
 
 QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description")
 
@@ -56,9 +57,15 @@ def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
             "material": s.material,
             "use": s.use,
             "evidence": s.evidence,
+            "basis": s.basis,
+            "explanation": s.explanation,
         }
         for s in items
     ]
+
+
+def _answer_json(result: Answer) -> dict[str, Any]:
+    return {"receivers": _suggestions_json(result.receivers), "notes": list(result.notes)}
 
 
 def _clean(value: Any) -> str | None:
@@ -87,7 +94,9 @@ def _print_table(items: list[Suggestion], out: TextIO) -> None:
     out.write(f"{'#':>2}  {'sector':<6}  {'score':>5}  {'material':<28}  use / evidence\n")
     for rank, s in enumerate(items, start=1):
         out.write(f"{rank:>2}  {s.sector:<6}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n")
-        out.write(f"{'':>2}  {'':<6}  {'':>5}  {'':<28}  [{s.evidence}]\n")
+        out.write(
+            f"{'':>2}  {'':<6}  {'':>5}  {'':<28}  [{s.basis}: {s.explanation}] {s.evidence}\n"
+        )
 
 
 def run_batch(kb: KnowledgeBase, lines: TextIO, out: TextIO, top: int) -> tuple[int, int]:
@@ -118,8 +127,11 @@ def run_batch(kb: KnowledgeBase, lines: TextIO, out: TextIO, top: int) -> tuple[
                     )
                 else:
                     query = {k: _clean(parsed.get(k)) for k in QUERY_KEYS}
-                    found = suggest_receivers(kb, top=top, **query)
-                    record["receivers"] = _suggestions_json(found)
+                    try:
+                        record.update(_answer_json(answer(kb, top=top, **query)))
+                    except (ValueError, RecursionError, MemoryError) as exc:
+                        # One unanswerable line must not stop the batch; say which and why.
+                        record["error"] = f"line {line_no}: {type(exc).__name__}: {exc}"
         if "error" in record:
             bad += 1
         else:
@@ -134,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         kb = load_knowledge_base(args.knowledge_dir)
-    except KnowledgeBaseError as exc:
+        engine_for(kb)  # load the documented exchanges and the model now, not mid-batch
+    except (KnowledgeBaseError, ExchangeSetError) as exc:
         print(f"error: knowledge base: {exc}", file=sys.stderr)
         return 1
 
@@ -161,11 +174,11 @@ def run(args: argparse.Namespace) -> int:
         "waste_code": _clean(args.waste_code),
         "waste_description": _clean(args.waste_description),
     }
-    found = suggest_receivers(kb, top=args.top, **query)
+    result = answer(kb, top=args.top, **query)
     if args.json:
-        print(
-            json.dumps({"query": query, "receivers": _suggestions_json(found)}, ensure_ascii=False)
-        )
+        print(json.dumps({"query": query, **_answer_json(result)}, ensure_ascii=False))
     else:
-        _print_table(found, sys.stdout)
+        _print_table(result.receivers, sys.stdout)
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
     return 0

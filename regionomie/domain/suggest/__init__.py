@@ -1,0 +1,73 @@
+"""Receiver suggestions: which sectors could take a residual stream, ranked and explained.
+
+    answer(kb, producer_sector, waste_code, waste_description, top=10) -> Answer
+    suggest_receivers(...) -> list[Suggestion]      (the receivers of `answer`)
+
+Modules: query (reading the inputs), text (description -> materials), exchanges (documented
+exchanges and the receiver prior), model (the fitted ranking weights), engine (evidence,
+candidates, ranking, explanations). Pure domain code: no dagster, no neo4j.
+"""
+
+from __future__ import annotations
+
+from regionomie.domain.knowledge import KnowledgeBase
+from regionomie.domain.suggest.engine import (
+    BASIS_DOCUMENTED,
+    BASIS_GENERIC,
+    BASIS_KNOWLEDGE,
+    BASIS_RELATED,
+    Answer,
+    Engine,
+    Suggestion,
+    engine_for,
+)
+from regionomie.domain.suggest.query import (
+    normalise_sector,
+    normalise_waste_code,
+    read_query,
+    sector_candidates,
+)
+
+__all__ = [
+    "BASIS_DOCUMENTED",
+    "BASIS_GENERIC",
+    "BASIS_KNOWLEDGE",
+    "BASIS_RELATED",
+    "Answer",
+    "Engine",
+    "Suggestion",
+    "answer",
+    "engine_for",
+    "normalise_sector",
+    "normalise_waste_code",
+    "sector_key",
+    "suggest_receivers",
+]
+
+
+def answer(
+    kb: KnowledgeBase,
+    producer_sector: object,
+    waste_code: object,
+    waste_description: object,
+    top: int = 10,
+) -> Answer:
+    """Ranked receiving classes with notes on what could not be read from the query."""
+    return engine_for(kb).rank(read_query(producer_sector, waste_code, waste_description), top)
+
+
+def suggest_receivers(
+    kb: KnowledgeBase,
+    producer_sector: object,
+    waste_code: object,
+    waste_description: object,
+    top: int = 10,
+) -> list[Suggestion]:
+    """Rank receiving NACE 4-digit classes for a residual stream; up to `top`, deterministic."""
+    return answer(kb, producer_sector, waste_code, waste_description, top).receivers
+
+
+def sector_key(kb: KnowledgeBase, value: object) -> str | None:
+    """The query sector as '|'-joined NACE 2 candidates: '56111' -> '5611|5610'."""
+    del kb  # the mapping comes from the shipped SBI reference lists
+    return "|".join(sector_candidates(value)) or None
