@@ -20,6 +20,7 @@ from regionomie.domain.knowledge import (
     normalise_text,
     split_list,
 )
+from regionomie.domain.reference import nace2_classes
 from regionomie.paths import KNOWLEDGE_DIR, REFERENCE_DIR
 
 
@@ -213,14 +214,12 @@ def test_missing_column_and_file_are_reported(kb_copy: Path) -> None:
 
 
 def test_sector_codes_are_real_classes(kb: KnowledgeBase) -> None:
-    """Receiver and producer classes exist in the classification (SBI 2008 = NACE Rev.2 + a
-    5th digit, except where SBI deviates: NACE 35.21/35.22 gas are SBI 35.20/35.13)."""
+    """Receiver and producer classes are NACE Rev.2 classes (SBI 2008's own variants such as
+    35.20 biogas are written as their NACE class, 35.21) and divisions exist."""
     path = REFERENCE_DIR / "sbi2008.csv"
-    if not path.is_file():
-        pytest.skip("data/reference/sbi2008.csv not present")
     with path.open(encoding="utf-8") as handle:
         codes = {r["code"] for r in csv.DictReader(handle)}
-    classes = {c for c in codes if len(c) == 4 and c.isdigit()} | {"3521", "3522"}
+    classes = set(nace2_classes())
     divisions = {c for c in codes if len(c) == 2 and c.isdigit()}
     bad = sorted(
         {p.receiver_nace for p in kb.pathway_records} - classes

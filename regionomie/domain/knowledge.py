@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,18 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in str(value).split(";") if item.strip()]
 
 
+@lru_cache(maxsize=8192)
+def _aliases(
+    name_nl: str, name_en: str, material_id: str, synonyms: tuple[str, ...]
+) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for name in (name_nl, name_en, material_id.replace("_", " "), *synonyms):
+        norm = normalise_text(name)
+        if norm:
+            seen.setdefault(norm, None)
+    return tuple(seen)
+
+
 @dataclass(frozen=True)
 class Material:
     material_id: str
@@ -133,13 +146,7 @@ class Material:
     @property
     def aliases(self) -> tuple[str, ...]:
         """Every name the material may be called by, normalised and de-duplicated."""
-        raw = (self.name_nl, self.name_en, self.material_id.replace("_", " "), *self.synonyms)
-        seen: dict[str, None] = {}
-        for name in raw:
-            norm = normalise_text(name)
-            if norm:
-                seen.setdefault(norm, None)
-        return tuple(seen)
+        return _aliases(self.name_nl, self.name_en, self.material_id, self.synonyms)
 
 
 @dataclass(frozen=True)

@@ -157,14 +157,22 @@ def is_hazardous(code: str) -> bool | None:
     return _eural_hazard().get(norm)
 
 
+@lru_cache(maxsize=1)
+def _eural_descriptions() -> dict[tuple[str, str], str]:
+    df = _eural()
+    out: dict[tuple[str, str], str] = {}
+    for code, nl, en in zip(df["code"], df["description_nl"], df["description_en"], strict=True):
+        out[(code, "nl")] = str(nl)
+        out[(code, "en")] = str(en)
+    return out
+
+
 def eural_description(code: str, lang: str = "nl") -> str | None:
     """Official description of a EURAL entry/chapter/subchapter in 'nl' or 'en'."""
-    df = _eural()
     key = normalise_eural(code) or (code.strip() if isinstance(code, str) else None)
     if key is None:
         return None
-    hit = df.loc[df["code"] == key, f"description_{'en' if lang == 'en' else 'nl'}"]
-    return str(hit.iloc[0]) if len(hit) else None
+    return _eural_descriptions().get((key, "en" if lang == "en" else "nl"))
 
 
 # --------------------------------------------------------------------------- SBI
@@ -335,6 +343,41 @@ def sbi_label(code: str, version: str) -> str | None:
         return _sbi2008_labels().get(norm)
     hit = _sbi2025_index().get(norm)
     return hit[0] if hit else None
+
+
+# NACE Rev.2 classes with no SBI 2008 class of their own: crops, mines and services that the
+# Dutch list leaves out (Eurostat NACE Rev.2, Regulation (EC) No 1893/2006, Annex I). Documented
+# exchanges abroad use them (sugar cane mills, oil palm estates, coal and ore mines).
+NACE_CLASSES_NOT_IN_SBI2008: dict[str, str] = {
+    "0112": "Growing of rice",
+    "0114": "Growing of sugar cane",
+    "0115": "Growing of tobacco",
+    "0122": "Growing of tropical and subtropical fruits",
+    "0123": "Growing of citrus fruits",
+    "0126": "Growing of oleaginous fruits",
+    "0144": "Raising of camels and camelids",
+    "0230": "Gathering of wild growing non-wood products",
+    "0510": "Mining of hard coal",
+    "0520": "Mining of lignite",
+    "0710": "Mining of iron ores",
+    "0721": "Mining of uranium and thorium ores",
+    "0729": "Mining of other non-ferrous metal ores",
+    "0811": "Quarrying of ornamental and building stone, limestone, gypsum, chalk and slate",
+    "0891": "Mining of chemical and fertiliser minerals",
+    "3521": "Manufacture of gas",
+    "3522": "Distribution of gaseous fuels through mains",
+    "3523": "Trade of gas through mains",
+    "8510": "Pre-primary education",
+    "8690": "Other human health activities",
+}
+
+
+@lru_cache(maxsize=1)
+def nace2_classes() -> frozenset[str]:
+    """Every 4-digit NACE Rev.2 class: the SBI 2008 classes that are NACE classes, plus the
+    NACE classes the Dutch list lacks."""
+    sbi = {c for c in _sbi2008_classes() if c not in SBI2008_NACE_EXCEPTIONS}
+    return frozenset(sbi | set(NACE_EXTRA_LABELS) | set(NACE_CLASSES_NOT_IN_SBI2008))
 
 
 def nace_class_label(nace4: str) -> str | None:

@@ -9,8 +9,10 @@ from typing import Any
 import pandas as pd
 
 from regionomie.domain.challenges import derive_challenges
+from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.opportunities.candidates import (
     CANDIDATE_COLUMNS,
+    ReceiverFit,
     empty_candidates,
     generate_candidates,
 )
@@ -30,8 +32,10 @@ from regionomie.domain.opportunities.network import (
 from regionomie.domain.opportunities.supply import (
     SUPPLY_COLUMNS,
     estimate_supply,
+    observed_exchanges,
     observed_flows,
 )
+from regionomie.domain.suggest import engine_for
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -75,6 +79,20 @@ def _in_region(df: pd.DataFrame | None, codes: set[str] | None) -> pd.DataFrame 
     return df[df["municipality_code"].isin(codes)]
 
 
+def _receiver_fit(
+    kb: KnowledgeLike,
+    waste_records: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    establishments: pd.DataFrame,
+) -> ReceiverFit | None:
+    """The suggestion engine's ranking of receiving classes, with the region's LMA flows in
+    its prior; None for a knowledge stand-in that is not a KnowledgeBase (then: strength)."""
+    if not isinstance(kb, KnowledgeBase):
+        return None
+    engine = engine_for(kb).with_observed(observed_exchanges(waste_records, links, establishments))
+    return engine.material_receiver_fit
+
+
 def run_opportunities(
     establishments: pd.DataFrame,
     kb: KnowledgeLike,
@@ -100,7 +118,16 @@ def run_opportunities(
     known = set(est["vestigingsnummer"].astype(str))
     supply = supply[supply["establishment_id"].isin(known)]
     flows = observed_flows(waste_records, waste_party_links, kb)
-    cand = generate_candidates(est, supply, kb, municipalities, challenges, flows, config)
+    cand = generate_candidates(
+        est,
+        supply,
+        kb,
+        municipalities,
+        challenges,
+        flows,
+        config,
+        receiver_fit=_receiver_fit(kb, waste_records, waste_party_links, establishments),
+    )
     set_aside = cand.attrs.get("set_aside", pd.DataFrame())
     cand, coalition_summary = coalitions(cand)
     cand.attrs["set_aside"] = set_aside

@@ -17,6 +17,7 @@ Hard rule: a hazardous material is never proposed for a food or feed use.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,8 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "evidence",
     "caveats",
 )
+
+ReceiverFit = Callable[[str, str | None], dict[str, float]]
 
 CARE_NACE_PREFIXES: tuple[str, ...] = ("87", "88")  # residential care, social work
 COMMUNITY_NACE: tuple[str, ...] = ("5629", "9499", "9609")  # canteens, associations, other
@@ -294,8 +297,11 @@ def generate_candidates(
     challenges: pd.DataFrame | None = None,
     observed_flows: pd.DataFrame | None = None,
     config: ScoringConfig | None = None,
+    receiver_fit: ReceiverFit | None = None,
 ) -> pd.DataFrame:
     """Scored candidates (CANDIDATE_COLUMNS), sorted by score desc then candidate_id.
+    `receiver_fit(material, producer class)` gives each receiving class's fit (the suggestion
+    engine's calibrated ranking); without it the pathway strength is used.
     `df.attrs["set_aside"]` lists supply rows that could not be placed, with a reason;
     `df.attrs["pairs_compared"]` counts producer-receiver pairs whose distance was computed."""
     config = config or ScoringConfig()
@@ -314,6 +320,7 @@ def generate_candidates(
         out.attrs["set_aside"] = set_aside
         return out
 
+    pp["receiver_fit"] = _receiver_fits(pp, receiver_fit)
     receivers = _receiver_pool(actors, set(pp["receiver_nace"]))
     near = _nearest_receivers(pp, receivers, config)
     pp = pp.reset_index(drop=True)
@@ -348,6 +355,24 @@ def generate_candidates(
     cand.attrs["set_aside"] = set_aside.reset_index(drop=True)
     cand.attrs["pairs_compared"] = int(near.attrs.get("pairs_compared", 0))
     return cand
+
+
+def _receiver_fits(pp: pd.DataFrame, receiver_fit: ReceiverFit | None) -> np.ndarray:
+    """Per producer-pathway row, how well its receiving class fits the stream (0..1)."""
+    if receiver_fit is None:
+        return pp["strength"].astype(float).to_numpy()
+    producer = pp["nace_class"].fillna("").astype(str)
+    tables = {
+        key: receiver_fit(key[0], key[1] or None)
+        for key in set(zip(pp["material_id"], producer, strict=True))
+    }
+    return np.array(
+        [
+            tables[(m, n)].get(r, 0.0)
+            for m, n, r in zip(pp["material_id"], producer, pp["receiver_nace"], strict=True)
+        ],
+        dtype="float64",
+    )
 
 
 def _centroids(municipalities: pd.DataFrame | None) -> pd.DataFrame:
@@ -398,7 +423,7 @@ def _score(
         config.observed_other_class_quality,
     )
     quality = quality * np.where(is_startup, config.startup_quality, 1.0)
-    material_fit = np.clip(cand["strength"].astype(float).to_numpy() * quality, 0.0, 1.0)
+    material_fit = np.clip(cand["receiver_fit"].astype(float).to_numpy() * quality, 0.0, 1.0)
     distance = cand["distance_km"].astype(float).to_numpy()
     tkm = matched * distance
     transport_cost = tkm * config.transport_cost_eur_per_tkm

@@ -213,3 +213,46 @@ def observed_flows(
     out = flows.groupby(["producer_id", "receiver_id", "material_id"], sort=True)["weight_kg"].sum()
     out = (out / 1000.0).rename("tonnes_total").reset_index()
     return out[columns]
+
+
+def observed_exchanges(
+    waste_records: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    establishments: pd.DataFrame,
+) -> list[tuple[str, str, str, str]]:
+    """Distinct producer -> receiver streams per EURAL code seen in LMA, as documented
+    exchanges for the receiver prior: (key, donor class, EURAL code, receiving class)."""
+    if waste_records is None or waste_records.empty or links is None or links.empty:
+        return []
+    producers = _linked_streams(links, PRODUCER_ROLES).rename(
+        columns={"establishment_id": "producer_id"}
+    )
+    receivers = _linked_streams(links, RECEIVER_ROLES).rename(
+        columns={"establishment_id": "receiver_id"}
+    )
+    pairs = producers.merge(receivers, on="afvalstroomnummer")
+    recs = waste_records[["afvalstroomnummer", "eural_code"]].copy()
+    recs["afvalstroomnummer"] = recs["afvalstroomnummer"].astype(str)
+    recs["eural_code"] = digits(recs["eural_code"]).str.zfill(6)
+    flows = pairs.merge(recs, on="afvalstroomnummer").drop_duplicates(
+        ["producer_id", "receiver_id", "eural_code"]
+    )
+    nace = establishments.drop_duplicates("vestigingsnummer").set_index(
+        establishments.drop_duplicates("vestigingsnummer")["vestigingsnummer"].astype(str)
+    )["nace_class"]
+    flows["donor"] = flows["producer_id"].map(nace)
+    flows["receiver"] = flows["receiver_id"].map(nace)
+    flows = flows.dropna(subset=["donor", "receiver"]).sort_values(
+        ["producer_id", "receiver_id", "eural_code"]
+    )
+    return [
+        (f"{p}>{r}:{c}", str(d), str(c), str(rc))
+        for p, r, c, d, rc in zip(
+            flows["producer_id"],
+            flows["receiver_id"],
+            flows["eural_code"],
+            flows["donor"],
+            flows["receiver"],
+            strict=True,
+        )
+    ]

@@ -21,6 +21,8 @@ Pure domain code: no dagster, no neo4j.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -66,6 +68,7 @@ CODE_TEXT_SUBCHAPTER = 0.35
 INFERRED_CODE_FACTOR = 0.6  # a code read from the official descriptions, times its similarity
 KNOWN_MATERIAL_CONFIDENCE = 0.5
 VERBATIM_SIMILARITY = 0.9
+VERBATIM_DESCRIPTION_FACTOR = 0.5
 
 FIT_NO_PRODUCER_QUERY = 1.0
 FIT_CLASS = 1.0
@@ -74,7 +77,7 @@ FIT_DIVISION = 0.85
 FIT_UNKNOWN_PRODUCERS = 0.8
 FIT_MISMATCH = 0.65
 
-DONOR_NARROWING = 0.85  # 'slag' from a steelworks -> the steelworks' slags
+FAMILY_FACTOR = 0.6  # family_* materials (ash, slag, sludge ...) are fallbacks
 RELATED_FACTOR = 0.25
 GENERIC_FACTOR = 0.5
 MIN_MATERIAL_CONFIDENCE = 0.08
@@ -220,6 +223,12 @@ class Engine:
                 for token in alias.split():
                     words.setdefault(stem(token), set()).add(material.material_id)
         self.materials_by_category = {k: tuple(v) for k, v in by_category.items()}
+        self.producers_by_material = {
+            mid: tuple(sorted({c for p in pathways for c in p.producer_nace}))
+            for mid, pathways in kb.pathways_by_material.items()
+            if mid not in GENERIC_MATERIALS
+        }
+        self.producer_codes = sorted({c for v in self.producers_by_material.values() for c in v})
         self.materials_by_word = {k: tuple(sorted(v)) for k, v in words.items()}
         hazardous = set(hazardous_eural_codes())
         for code, owners in kb.materials_by_eural.items():
@@ -232,6 +241,8 @@ class Engine:
         self._related_cache: dict[tuple[str, str | None], list[tuple[str, float, Pathway]]] = {}
         self._code_cache: dict[str, dict[str, float]] = {}
         self._producer_cache: dict[str | None, dict[str, float]] = {}
+        self._fit_cache: dict[tuple[str, str | None], dict[str, float]] = {}
+        self.observed_flows = 0
         for ex in exchanges:
             self.add_exchange(
                 ex.exchange_id, ex.donor_nace, ex.eural_code, ex.waste_description, ex.receiver_nace
@@ -272,14 +283,24 @@ class Engine:
         if query.code is None and query.description:
             # The official list may name the stream ('red mud from alumina production'); when
             # the text already named a specific material, only a near-verbatim entry counts.
-            hits = eural_text_index().search(query.description, limit=1)
+            hits = eural_text_index().search(query.description, limit=40)
             needed = VERBATIM_SIMILARITY if self._knows(desc) else 0.0
             if hits and hits[0].similarity >= needed:
                 inferred = hits[0]
                 factor = inferred.similarity
                 if factor < VERBATIM_SIMILARITY:
                     factor *= INFERRED_CODE_FACTOR
-                code_ev = {m: factor * v for m, v in self._code_evidence(inferred.code).items()}
+                # Headings that share one text (several subchapters are 'Sludges from on-site
+                # effluent treatment') are all meant: each reading counts.
+                for hit in hits:
+                    if hit.similarity < inferred.similarity - 1e-6:
+                        break
+                    for m, v in self._code_evidence(hit.code).items():
+                        code_ev[m] = max(code_ev.get(m, 0.0), factor * v)
+                if inferred.similarity >= VERBATIM_SIMILARITY:
+                    # The text is an official heading: it names the code more than its words
+                    # name materials ('aluminium' in 'wastes from aluminium metallurgy').
+                    desc = {m: VERBATIM_DESCRIPTION_FACTOR * v for m, v in desc.items()}
         prod_ev = self._producer_evidence(query.sector_key)
         has_code = query.code is not None or bool(code_ev)
         confidence = _combine(desc, code_ev, prod_ev, has_code, bool(query.sectors))
@@ -306,17 +327,24 @@ class Engine:
     def _narrow_by_donor(
         self, desc: dict[str, float], matches: dict[str, Match], query: Query
     ) -> dict[str, float]:
-        """A one-word stream name plus a donor: the donor's own materials with that word."""
+        """A one-word stream name plus a donor: the donor's own materials with that word
+        ('slag' from a steelworks -> its slags); the generic family steps back."""
         out = dict(desc)
+        narrowed = False
         for match in matches.values():
             if " " in match.phrase:
                 continue
             for mid in self.materials_by_word.get(stem(match.phrase), ()):
                 fit = self._material_fit(mid, query.sector_key)
-                if fit >= FIT_GROUP:
-                    conf = DONOR_NARROWING * match.confidence * fit
+                if fit >= FIT_GROUP and not mid.startswith(FAMILY_PREFIX):
+                    conf = match.confidence * fit
                     if conf > out.get(mid, 0.0):
                         out[mid] = conf
+                        narrowed = True
+        if narrowed:
+            for mid in out:
+                if mid.startswith(FAMILY_PREFIX):
+                    out[mid] *= FAMILY_FACTOR
         return out
 
     def _material_fit(self, material_id: str, sector: str | None) -> float:
@@ -336,6 +364,8 @@ class Engine:
         out: dict[str, float] = {}
         for material in self.kb.material_by_id.values():
             score = max((_code_match(code, mcode) for mcode in material.eural_codes), default=0.0)
+            if material.material_id.startswith(FAMILY_PREFIX):
+                score *= FAMILY_FACTOR  # a family only catches what no specific material names
             if score > 0.0:
                 out[material.material_id] = score
         # The official description of the code names the stream too ('rode modder ...').
@@ -349,7 +379,7 @@ class Engine:
         for key, factor in levels:
             for lang in ("nl", "en"):
                 text = eural_description(key, lang) or ""
-                for mid, match in description_matches(self.index, text).items():
+                for mid, match in description_matches(self.index, text, fuzzy=False).items():
                     if mid not in GENERIC_MATERIALS:
                         out[mid] = max(out.get(mid, 0.0), factor * match.confidence)
         self._code_cache[code] = out
@@ -361,17 +391,11 @@ class Engine:
         cached = self._producer_cache.get(sector)
         if cached is not None:
             return cached
+        fit = {code: producer_fit((code,), sector) for code in self.producer_codes}
         out: dict[str, float] = {}
-        for mid, pathways in self.kb.pathways_by_material.items():
-            if mid in GENERIC_MATERIALS:
-                continue
-            best = 0.0
-            for pathway in pathways:
-                if pathway.producer_nace:
-                    fit = producer_fit(pathway.producer_nace, sector)
-                    if fit > FIT_MISMATCH:
-                        best = max(best, fit)
-            if best > 0.0:
+        for mid, codes in self.producers_by_material.items():
+            best = max((fit[c] for c in codes), default=0.0)
+            if best > FIT_MISMATCH:
                 out[mid] = best
         self._producer_cache[sector] = out
         return out
@@ -464,7 +488,9 @@ class Engine:
 
     def candidates(self, query: Query, exclude: str | None = None) -> Candidates:
         """Every class with evidence or a high prior, with its feature row."""
-        reading = self.read(query)
+        return self._candidates(self.read(query), exclude)
+
+    def _candidates(self, reading: Reading, exclude: str | None = None) -> Candidates:
         slots = self._slots(reading)
         ctx = self._context(reading)
         glob = self.prior.global_distribution(exclude)
@@ -474,22 +500,17 @@ class Engine:
         mixed = np.log(code_p) + np.log(donor_p) + np.log(material_p) - 2 * np.log(glob)
         order = np.argsort(-mixed, kind="stable")
         receivers = list(dict.fromkeys(list(slots) + self._prior_receivers(order, reading)))
-        position = self.prior.position
+        idx = np.fromiter((self.prior.position[r] for r in receivers), dtype=np.int64)
+        log_glob = np.log(glob)[idx]
         rows = np.zeros((len(receivers), len(FEATURES)))
         for i, receiver in enumerate(receivers):
-            s = slots.get(receiver) or _Slot()
-            j = position.get(receiver)
-            lg = float(np.log(glob[j])) if j is not None else float(np.log(glob.min()))
-            lift = (
-                (
-                    float(np.log(code_p[j])) - lg,
-                    float(np.log(donor_p[j])) - lg,
-                    float(np.log(material_p[j])) - lg,
-                )
-                if j is not None
-                else (0.0, 0.0, 0.0)
-            )
-            rows[i] = (s.direct, s.bonus(), s.related, s.generic, *lift, lg)
+            s = slots.get(receiver)
+            if s is not None:
+                rows[i, :4] = (s.direct, s.bonus(), s.related, s.generic)
+        rows[:, 4] = np.log(code_p)[idx] - log_glob
+        rows[:, 5] = np.log(donor_p)[idx] - log_glob
+        rows[:, 6] = np.log(material_p)[idx] - log_glob
+        rows[:, 7] = log_glob
         return Candidates(receivers, rows, slots, reading, ctx)
 
     def _prior_receivers(self, order: np.ndarray, reading: Reading) -> list[str]:
@@ -502,6 +523,62 @@ class Engine:
             if len(out) >= PRIOR_CANDIDATES:
                 break
         return out
+
+    # ------------------------------------------------------------------ the regional engine
+
+    def material_receiver_fit(
+        self, material_id: str, producer_sector: str | None
+    ) -> dict[str, float]:
+        """For a known material from a producer class: each receiving class's fit in 0..1.
+
+        The calibrated probabilities of the receiving classes, relative to the best one, times
+        the material's strongest pathway: the regional engine ranks receivers of one stream
+        exactly as `suggest-receivers` does, and keeps how established the stream's best use is.
+        """
+        material = self.kb.material_by_id.get(material_id)
+        if material is None:
+            return {}
+        key = (material_id, producer_sector)
+        cached = self._fit_cache.get(key)
+        if cached is not None:
+            return cached
+        query = read_query(producer_sector, None, None)
+        code = material.eural_codes[0] if material.eural_codes else None
+        reading = Reading(
+            query,
+            {material_id: 1.0},
+            {},
+            {material.category: 1.0},
+            material.hazardous,
+            CodeHit(code, 1.0) if code else None,
+        )
+        cands = self._candidates(reading)
+        probs = self.model.probabilities(cands.features)
+        best = max(
+            (p.strength for p in self.kb.pathways_by_material.get(material_id, ())), default=0.0
+        )
+        top = float(probs.max()) if len(probs) else 0.0
+        out = {
+            r: round(best * float(p) / top, 6) if top > 0 else 0.0
+            for r, p in zip(cands.receivers, probs, strict=True)
+        }
+        self._fit_cache[key] = out
+        return out
+
+    def with_observed(self, flows: Iterable[tuple[str, str, str, str]]) -> Engine:
+        """A copy whose prior also counts observed flows: (key, donor class, EURAL code,
+        receiver class) per distinct producer -> receiver stream, e.g. from LMA receipts."""
+        clone = copy.copy(self)
+        clone.prior = self.prior.copy()
+        clone._fit_cache = {}
+        added = 0
+        for key, donor, code, receiver in flows:
+            if receiver in clone.prior.position:
+                reading = clone.read(read_query(donor, code, None))
+                clone.prior.add(f"observed:{key}", receiver, clone._context(reading))
+                added += 1
+        clone.observed_flows = added
+        return clone
 
     # ------------------------------------------------------------------ ranking
 
@@ -569,11 +646,12 @@ class Engine:
             )
         example = self._example(cands.context, receiver)
         if example is not None:
-            top = next(iter(reading.top_materials), "")
+            read_as = self.prior.context_of(example.exchange_id).get("material", ())
+            material = next(iter(reading.top_materials), "") or next(iter(read_as), "unknown")
             return Suggestion(
                 receiver,
                 score,
-                top,
+                material,
                 example.use,
                 f"documented exchange {example.exchange_id}: {example.donor_label} -> "
                 f"{example.receiver_label}, {example.place} ({example.citation})",
@@ -611,8 +689,8 @@ class Engine:
     def _example(self, ctx: dict[str, tuple[str, ...]], receiver: str) -> Exchange | None:
         """The documented exchange to this class that shares the most specific context."""
         best: tuple[int, str] | None = None
-        for key, obs in self.prior.observations():
-            if obs.receiver != receiver or key not in self.exchange_by_id:
+        for key, obs in self.prior.observations_of(receiver):
+            if key not in self.exchange_by_id:
                 continue
             shared = sum(
                 weight
@@ -660,14 +738,17 @@ def _combine(
     has_code: bool,
     has_producer: bool,
 ) -> dict[str, float]:
-    total = (W_DESCRIPTION if desc else 0.0) + (W_CODE if has_code else 0.0)
-    total += W_PRODUCER if has_producer else 0.0
+    """Weighted mean of the inputs present. The producer sector names materials on its own
+    only when nothing else was given: a class produces many streams, and with a description
+    or a code it only re-weighs pathways (producer_fit) and narrows a word (slag from 2410)."""
+    w_producer = W_PRODUCER if has_producer and not desc and not has_code else 0.0
+    total = (W_DESCRIPTION if desc else 0.0) + (W_CODE if has_code else 0.0) + w_producer
     if total == 0.0:
         return {}
     out: dict[str, float] = {}
-    for mid in set(desc) | set(code) | set(producer):
+    for mid in set(desc) | set(code) | (set(producer) if w_producer else set()):
         value = W_DESCRIPTION * desc.get(mid, 0.0) + W_CODE * code.get(mid, 0.0)
-        value += W_PRODUCER * producer.get(mid, 0.0)
+        value += w_producer * producer.get(mid, 0.0)
         conf = value / total
         if conf >= MIN_MATERIAL_CONFIDENCE:
             out[mid] = min(1.0, conf)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regionomie.domain.reference import eural_codes, load_sbi2008
+from regionomie.domain.reference import SBI2008_NACE_EXCEPTIONS, eural_codes, nace2_classes
 
 EXCHANGE_COLUMNS: tuple[str, ...] = (
     "exchange_id",
@@ -90,14 +90,9 @@ class Exchange:
         return "eural" if self.eural_code else "description"
 
 
-def _nace_classes() -> frozenset[str]:
-    sbi = load_sbi2008()
-    return frozenset(sbi.loc[sbi["level"] == "class", "code"])
-
-
 def load_exchanges(directory: Path) -> tuple[Exchange, ...]:
     """Every exchanges_*.csv in `directory` (sorted), checked row by row; () if none."""
-    classes = _nace_classes()
+    classes = nace2_classes()
     codes = eural_codes()
     seen: set[str] = set()
     out: list[Exchange] = []
@@ -109,6 +104,9 @@ def load_exchanges(directory: Path) -> tuple[Exchange, ...]:
                 raise ExchangeSetError(f"{path.name}: missing column(s) {', '.join(missing)}")
             for line, row in enumerate(reader, start=2):
                 values = {c: (row.get(c) or "").strip() for c in EXCHANGE_COLUMNS}
+                for col in ("donor_nace", "receiver_nace"):
+                    # Dutch SBI classes that stand for a NACE class (3520 biogas -> 3521).
+                    values[col] = SBI2008_NACE_EXCEPTIONS.get(values[col]) or values[col]
                 problem = _row_problem(values, classes, codes, seen)
                 if problem:
                     field, message = problem
@@ -186,7 +184,16 @@ class ReceiverPrior:
         self._counts: dict[tuple[str, str], np.ndarray] = {}
         self._total = np.zeros(len(self.receivers))
         self._observations: dict[str, _Observation] = {}
+        self._by_receiver: dict[str, list[str]] = {}
         self._cache: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+    def copy(self) -> ReceiverPrior:
+        clone = ReceiverPrior(self.receivers, self.smoothing)
+        clone._counts = {k: v.copy() for k, v in self._counts.items()}
+        clone._total = self._total.copy()
+        clone._observations = dict(self._observations)
+        clone._by_receiver = {k: list(v) for k, v in self._by_receiver.items()}
+        return clone
 
     def __len__(self) -> int:
         return len(self._observations)
@@ -197,6 +204,7 @@ class ReceiverPrior:
         if receiver not in self.position or key in self._observations:
             return
         self._observations[key] = _Observation(receiver, weight, ctx)
+        self._by_receiver.setdefault(receiver, []).append(key)
         i = self.position[receiver]
         self._total[i] += weight
         for level, values in ctx.items():
@@ -205,8 +213,12 @@ class ReceiverPrior:
                 vec[i] += weight / len(values)
         self._cache.clear()
 
-    def observations(self) -> Iterable[tuple[str, _Observation]]:
-        return self._observations.items()
+    def context_of(self, key: str) -> dict[str, tuple[str, ...]]:
+        found = self._observations.get(key)
+        return found.ctx if found is not None else {}
+
+    def observations_of(self, receiver: str) -> list[tuple[str, _Observation]]:
+        return [(k, self._observations[k]) for k in self._by_receiver.get(receiver, ())]
 
     def _global(self, exclude: _Observation | None) -> np.ndarray:
         counts = self._total.copy()

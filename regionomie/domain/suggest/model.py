@@ -89,7 +89,7 @@ class TrainingQuery:
 
 
 def fit_weights(
-    queries: Sequence[TrainingQuery], l2: float = 0.05, start: Sequence[float] | None = None
+    queries: Sequence[TrainingQuery], l2: float = 0.002, start: Sequence[float] | None = None
 ) -> np.ndarray:
     """Maximum-likelihood conditional logit with an L2 penalty; deterministic (L-BFGS)."""
     usable = [q for q in queries if len(q.features)]

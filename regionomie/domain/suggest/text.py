@@ -12,7 +12,8 @@ Pure domain code: no dagster, no neo4j.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,24 @@ class AliasIndex:
     # query length -> (aliases whose length can reach FUZZY_CUTOFF with it, their owners)
     fuzzy_by_length: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]
     vocabulary: Vocabulary
+    # n-gram -> its fuzzy hits (alias, ratio, owners): queries repeat their words
+    fuzzy_cache: dict[str, list[tuple[str, float, tuple[str, ...]]]] = field(default_factory=dict)
+
+    def fuzzy_hits(self, gram: str) -> list[tuple[str, float, tuple[str, ...]]]:
+        hits = self.fuzzy_cache.get(gram)
+        if hits is None:
+            choices, owners = self.fuzzy_by_length.get(len(gram), ((), ()))
+            found = (
+                process.extract(
+                    gram, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4
+                )
+                if choices
+                else []
+            )
+            hits = [(choice, ratio, owners[pos]) for choice, ratio, pos in found]
+            if len(self.fuzzy_cache) < 100_000:
+                self.fuzzy_cache[gram] = hits
+        return hits
 
 
 def _add(table: dict[str, list[str]], key: str, owner: str) -> None:
@@ -186,10 +205,14 @@ def _fuzzy_buckets(
 ) -> dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]:
     """Pre-filter fuzzy candidates by length: fuzz.ratio >= c needs min/max len >= c/(200-c)."""
     ratio = FUZZY_CUTOFF / (200.0 - FUZZY_CUTOFF)
-    longest = max((len(a) for a in fuzzy), default=0)
+    by_length: dict[int, list[str]] = {}
+    for alias in sorted(fuzzy):
+        by_length.setdefault(len(alias), []).append(alias)
+    longest = max(by_length, default=0)
     buckets: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
     for size in range(FUZZY_MIN_ALIAS_LEN, int(longest / ratio) + 2):
-        keep = [a for a in fuzzy if min(size, len(a)) / max(size, len(a)) >= ratio - 1e-9]
+        low, high = math.ceil(size * ratio - 1e-9), math.floor(size / ratio + 1e-9)
+        keep = [a for n in range(low, high + 1) for a in by_length.get(n, ())]
         buckets[size] = (tuple(keep), tuple(tuple(fuzzy[a]) for a in keep))
     return buckets
 
@@ -298,23 +321,22 @@ def _fuzzy_matches(
                     grams.setdefault(form, span)
     out: list[Match] = []
     for gram, (start, end) in grams.items():
-        choices, owners = index.fuzzy_by_length.get(len(gram), ((), ()))
-        if not choices:
-            continue
-        hits = process.extract(gram, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4)
-        for choice, ratio, pos in hits:
+        for choice, ratio, owners in index.fuzzy_hits(gram):
             if ratio >= 100.0:
                 conf, how = specificity(choice), "name"
             elif fuzz.ratio(gram[:5], choice[:5]) < 60.0:
                 continue  # same tail, different head: 'uienschillen' is not 'druivenschillen'
             else:
                 conf, how = FUZZY_FACTOR * (ratio / 100.0) * specificity(choice), "spelling"
-            out.extend(Match(o, conf, start, end, choice, how) for o in owners[pos])
+            out.extend(Match(o, conf, start, end, choice, how) for o in owners)
     return out
 
 
-def description_matches(index: AliasIndex, description: str) -> dict[str, Match]:
-    """material_id -> its best match in the text (confidence 0..1), weaker if contained."""
+def description_matches(
+    index: AliasIndex, description: str, fuzzy: bool = True
+) -> dict[str, Match]:
+    """material_id -> its best match in the text (confidence 0..1), weaker if contained.
+    `fuzzy=False` for edited texts (the official EURAL descriptions): no typos to forgive."""
     text = normalise_text(description)
     if not text:
         return {}
@@ -323,8 +345,9 @@ def description_matches(index: AliasIndex, description: str) -> dict[str, Match]
     matches = _phrase_matches(index, text, spans)
     matches += _compound_matches(index, spans)
     matches += _word_set_matches(index, spans, stopwords)
-    covered = [(m.start, m.end) for m in matches if m.how in ("name", "plural", "words")]
-    matches += _fuzzy_matches(index, spans, covered, stopwords)
+    if fuzzy:
+        covered = [(m.start, m.end) for m in matches if m.how in ("name", "plural", "words")]
+        matches += _fuzzy_matches(index, spans, covered, stopwords)
     best: dict[str, Match] = {}
     for match in matches:
         conf = match.confidence
