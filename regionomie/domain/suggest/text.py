@@ -24,6 +24,8 @@ from regionomie.domain.knowledge import KnowledgeBase, normalise_text
 
 FUZZY_CUTOFF = 85.0
 FUZZY_MIN_ALIAS_LEN = 5
+FUZZY_WORD = 75.0  # per word of a multi-word fuzzy match
+FUZZY_SHORT_WORD = 85.0  # words of at most 6 letters: 'waste' vs 'water' (80) is a new word
 COMPOUND_MIN_ALIAS_LEN = 6
 HEAD_MIN_ALIAS_LEN = 4
 CONTAINED_PENALTY = 0.4
@@ -326,10 +328,24 @@ def _fuzzy_matches(
                 conf, how = specificity(choice), "name"
             elif fuzz.ratio(gram[:5], choice[:5]) < 60.0:
                 continue  # same tail, different head: 'uienschillen' is not 'druivenschillen'
+            elif not _words_agree(gram, choice):
+                continue  # 'industrial waste' is not 'industrial water'
             else:
                 conf, how = FUZZY_FACTOR * (ratio / 100.0) * specificity(choice), "spelling"
             out.extend(Match(o, conf, start, end, choice, how) for o in owners)
     return out
+
+
+def _words_agree(gram: str, choice: str) -> bool:
+    """Word by word, a misspelling stays close: short words must nearly match."""
+    words, target = gram.split(), choice.split()
+    if len(words) != len(target) or len(words) == 1:
+        return True
+    for a, b in zip(words, target, strict=True):
+        need = FUZZY_SHORT_WORD if min(len(a), len(b)) <= 6 else FUZZY_WORD
+        if fuzz.ratio(a, b) < need:
+            return False
+    return True
 
 
 def description_matches(
