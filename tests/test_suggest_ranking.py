@@ -293,3 +293,24 @@ def test_custom_knowledge_dir_without_exchanges_still_answers(tmp_path: Path) ->
     kb = load_knowledge_base(target)
     found = answer(kb, "5610", "200108", "koffiedik").receivers
     assert found[0].sector == "0113"
+
+
+def test_exchange_readings_are_cached_and_invalidated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regionomie.domain.suggest.engine import prior_cache_path
+
+    monkeypatch.setenv("REGIONOMIE_CACHE_DIR", str(tmp_path / "cache"))
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    first = engine_for(load_knowledge_base(target))
+    path = prior_cache_path(target)
+    assert path is not None and path.is_file()
+    second = engine_for(load_knowledge_base(target))  # from the cache
+    query = read_query("3511", "100102", "vliegas")
+    assert first.rank(query).receivers == second.rank(query).receivers
+    vocabulary = target / "vocabulary.yaml"
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert prior_cache_path(target) != path
+    monkeypatch.setenv("REGIONOMIE_CACHE_DIR", "off")
+    assert prior_cache_path(target) is None

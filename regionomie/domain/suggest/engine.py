@@ -22,9 +22,13 @@ Pure domain code: no dagster, no neo4j.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -52,6 +56,7 @@ from regionomie.domain.suggest.text import (
     mentions_hazard,
     stem,
 )
+from regionomie.paths import REFERENCE_DIR
 
 # Weights of the three inputs in a material's confidence (only inputs present are counted).
 W_DESCRIPTION = 0.55
@@ -243,12 +248,30 @@ class Engine:
         self._producer_cache: dict[str | None, dict[str, float]] = {}
         self._fit_cache: dict[tuple[str, str | None], dict[str, float]] = {}
         self.observed_flows = 0
-        for ex in exchanges:
-            self.add_exchange(
-                ex.exchange_id, ex.donor_nace, ex.eural_code, ex.waste_description, ex.receiver_nace
-            )
+        for key, receiver, ctx in self._exchange_contexts(exchanges):
+            self.prior.add(key, receiver, ctx)
 
     # ------------------------------------------------------------------ documented practice
+
+    def _exchange_contexts(
+        self, exchanges: tuple[Exchange, ...]
+    ) -> list[tuple[str, str, dict[str, tuple[str, ...]]]]:
+        """How each documented exchange reads (its prior context). Reading 500 texts takes
+        seconds, so the result is kept in a JSON cache keyed by everything it depends on."""
+        cache = prior_cache_path(self.kb.source_dir)
+        if cache is not None:
+            try:
+                raw = json.loads(cache.read_text(encoding="utf-8"))
+                return [(k, r, {lv: tuple(v) for lv, v in c.items()}) for k, r, c in raw]
+            except (OSError, ValueError, TypeError):
+                pass  # absent or unreadable: read them again
+        out = []
+        for ex in exchanges:
+            reading = self.read(read_query(ex.donor_nace, ex.eural_code, ex.waste_description))
+            out.append((ex.exchange_id, ex.receiver_nace, self._context(reading)))
+        if cache is not None:
+            _write_atomically(cache, json.dumps(out))
+        return out
 
     def add_exchange(
         self,
@@ -773,6 +796,37 @@ def producer_fit(producers: tuple[str, ...], sector: str | None) -> float:
             elif code[:2] == cand[:2]:
                 best = max(best, FIT_DIVISION if len(code) == 4 or len(cand) == 2 else FIT_CLASS)
     return best
+
+
+_ENGINE_SOURCES = ("engine.py", "text.py", "query.py", "exchanges.py", "eural_text.py")
+_REFERENCE_FILES = ("eural.csv", "sbi2008.csv", "sbi2025.csv")
+
+
+def prior_cache_path(knowledge_dir: Path) -> Path | None:
+    """Cache file of the documented exchanges' readings for this knowledge and engine code,
+    under REGIONOMIE_CACHE_DIR (default ~/.cache/regionomie); None when caching is off."""
+    root = os.environ.get("REGIONOMIE_CACHE_DIR", str(Path.home() / ".cache" / "regionomie"))
+    if not root or root == "off":
+        return None
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    inputs = sorted(p for p in knowledge_dir.rglob("*") if p.is_file() and p.suffix != ".json")
+    inputs += [here / name for name in _ENGINE_SOURCES]
+    inputs += [REFERENCE_DIR / name for name in _REFERENCE_FILES]
+    for path in inputs:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return Path(root) / "suggest" / f"exchange-readings-{digest.hexdigest()[:24]}.json"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written costs time, never correctness
 
 
 def engine_for(kb: KnowledgeBase) -> Engine:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 FEATURES: tuple[str, ...] = (
     "kb_direct",  # best pathway of a recognised material: confidence x strength x producer fit
@@ -109,6 +108,8 @@ def fit_weights(
             loss -= z[q.target] - (z_max + np.log(total))
             grad -= q.features[q.target] - (e / total) @ q.features
         return loss, grad
+
+    from scipy.optimize import minimize  # only when fitting: importing scipy costs a second
 
     result = minimize(objective, w0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
     weights: np.ndarray = result.x
