@@ -591,12 +591,12 @@ def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
     if not re.fullmatch(r"\d{8}", kvk):
         raise ValueError("kvkNummer: not an 8-digit number")
     legal_form = _legal_form(obj)
-    reg = (obj.get("materieleRegistratie") or {}).get("datumAanvang") or obj.get(
-        "formeleRegistratiedatum"
-    )
+    start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
-        reg_iso, _ = parse_kvk_date(reg)
+        reg_iso, _ = parse_kvk_date(start)
+        if reg_iso is None:  # absent or '00000000' (unknown): the formal date, if any
+            reg_iso, _ = parse_kvk_date(obj.get("formeleRegistratiedatum"))
         end_iso, _ = parse_kvk_date(end)
     except ValueError:
         raise ValueError("materieleRegistratie: not a KvK date") from None
