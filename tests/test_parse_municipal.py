@@ -201,10 +201,10 @@ def test_pdok_geojson(tmp_path: Path) -> None:
             "properties": {"statcode": "GM0307", "statnaam": "Amersfoort"},
             "geometry": {"type": "Polygon", "coordinates": [square(5.3, 52.1, 0.1)]},
         },
-        {
+        {  # RD New metres (PDOK ignored srsName): converted, not lost
             "type": "Feature",
             "properties": {"statcode": "GM0308", "statnaam": "Baarn"},
-            "geometry": {"type": "Polygon", "coordinates": [square(140000, 460000, 1000)]},
+            "geometry": {"type": "Polygon", "coordinates": [square(149500, 468500, 1000)]},
         },
         {"type": "Feature", "properties": {"statcode": "0313"}, "geometry": None},
         {
@@ -212,22 +212,45 @@ def test_pdok_geojson(tmp_path: Path) -> None:
             "properties": {"statcode": "GM0313"},
             "geometry": {"type": "Point", "coordinates": [5.3, 52.2]},
         },
+        {  # lat/lon axis order: passes a +-90/+-180 check, would sit off Somalia
+            "type": "Feature",
+            "properties": {"statcode": "GM0317", "statnaam": "Eemnes"},
+            "geometry": {"type": "Polygon", "coordinates": [square(52.25, 5.24, 0.02)]},
+        },
+        {  # Paris: outside the Netherlands in every reading
+            "type": "Feature",
+            "properties": {"statcode": "GM0327", "statnaam": "Leusden"},
+            "geometry": {"type": "Polygon", "coordinates": [square(2.3, 48.8, 0.1)]},
+        },
     ]
     res = parse_file(
         dump(tmp_path, "g.geojson", {"type": "FeatureCollection", "features": features}),
         "municipal",
     )
     m = res["municipalities"]
-    assert m.rows_in == 4 and len(m.rows) == 1
+    assert m.rows_in == 6 and len(m.rows) == 3
     assert list(m.rows.columns) == list(MUNICIPALITIES.all_columns)
-    r = m.rows.iloc[0]
-    assert (r["lon"], r["lat"]) == (pytest.approx(5.35), pytest.approx(52.15))
-    assert r["province_code"] == "PV26" and r["province_name"] == "Utrecht"
+    rows = m.rows.set_index("municipality_code")
+    assert (rows.loc["GM0307", "lon"], rows.loc["GM0307", "lat"]) == (
+        pytest.approx(5.35),
+        pytest.approx(52.15),
+    )
+    assert rows.loc["GM0307", "province_code"] == "PV26"
+    assert rows.loc["GM0307", "province_name"] == "Utrecht"
+    # RD (150000, 469000) is Baarn's neighbourhood: about 5.31 E, 52.21 N
+    assert rows.loc["GM0308", "lon"] == pytest.approx(5.31, abs=0.01)
+    assert rows.loc["GM0308", "lat"] == pytest.approx(52.21, abs=0.01)
+    assert (rows.loc["GM0317", "lon"], rows.loc["GM0317", "lat"]) == (
+        pytest.approx(5.25),
+        pytest.approx(52.26),
+    )
     assert m.rejected["reason"].tolist() == [
-        "geometry: not lon/lat (RD New? request srsName=EPSG:4326)",
         "statcode: not a GM code",
         "geometry: type 'Point' is not a (Multi)Polygon",
+        "geometry: centroid outside the Netherlands as lon/lat, lat/lon and RD New",
     ]
+    assert any("RD New" in n and "converted" in n for n in m.notes)
+    assert any("lat/lon axis order" in n for n in m.notes)
 
 
 def test_bundle_with_malformed_metadata_is_unusable(tmp_path: Path) -> None:

@@ -460,6 +460,12 @@ def polygon_centroid(geometry: dict[str, Any]) -> tuple[float, float]:
 
 
 def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
+    """Municipal boundaries -> one centroid per municipality. Each centroid is checked against
+    the Netherlands' bounding boxes in WGS84 and RD New: lon/lat is kept, lat/lon (axes
+    swapped) is swapped back, RD New metres (PDOK ignored srsName) are converted to WGS84,
+    and a point outside the country in every reading is set aside. Conversions are noted."""
+    from regionomie.domain.coordinates import to_lonlat
+
     features = doc.get("features")
     if not isinstance(features, list):
         raise SourceFileError(f"{raw.name}: field 'features': missing or not a list")
@@ -469,6 +475,7 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     rejects: list[dict[str, object]] = []
+    converted = {"latlon": 0, "rd_new": 0}
     for i, f in enumerate(features, start=1):
         props = (f or {}).get("properties") or {} if isinstance(f, dict) else {}
         code = str(props.get("statcode") or "").strip()
@@ -476,22 +483,25 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
             rejects.append(reject_row(raw.name, i, "statcode", code, "statcode: not a GM code"))
             continue
         try:
-            lon, lat = polygon_centroid(f.get("geometry") or {})
+            first, second = polygon_centroid(f.get("geometry") or {})
         except (ValueError, TypeError, IndexError) as exc:
             msg = str(exc) if str(exc).startswith("geometry") else "geometry: unreadable"
             rejects.append(reject_row(raw.name, i, "geometry", "", msg))
             continue
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        lon, lat, kind = to_lonlat(first, second)
+        if kind == "unknown":
             rejects.append(
                 reject_row(
                     raw.name,
                     i,
                     "geometry",
-                    f"{lon:.0f},{lat:.0f}",
-                    "geometry: not lon/lat (RD New? request srsName=EPSG:4326)",
+                    f"{first:.4g},{second:.4g}",
+                    "geometry: centroid outside the Netherlands as lon/lat, lat/lon and RD New",
                 )
             )
             continue
+        if kind in converted:
+            converted[kind] += 1
         known = ref.loc[code] if code in ref.index else None
         records.append(
             {
@@ -505,9 +515,20 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
             }
         )
         lines.append(i)
+    notes = []
+    if converted["rd_new"]:
+        notes.append(
+            f"{converted['rd_new']} municipalities had RD New (EPSG:28992) coordinates (the "
+            "service ignored srsName?): centroids converted to WGS84"
+        )
+    if converted["latlon"]:
+        notes.append(
+            f"{converted['latlon']} municipalities had coordinates in lat/lon axis order: "
+            "swapped to lon/lat"
+        )
     out = pd.DataFrame(records, columns=list(MUNICIPALITIES.columns))
     out["lat"] = out["lat"].astype("float64")
     out["lon"] = out["lon"].astype("float64")
     return ParseResult(
-        rows=add_provenance(out, raw, "pdok", lines), rejected=rejects_frame(rejects)
+        rows=add_provenance(out, raw, "pdok", lines), rejected=rejects_frame(rejects), notes=notes
     )
