@@ -118,7 +118,8 @@ class IndicatorSpec:
         if not m.by_title:
             return m.base in self.bases
         title = " ".join(m.title.lower().split())
-        return any(t == title or (len(t) > 3 and t in title) for t in self.titles)
+        # whole words only: 'ao' is in "Personen per soort uitkering; AO", not in "...; AOW"
+        return any(re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", title) for t in self.titles)
 
 
 # Municipal waste measures: base name / category title -> stem; the unit kind makes the name.
