@@ -75,8 +75,12 @@ def test_search_pages_three_pages(httpserver: HTTPServer, client: KvkClient) -> 
 def test_search_params_postcode_type_inactive(httpserver: HTTPServer, client: KvkClient) -> None:
     seen: list[dict[str, str]] = []
     httpserver.expect_request("/api/v2/zoeken").respond_with_handler(zoeken_handler([], seen))
-    list(client.search(postcode="3811 ab", type="hoofdvestiging", include_inactive=True))
-    assert seen[0]["postcode"] == "3811AB"
+    list(
+        client.search(
+            postcode="3811 ab", huisnummer=12, type="hoofdvestiging", include_inactive=True
+        )
+    )
+    assert seen[0]["postcode"] == "3811AB" and seen[0]["huisnummer"] == "12"
     assert seen[0]["type"] == "hoofdvestiging"
     assert seen[0]["inclusiefInactieveRegistraties"] == "true"
 
