@@ -26,9 +26,7 @@ BASE = [
     "Aantal_vrachten",
 ]
 PARTY = ["Naam", "Postcode", "Plaats", "Straat", "Huisnr", "Land"]
-ASN_REASON = (
-    "not an afvalstroomnummer (12 characters: 5-digit verwerkersnummer + 7 digits/letters)"
-)
+ASN_REASON = "not an afvalstroomnummer (12 characters: 5-digit verwerkersnummer + 7 digits/letters)"
 
 
 def header(parties: tuple[str, ...] = ("Ontdoener", "Ontvanger")) -> list[str]:
