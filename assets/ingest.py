@@ -53,6 +53,7 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
             Path(f.path) for f in landing_zone.list_files(source)
         ]
         landed, rejected_files, rows = [], [], {"rows_in": 0, "parsed": 0, "set_aside": 0}
+        notes: list[str] = []
         for path in paths:
             try:
                 report = land_file(path, source)
@@ -63,6 +64,7 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
                 _remove_from_landing_zone(path, landing_zone, source, config.archive)
                 continue
             landed.append(path.name)
+            notes += [f"{path.name}: {note}" for note in report.notes]
             for table in report.tables.values():
                 rows["rows_in"] += table.rows_in
                 rows["parsed"] += table.parsed
@@ -75,6 +77,7 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
                 "files_rejected": len(rejected_files),
                 "landed": dg.MetadataValue.json(landed),
                 "rejected_files": dg.MetadataValue.json(rejected_files),
+                "notes": dg.MetadataValue.json(notes),
                 **rows,
             }
         )

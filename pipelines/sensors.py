@@ -124,9 +124,16 @@ def kvk_polling_sensor(context: dg.SensorEvaluationContext):
     client = KvkClient.from_env()
     results: dict[str, dict] = {}
     for place in _kvk_poll_places():
-        for result in client.search(plaats=place, include_inactive=True):
+        # Zoeken stops at 1,000 per query: split by type; what stays capped is only a partial
+        # view (KvK advises the open dataset or a data product for bulk), so say so
+        for result in client.search(plaats=place, include_inactive=True, narrow=True):
             results[str(result.get("vestigingsnummer") or f"kvk:{result.get('kvkNummer')}")] = (
                 result
+            )
+        if client.last_search.capped:
+            context.log.warning(
+                f"KvK search for {place} still capped at 1,000 per type "
+                f"({', '.join(client.last_search.capped_parts)}): polling sees part of it"
             )
     previous = json.loads(context.cursor) if context.cursor else {}
     current = registration_hashes(list(results.values()))

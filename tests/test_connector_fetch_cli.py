@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from standin import CbsStandIn, KvkStandIn
 from werkzeug import Request, Response
 
 from regionomie.commands import fetch
@@ -38,7 +39,7 @@ def env(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("KVK_API_BASE_URL", httpserver.url_for("/api"))
     monkeypatch.setenv("KVK_API_KEY", KEY)
     monkeypatch.setenv("CBS_ODATA_BASE_URL", httpserver.url_for("/"))
-    monkeypatch.setenv("CBS_ODATA_V4_BASE_URL", httpserver.url_for("/CBS"))
+    monkeypatch.setenv("CBS_ODATA_V4_BASE_URL", httpserver.url_for("/odata/v1"))
     monkeypatch.setenv("PDOK_BASE_URL", httpserver.url_for("/"))
     return landing
 
@@ -113,9 +114,9 @@ def test_kvk_profiles_write_profile_responses(
     httpserver.expect_request(
         re.compile(r"/api/v1/(basisprofielen|vestigingsprofielen)/\d+")
     ).respond_with_handler(profile)
-    assert run(["kvk", "--postcode", "3811 NB", "--profiles", *FAST]) == 0
+    assert run(["kvk", "--postcode", "3811 NB", "--huisnummer", "10", "--profiles", *FAST]) == 0
     path = only_file(env / "kvk")
-    assert re.fullmatch(rf"kvk_postcode-3811-nb_{STAMP}\.jsonl", path.name)
+    assert re.fullmatch(rf"kvk_postcode-3811-nb-10_{STAMP}\.jsonl", path.name)
     lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
     assert lines == sent
     assert len(lines) == 6  # 3 distinct KvK numbers -> 3 basisprofielen + 3 vestigingsprofielen
@@ -192,16 +193,9 @@ def test_kvk_failure_on_second_page_leaves_no_file(httpserver: HTTPServer, env: 
 def test_cbs_v3_writes_bundle(
     httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    CbsStandIn(httpserver)
     props = load("cbs/v3_85984NED_DataProperties.json")
     rows = load("cbs/v3_85984NED_TypedDataSet_GM0307.json")["value"]
-
-    def typed(request: Request) -> Response:
-        top, skip = int(request.args["$top"]), int(request.args["$skip"])
-        body = {"odata.metadata": "x", "value": rows[skip : skip + top]}
-        return Response(json.dumps(body), content_type="application/json")
-
-    httpserver.expect_request("/ODataApi/odata/85984NED/DataProperties").respond_with_json(props)
-    httpserver.expect_request("/ODataApi/odata/85984NED/TypedDataSet").respond_with_handler(typed)
     argv = ["cbs", "--table", "85984NED", "--region", "GM0307", "--page-size", "5", *FAST]
     assert run(argv) == 0
     path = only_file(env / "municipal")
@@ -212,49 +206,98 @@ def test_cbs_v3_writes_bundle(
         "table_id",
         "base_url",
         "retrieved_at",
+        "region",
         "data_properties",
+        "dimensions",
         "rows",
     ]
     assert doc["format"] == "cbs-odata-v3" and doc["table_id"] == "85984NED"
     assert doc["base_url"] == httpserver.url_for("/").rstrip("/")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["retrieved_at"])
     assert doc["data_properties"] == props["value"] and doc["rows"] == rows
+    assert list(doc["dimensions"]) == ["WijkenEnBuurten"]
     assert "13 rows of 85984NED (v3) in 3 pages" in capsys.readouterr().out
 
 
-def test_cbs_v4_writes_bundle(httpserver: HTTPServer, env: Path) -> None:
-    base = "/CBS/85984NED"
-    obs = load("cbs/v4_85984NED_Observations_GM0307.json")
-
-    def observations(request: Request) -> Response:
-        skip = int(request.args.get("$skip", "0"))
-        body: dict[str, Any] = {"value": obs["value"][skip : skip + 20]}
-        if skip + 20 < len(obs["value"]):
-            body["@odata.nextLink"] = f"{base}/Observations?$skip={skip + 20}"  # relative
-        return Response(json.dumps(body), content_type="application/json")
-
-    httpserver.expect_request(f"{base}/Observations").respond_with_handler(observations)
-    for entity in ("Dimensions", "MeasureCodes", "WijkenEnBuurtenCodes"):
-        httpserver.expect_request(f"{base}/{entity}").respond_with_json(
-            load(f"cbs/v4_85984NED_{entity}.json")
-        )
+def test_cbs_v4_writes_bundle(
+    httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    CbsStandIn(httpserver, v4_page=20)
     assert run(["cbs", "--table", "85984NED", "--v4", *FAST]) == 0
     path = only_file(env / "municipal")
     assert re.fullmatch(rf"cbs_85984NED_all_{STAMP}\.json", path.name)
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["format"] == "cbs-odata-v4"
-    assert set(doc) == {
-        "format",
-        "table_id",
-        "base_url",
-        "retrieved_at",
-        "measure_codes",
-        "observations",
-        "dimensions",
-    }
-    assert doc["observations"] == obs["value"]
+    assert doc["observations"] == load("cbs/v4_85984NED_Observations_GM0307.json")["value"]
     assert doc["measure_codes"] == load("cbs/v4_85984NED_MeasureCodes.json")["value"]
+    assert doc["dataset_url"] == httpserver.url_for("/odata/v1/CBS/85984NED")
     assert list(doc["dimensions"]) == ["WijkenEnBuurten"]
+    assert "/odata/v1/CBS/85984NED" in capsys.readouterr().out
+
+
+def test_cbs_region_the_table_does_not_hold_exits_not_found(
+    httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    CbsStandIn(httpserver)
+    assert run(["cbs", "--table", "83558NED", "--region", "GM0307", *FAST]) == 4
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("regionomie fetch cbs: error: CBS table 83558NED: region GM0307")
+    assert "Regiokenmerken" in err and "\n" not in err
+    assert not (env / "municipal").exists() or not list((env / "municipal").iterdir())
+
+
+def test_kvk_postcode_without_house_number_is_refused_before_any_call(
+    httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    assert run(["kvk", "--postcode", "3811NB", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "postcode only together with huisnummer" in err and "\n" not in err
+    assert "open dataset" in err  # the bulk path is named
+    assert kvk.requests == []
+
+
+def test_kvk_generation_v3_writes_organisatie_and_vestigingen(
+    httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    argv = ["kvk", "--postcode", "3811NB", "--huisnummer", "10", "--generation", "v3"]
+    assert run([*argv, "--profiles", *FAST]) == 0
+    paths = [p for p, _ in kvk.requests]
+    assert paths == [
+        "/api/v3/zoeken",
+        "/api/v1/organisatie/kvknummer/90001234",
+        "/api/v1/vestigingen/vestigingsnummer/000050000000",
+    ]
+    lines = [json.loads(x) for x in only_file(env / "kvk").read_text("utf-8").splitlines()]
+    assert "maatschappelijkeActiviteit" in lines[0] and lines[1]["vestigingsnummer"]
+    out = capsys.readouterr().out
+    assert "1 organisaties + 1 vestigingen" in out and "API v3" in out
+
+
+def test_kvk_search_over_the_cap_is_narrowed_by_type(
+    httpserver: HTTPServer, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = load("kvk/zoeken_results_amersfoort.json")
+    # the unnarrowed query reports 2,400 hits; per type the counts fit under the cap
+    kvk = KvkStandIn(
+        httpserver, KEY, results, reported_total=lambda a: None if a.getlist("type") else 2400
+    )
+    assert run(["kvk", "--plaats", "Amersfoort", *FAST]) == 0
+    types = [q.get("type") for p, q in kvk.requests[1:]]
+    assert types == [["hoofdvestiging"], ["nevenvestiging"], ["rechtspersoon"]]
+    lines = only_file(env / "kvk").read_text("utf-8").splitlines()
+    assert sum(len(json.loads(x)["resultaten"]) for x in lines) == len(results)
+    captured = capsys.readouterr()
+    assert "searched per type" in captured.err and "capped" not in captured.err
+
+
+def test_pdok_year_before_the_yearly_wfs_is_refused(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["pdok", "--year", "2015", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "from 2016 on" in err and "historical" in err and "\n" not in err
 
 
 def test_cbs_404_table(

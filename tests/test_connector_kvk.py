@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from standin import KvkStandIn
 from werkzeug import Request, Response
 
 from regionomie.connectors.http import AuthError, NotFound, make_session
@@ -75,8 +76,12 @@ def test_search_pages_three_pages(httpserver: HTTPServer, client: KvkClient) -> 
 def test_search_params_postcode_type_inactive(httpserver: HTTPServer, client: KvkClient) -> None:
     seen: list[dict[str, str]] = []
     httpserver.expect_request("/api/v2/zoeken").respond_with_handler(zoeken_handler([], seen))
-    list(client.search(postcode="3811 ab", type="hoofdvestiging", include_inactive=True))
-    assert seen[0]["postcode"] == "3811AB"
+    list(
+        client.search(
+            postcode="3811 ab", huisnummer=12, type="hoofdvestiging", include_inactive=True
+        )
+    )
+    assert seen[0]["postcode"] == "3811AB" and seen[0]["huisnummer"] == "12"
     assert seen[0]["type"] == "hoofdvestiging"
     assert seen[0]["inclusiefInactieveRegistraties"] == "true"
 
@@ -180,3 +185,103 @@ def test_diff_registrations() -> None:
 def test_content_hash_ignores_key_order() -> None:
     assert content_hash({"a": 1, "b": [1, 2]}) == content_hash({"b": [1, 2], "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+# ---------------------------------------------------------------- issue 14: real Zoeken rules
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"postcode": "3811NB"}, "postcode only together with huisnummer"),
+        ({"huisnummer": 10, "plaats": "Amersfoort"}, "huisnummer only together with postcode"),
+        ({"postbusnummer": 100, "plaats": "Amersfoort"}, "postbusnummer only together"),
+        ({"postcode": "3811NB", "postbusnummer": 100, "huisletter": "A"}, "huisletter only"),
+    ],
+)
+def test_combinations_zoeken_refuses_are_refused_before_calling(
+    httpserver: HTTPServer, query: dict[str, Any], message: str
+) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    client = KvkClient(httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0))
+    with pytest.raises(ValueError, match=message):
+        list(client.search(**query))
+    assert kvk.requests == []
+
+
+def test_standin_answers_a_bare_postcode_with_400_like_zoeken(httpserver: HTTPServer) -> None:
+    """The stand-in follows api_zoeken.yaml: the check above mirrors a real refusal."""
+    KvkStandIn(httpserver, KEY)
+    session = make_session(retries=0, min_interval=0)
+    resp = session.get(
+        httpserver.url_for("/api/v2/zoeken"), params={"postcode": "3811NB"}, headers={"apikey": KEY}
+    )
+    assert resp.status_code == 400 and "huisnummer" in resp.json()["fout"][0]["omschrijving"]
+
+
+def test_postcode_with_house_number_finds_the_establishment(httpserver: HTTPServer) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    client = KvkClient(httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0))
+    got = list(client.search(postcode="3811 nb", huisnummer="10"))
+    assert [r["vestigingsnummer"] for r in got] == ["000050000000"]
+    assert kvk.requests[0][1]["postcode"] == ["3811NB"]
+
+
+def test_narrowing_reports_types_still_over_the_cap(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    results = [
+        {
+            "kvkNummer": f"{90000000 + i}",
+            "vestigingsnummer": f"{i:012d}",
+            "naam": "Jan Jansen",
+            "type": "hoofdvestiging" if i < 1100 else "nevenvestiging",
+            "adres": {"binnenlandsAdres": {"plaats": "Amersfoort"}},
+        }
+        for i in range(1200)
+    ]
+    KvkStandIn(httpserver, KEY, results)
+    client = KvkClient(httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0))
+    caplog.set_level(logging.INFO)
+    got = list(client.search(plaats="Amersfoort", narrow=True))
+    stats = client.last_search
+    assert stats.narrowed_by == "type" and stats.capped_parts == ["hoofdvestiging"]
+    assert len(got) == 1000 + 100  # 1,000 of the hoofdvestigingen, all nevenvestigingen
+    assert stats.total == 1200 and stats.capped
+    assert "open dataset" in caplog.text and "Jansen" not in caplog.text
+
+
+def test_generation_v3_uses_zoeken_v3_organisatie_and_vestigingen(httpserver: HTTPServer) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    session = make_session(retries=0, min_interval=0)
+    client = KvkClient(httpserver.url_for("/api"), KEY, session, generation="v3")
+    assert [r["kvkNummer"] for r in client.search(kvk_nummer="90001234")] == ["90001234"]
+    org = client.organisation("68750110")
+    vest = client.establishment("37178598")
+    assert org["maatschappelijkeActiviteit"]["naam"] and len(org["vestigingen"]) == 2
+    assert vest["vestigingsnummer"] == "000037178598"
+    assert kvk.requests == [
+        ("/api/v3/zoeken", {"kvkNummer": ["90001234"], "resultatenPerPagina": ["100"],
+                            "pagina": ["1"]}),
+        ("/api/v1/organisatie/kvknummer/68750110", {"geoData": ["true"]}),
+        ("/api/v1/vestigingen/vestigingsnummer/000037178598", {"geoData": ["true"]}),
+    ]  # fmt: skip
+
+
+def test_generation_v2_uses_basisprofiel_and_vestigingsprofiel(httpserver: HTTPServer) -> None:
+    kvk = KvkStandIn(httpserver, KEY)
+    client = KvkClient(httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0))
+    assert client.organisation("90001234")["kvkNummer"] == "90001234"
+    assert client.establishment("50000000")["vestigingsnummer"] == "000050000000"
+    assert [p for p, _ in kvk.requests] == [
+        "/api/v1/basisprofielen/90001234",
+        "/api/v1/vestigingsprofielen/000050000000",
+    ]
+
+
+def test_generation_from_env_and_refused_when_unknown() -> None:
+    env = {"KVK_API_KEY": KEY, "KVK_API_GENERATION": "v3"}
+    assert KvkClient.from_env(env=env).generation == "v3"
+    assert KvkClient.from_env(env={"KVK_API_KEY": KEY}).generation == "v2"
+    with pytest.raises(ValueError, match="KVK_API_GENERATION must be one of v2, v3"):
+        KvkClient.from_env(env={**env, "KVK_API_GENERATION": "v9"})

@@ -76,3 +76,31 @@ def test_not_a_feature_collection_is_bad_response(httpserver: HTTPServer) -> Non
 def test_bad_year_refused() -> None:
     with pytest.raises(ValueError, match="year"):
         PdokClient(session=make_session()).wfs_url(25)
+
+
+def test_years_before_the_yearly_wfs_are_refused_with_the_reason() -> None:
+    client = PdokClient(session=make_session())
+    with pytest.raises(ValueError) as err:
+        client.wfs_url(2015)
+    msg = str(err.value)
+    assert "from 2016 on" in msg and "historical" in msg and "regionomie ingest" in msg
+    assert client.wfs_url(2016).endswith("/cbs/gebiedsindelingen/2016/wfs/v1_0")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("gemeenten_2025.geojson", "lonlat"),
+        ("gemeenten_2025_rd_new.geojson", "rd_new"),  # the service ignored srsName
+        ("gemeenten_2025_latlon.geojson", "latlon"),  # EPSG:4326 in lat/lon axis order
+    ],
+)
+def test_coordinate_system_of_the_answer_is_detected(
+    httpserver: HTTPServer, fixture: str, kind: str
+) -> None:
+    full = json.loads((FIXTURE.parent / fixture).read_text(encoding="utf-8"))
+    seen: list[dict[str, str]] = []
+    httpserver.expect_request(WFS_PATH).respond_with_handler(wfs_handler(full, seen, True))
+    c = client(httpserver, page_size=10)
+    assert c.gemeenten(2025)["features"] == full["features"]
+    assert c.last_fetch.coordinates == kind

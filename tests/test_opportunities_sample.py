@@ -32,7 +32,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     kvk = parse_file(_one("kvk", "establishments_*.csv"), "kvk")
     waste = parse_file(_one("waste", "ontvangstmeldingen_*.csv"), "waste")
     kern = parse_file(_one("municipal", "cbs_85984NED_*.json"), "municipal")
-    afval = parse_file(_one("municipal", "cbs_83558NED_*.json"), "municipal")
+    afval = parse_file(_one("municipal", "cbs_83452NED_*.json"), "municipal")
     pdok = parse_file(_one("municipal", "pdok_gemeenten_*.geojson"), "municipal")
     est = kvk["establishments"].rows
     records = waste["waste_records"].rows

@@ -58,6 +58,7 @@ def reasons(res: ParseResult) -> list[str]:
         ("20150600", "2015-06-01", "month"),
         ("20150000", "2015-01-01", "year"),
         ("2015-06-12", "2015-06-12", "day"),
+        ("00000000", None, "unknown"),  # KvK's "date unknown": kept, not an error
         ("", None, None),
     ],
 )
@@ -65,7 +66,7 @@ def test_kvk_dates_with_zeroed_parts(raw: str, iso: str | None, precision: str |
     assert parse_kvk_date(raw) == (iso, precision)
 
 
-@pytest.mark.parametrize("raw", ["20151332", "2015061", "00000000", "abc"])
+@pytest.mark.parametrize("raw", ["20151332", "2015061", "00001231", "abc"])
 def test_kvk_date_garbage_raises(raw: str) -> None:
     with pytest.raises(ValueError):
         parse_kvk_date(raw)

@@ -111,26 +111,75 @@ def test_v3_kerncijfers_fields_resolved_by_prefix(tmp_path: Path, key: str, tabl
     ]
 
 
-def test_v3_waste_table_units_and_periods(tmp_path: Path) -> None:
+def test_v3_waste_table_categories_units_and_periods(tmp_path: Path) -> None:
+    """83452NED: one measure (kg per inwoner) split by the Afvalsoort dimension."""
     props = [
-        {"Type": "GeoDimension", "Key": "RegioS", "ID": 0},
-        {"Type": "TimeDimension", "Key": "Perioden", "ID": 1},
-        topic("TotaalHuishoudelijkAfval_2", "1 000 ton", "Double"),
-        topic("TotaalHuishoudelijkAfval_45", "kg per inwoner", "Long"),
+        {"Type": "Dimension", "Key": "Afvalsoort", "ID": 0},
+        {"Type": "GeoDimension", "Key": "RegioS", "ID": 1},
+        {"Type": "TimeDimension", "Key": "Perioden", "ID": 2},
+        topic("HoeveelheidHuishoudelijkAfval_1", "kg per inwoner", "Double"),
     ]
     rows = [
         {
-            "RegioS": "GM0308  ",
+            "Afvalsoort": kind,
+            "RegioS": "GM0308",
             "Perioden": "2023JJ00",
-            "TotaalHuishoudelijkAfval_2": 11.2,
-            "TotaalHuishoudelijkAfval_45": 448,
+            "HoeveelheidHuishoudelijkAfval_1": value,
         }
+        for kind, value in (("T001154", 448.0), ("A025454", 120.5), ("X1", 3.0))
+    ]
+    rows.append({"Afvalsoort": "", "RegioS": "GM0308", "Perioden": "2023JJ00"})
+    titles = [
+        {"Key": "T001154", "Title": "Totaal huishoudelijk afval"},
+        {"Key": "A025454", "Title": "GFT-afval"},
+        {"Key": "X1", "Title": "Luiers"},
+    ]
+    doc = {
+        "format": "cbs-odata-v3",
+        "table_id": "83452NED",
+        "data_properties": props,
+        "dimensions": {"Afvalsoort": titles},
+        "rows": rows,
+    }
+    res = ind(dump(tmp_path, "w.json", doc))
+    got = res.rows.set_index("indicator")
+    assert got.loc["household_waste_kg_per_inhabitant", "value"] == 448
+    assert got.loc["organic_waste_kg_per_inhabitant", "value"] == pytest.approx(120.5)
+    # a kind without a stable name keeps the measure and its own title
+    assert got.loc["hoeveelheid_huishoudelijk_afval__luiers", "value"] == 3
+    assert set(got["period"]) == {"2023"}
+    assert res.rejected["reason"].tolist() == ["Afvalsoort: missing category code"]
+
+
+def test_vacancy_percentage_or_count_is_decided_by_its_unit(tmp_path: Path) -> None:
+    for unit, share in (("%", 4.0), ("aantal", 100 * 40 / 1000)):
+        doc = kerncijfers("PersonenPerSoortUitkeringWW_89")
+        doc["data_properties"] += [
+            topic("Woningvoorraad_35"),
+            topic("OnbewoondeWoningen_46", unit, "Double" if unit == "%" else "Long"),
+        ]
+        doc["rows"][0].update(
+            {"Woningvoorraad_35": 1000, "OnbewoondeWoningen_46": 4 if unit == "%" else 40}
+        )
+        res = ind(dump(tmp_path, f"v_{unit == '%'}.json", doc))
+        gm = res.rows[res.rows["region_code"] == "GM0307"].set_index("indicator")
+        assert gm.loc["vacancy_share", "value"] == pytest.approx(share)
+        assert gm.loc["vacancy_share", "unit"] == "%"
+
+
+def test_table_without_municipal_regions_is_refused(tmp_path: Path) -> None:
+    props = [
+        {"Type": "Dimension", "Key": "Regiokenmerken", "ID": 0},
+        {"Type": "TimeDimension", "Key": "Perioden", "ID": 1},
+        topic("TotaalHuishoudelijkAfval_2", "1 000 ton", "Double"),
+    ]
+    rows = [
+        {"Regiokenmerken": code, "Perioden": "2023JJ00", "TotaalHuishoudelijkAfval_2": 8118.0}
+        for code in ("NL01    ", "PV26    ")
     ]
     doc = {"format": "cbs-odata-v3", "table_id": "83558NED", "data_properties": props, "rows": rows}
-    res = ind(dump(tmp_path, "w.json", doc)).rows.set_index("indicator")
-    assert res.loc["household_waste_kg_per_inhabitant", "value"] == 448
-    assert res.loc["household_waste_kt", "value"] == pytest.approx(11.2)
-    assert set(res["period"]) == {"2023"}
+    with pytest.raises(SourceFileError, match=r"83558NED: its region dimension Regiokenmerken"):
+        parse_file(dump(tmp_path, "r.json", doc), "municipal")
 
 
 def test_indicator_names() -> None:
@@ -201,10 +250,10 @@ def test_pdok_geojson(tmp_path: Path) -> None:
             "properties": {"statcode": "GM0307", "statnaam": "Amersfoort"},
             "geometry": {"type": "Polygon", "coordinates": [square(5.3, 52.1, 0.1)]},
         },
-        {
+        {  # RD New metres (PDOK ignored srsName): converted, not lost
             "type": "Feature",
             "properties": {"statcode": "GM0308", "statnaam": "Baarn"},
-            "geometry": {"type": "Polygon", "coordinates": [square(140000, 460000, 1000)]},
+            "geometry": {"type": "Polygon", "coordinates": [square(149500, 468500, 1000)]},
         },
         {"type": "Feature", "properties": {"statcode": "0313"}, "geometry": None},
         {
@@ -212,22 +261,45 @@ def test_pdok_geojson(tmp_path: Path) -> None:
             "properties": {"statcode": "GM0313"},
             "geometry": {"type": "Point", "coordinates": [5.3, 52.2]},
         },
+        {  # lat/lon axis order: passes a +-90/+-180 check, would sit off Somalia
+            "type": "Feature",
+            "properties": {"statcode": "GM0317", "statnaam": "Eemnes"},
+            "geometry": {"type": "Polygon", "coordinates": [square(52.25, 5.24, 0.02)]},
+        },
+        {  # Paris: outside the Netherlands in every reading
+            "type": "Feature",
+            "properties": {"statcode": "GM0327", "statnaam": "Leusden"},
+            "geometry": {"type": "Polygon", "coordinates": [square(2.3, 48.8, 0.1)]},
+        },
     ]
     res = parse_file(
         dump(tmp_path, "g.geojson", {"type": "FeatureCollection", "features": features}),
         "municipal",
     )
     m = res["municipalities"]
-    assert m.rows_in == 4 and len(m.rows) == 1
+    assert m.rows_in == 6 and len(m.rows) == 3
     assert list(m.rows.columns) == list(MUNICIPALITIES.all_columns)
-    r = m.rows.iloc[0]
-    assert (r["lon"], r["lat"]) == (pytest.approx(5.35), pytest.approx(52.15))
-    assert r["province_code"] == "PV26" and r["province_name"] == "Utrecht"
+    rows = m.rows.set_index("municipality_code")
+    assert (rows.loc["GM0307", "lon"], rows.loc["GM0307", "lat"]) == (
+        pytest.approx(5.35),
+        pytest.approx(52.15),
+    )
+    assert rows.loc["GM0307", "province_code"] == "PV26"
+    assert rows.loc["GM0307", "province_name"] == "Utrecht"
+    # RD (150000, 469000) is Baarn's neighbourhood: about 5.31 E, 52.21 N
+    assert rows.loc["GM0308", "lon"] == pytest.approx(5.31, abs=0.01)
+    assert rows.loc["GM0308", "lat"] == pytest.approx(52.21, abs=0.01)
+    assert (rows.loc["GM0317", "lon"], rows.loc["GM0317", "lat"]) == (
+        pytest.approx(5.25),
+        pytest.approx(52.26),
+    )
     assert m.rejected["reason"].tolist() == [
-        "geometry: not lon/lat (RD New? request srsName=EPSG:4326)",
         "statcode: not a GM code",
         "geometry: type 'Point' is not a (Multi)Polygon",
+        "geometry: centroid outside the Netherlands as lon/lat, lat/lon and RD New",
     ]
+    assert any("RD New" in n and "converted" in n for n in m.notes)
+    assert any("lat/lon axis order" in n for n in m.notes)
 
 
 def test_bundle_with_malformed_metadata_is_unusable(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ BASE = [
     "Aantal_vrachten",
 ]
 PARTY = ["Naam", "Postcode", "Plaats", "Straat", "Huisnr", "Land"]
+ASN_REASON = "not an afvalstroomnummer (12 characters: 5-digit verwerkersnummer + 7 digits/letters)"
 
 
 def header(parties: tuple[str, ...] = ("Ontdoener", "Ontvanger")) -> list[str]:
@@ -141,7 +142,9 @@ def test_bare_party_name_column(tmp_path: Path) -> None:
         ("EuralCode", "", "EuralCode: missing"),
         ("MeldPeriodeMAAND", "13", "MeldPeriodeMAAND: not a month 1-12"),
         ("MeldPeriodeJAAR", "twintig", "MeldPeriodeJAAR: not a year"),
-        ("Afvalstroomnummer", "AB12", "Afvalstroomnummer: not a 12-digit number"),
+        ("Afvalstroomnummer", "AB12", f"Afvalstroomnummer: {ASN_REASON}"),
+        ("Afvalstroomnummer", "10422ab-1234", f"Afvalstroomnummer: {ASN_REASON}"),
+        ("Afvalstroomnummer", "A0422AB12345", f"Afvalstroomnummer: {ASN_REASON}"),
         ("Aantal_vrachten", "1,5", "Aantal_vrachten: not a whole number >= 0"),
         ("Ontdoener_Postcode", "38111", "Ontdoener_Postcode: not a Dutch postcode (1234AB)"),
     ],

@@ -118,13 +118,30 @@ def waste_records(n: int = 4) -> pd.DataFrame:
     return df[list(CONTRACTS["waste_records"].all_columns)]
 
 
+# Every challenge a Kerncijfers table must deliver (cbs_indicators.CHALLENGE_SOURCES), so the
+# dataset gate challenge_indicators_resolved passes; appended after the rows tests mutate.
+KERNCIJFERS_CHALLENGE_VALUES: dict[str, float] = {
+    "ww_benefits": 1900.0,
+    "bijstand_benefits": 3200.0,
+    "ao_benefits": 7000.0,
+    "age_65_plus": 24000.0,
+    "households": 70000.0,
+    "single_person_households": 26000.0,
+    "avg_income_per_inhabitant": 33.1,
+    "vacancy_share": 3.0,
+}
+
+
 def municipal_indicators() -> pd.DataFrame:
     rows = [
-        ("GM0307", "Gemeente", "Amersfoort", "GM0307"),
-        ("GM0308", "Gemeente", "Baarn", "GM0308"),
-        ("WK030701", "Wijk", "Binnenstad", "GM0307"),
-        ("BU03070101", "Buurt", "Centrum", "GM0307"),
+        ("GM0307", "Gemeente", "Amersfoort", "GM0307", "inhabitants", 160000.0),
+        ("GM0308", "Gemeente", "Baarn", "GM0308", "inhabitants", 25000.0),
+        ("WK030701", "Wijk", "Binnenstad", "GM0307", "inhabitants", 9000.0),
+        ("BU03070101", "Buurt", "Centrum", "GM0307", "inhabitants", 3000.0),
     ]
+    for code, name in (("GM0307", "Amersfoort"), ("GM0308", "Baarn")):
+        for indicator, value in KERNCIJFERS_CHALLENGE_VALUES.items():
+            rows.append((code, "Gemeente", name, code, indicator, value))
     n = len(rows)
     df = pd.DataFrame(
         {
@@ -133,8 +150,8 @@ def municipal_indicators() -> pd.DataFrame:
             "region_name": [r[2] for r in rows],
             "municipality_code": [r[3] for r in rows],
             "period": ["2024"] * n,
-            "indicator": ["inhabitants"] * n,
-            "value": [160000.0, 25000.0, 9000.0, 3000.0],
+            "indicator": [r[4] for r in rows],
+            "value": [r[5] for r in rows],
             "unit": ["aantal"] * n,
             "source_table": ["85984NED"] * n,
             **_provenance(n, "cbs-odata"),

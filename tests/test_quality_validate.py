@@ -82,7 +82,7 @@ ROW_CASES: list[tuple[str, Callable[[pd.DataFrame], None], str]] = [
     ("establishments", _set("lat", 5.387), "lat_in_bbox"),
     ("establishments", _set("sbi_version", "2025"), "sbi_code_known"),  # 5610 is not SBI 2025
     ("establishments", _set("start_date", "2099-01-01"), "start_date_valid"),
-    ("waste_records", _set("afvalstroomnummer", "12345678901X"), "afvalstroomnummer_format"),
+    ("waste_records", _set("afvalstroomnummer", "1234X678901A"), "afvalstroomnummer_format"),
     ("waste_records", _set("eural_code", "999999"), "eural_code_known"),
     ("waste_records", _set("eural_code", "20 01 08"), "eural_code_format"),
     ("waste_records", _set("weight_kg", -5.0), "weight_non_negative"),

@@ -4,6 +4,7 @@ the sample parses cleanly and links as the README promises."""
 from __future__ import annotations
 
 import filecmp
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +93,34 @@ def test_sample_parses_without_rejects_and_has_the_promised_mix() -> None:
     assert gm["age_65_plus_share"].idxmax() == "GM0308"
     assert "household_waste_kg_per_inhabitant" in set(ind["indicator"])
     assert len(pd.concat(parsed["municipalities"])) == 10
+
+
+def test_sample_cbs_files_have_the_real_keys_and_resolve_every_challenge() -> None:
+    """The sample claims the real shapes of 85984NED and 83452NED (issue 14): the keys the
+    CBS table has, vacancy derived from OnbewoondeWoningen_46, and no challenge missing."""
+    from regionomie.domain.cbs_indicators import unresolved_challenges
+
+    kern = json.loads(next((SAMPLE_DIR / "municipal").glob("cbs_85984NED_*.json")).read_text())
+    keys = {p["Key"] for p in kern["data_properties"]}
+    assert {
+        "HuishoudensTotaal_29",
+        "GemiddeldeWOZWaardeVanWoningen_39",
+        "PersonenPerSoortUitkeringBijstand_87",
+        "PersonenPerSoortUitkeringAO_88",
+        "BedrijfsvestigingenTotaal_95",
+        "OnbewoondeWoningen_46",
+    } <= keys
+    assert not keys & {
+        "HuishoudensTotaal_28",
+        "PercentageOnbewoond_45",
+        "BedrijfsvestigingenTotaal_91",
+    }
+    waste = next((SAMPLE_DIR / "municipal").glob("cbs_83452NED_*.json"))
+    assert not list((SAMPLE_DIR / "municipal").glob("cbs_83558NED_*"))
+    frames = [
+        parse_file(path, "municipal")["municipal_indicators"].rows
+        for path in (next((SAMPLE_DIR / "municipal").glob("cbs_85984NED_*.json")), waste)
+    ]
+    ind = pd.concat(frames, ignore_index=True)
+    assert unresolved_challenges(ind) == {}
+    assert {"vacancy_share", "household_waste_kg_per_inhabitant"} <= set(ind["indicator"])

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from regionomie.connectors.cbs import CbsODataClient
+from regionomie.connectors.cbs import CbsODataClient, EmptySelection
 from regionomie.connectors.http import (
     AuthError,
     BadResponse,
@@ -26,6 +26,8 @@ from regionomie.connectors.http import (
     make_session,
 )
 from regionomie.connectors.kvk import (
+    BULK_ADVICE,
+    GENERATIONS,
     MAX_PAGE_SIZE,
     SEARCH_TYPES,
     TEST_API_KEY,
@@ -74,20 +76,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     kvk = sources.add_parser(
         "kvk",
         parents=[common],
-        help="KvK Zoeken v2 (+ profiles)",
-        description="Key from KVK_API_KEY, base URL from KVK_API_BASE_URL.",
+        help="KvK Zoeken (+ profiles), API generation v2 or v3",
+        description="Key from KVK_API_KEY, base URL from KVK_API_BASE_URL, API generation "
+        "from KVK_API_GENERATION (v2: Zoeken v2 + Basisprofiel + Vestigingsprofiel; v3: "
+        "Zoeken v3 + Organisatie + Vestigingen). Zoeken is for look-ups, not bulk: "
+        + BULK_ADVICE
+        + ".",
     )
     which = kvk.add_mutually_exclusive_group(required=True)
     which.add_argument("--plaats", help="place name, e.g. Amersfoort")
-    which.add_argument("--postcode", help="postcode, e.g. 3811AB")
+    which.add_argument(
+        "--postcode", help="postcode, e.g. 3811AB (only with --huisnummer or --postbusnummer)"
+    )
     which.add_argument("--kvk-nummer", help="8-digit KvK number")
+    kvk.add_argument("--huisnummer", help="house number, with --postcode")
+    kvk.add_argument("--huisletter", help="house letter, with --postcode and --huisnummer")
+    kvk.add_argument("--postbusnummer", help="PO box number, with --postcode")
     kvk.add_argument("--type", action="append", choices=SEARCH_TYPES, help="repeatable")
     kvk.add_argument("--include-inactive", action="store_true")
     kvk.add_argument("--page-size", type=int, default=MAX_PAGE_SIZE)
     kvk.add_argument(
+        "--no-narrow",
+        action="store_true",
+        help="do not split a search over the 1,000-result cap by type",
+    )
+    kvk.add_argument(
+        "--generation",
+        choices=GENERATIONS,
+        help="KvK API generation (default: KVK_API_GENERATION, else v2)",
+    )
+    kvk.add_argument(
         "--profiles",
         action="store_true",
-        help="write Basisprofiel + Vestigingsprofiel (geoData) responses (paid calls)",
+        help="also write organisation + establishment responses with geoData (paid calls)",
     )
     kvk.add_argument(
         "--max-profiles", type=int, default=100, help="stop after this many profile calls"
@@ -107,7 +128,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     cbs.add_argument("--table", required=True, help="table id, e.g. 85984NED")
     cbs.add_argument("--region", help="GM0307 (with its WK/BU codes), WK..., BU...")
-    cbs.add_argument("--v4", action="store_true", help="use OData v4 (odata4.cbs.nl)")
+    cbs.add_argument(
+        "--v4", action="store_true", help="use OData v4 (datasets.cbs.nl, via its catalogue)"
+    )
     cbs.add_argument("--page-size", type=int, default=10_000, help="v3 $top (max 10,000)")
     cbs.set_defaults(func=run_cbs)
 
@@ -140,7 +163,7 @@ def _fail(source: str, message: str) -> None:
 def _exit_code(exc: ConnectorError) -> int:
     if isinstance(exc, AuthError):
         return EXIT_AUTH
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | EmptySelection):
         return EXIT_NOT_FOUND
     if isinstance(exc, UpstreamError):
         return EXIT_UPSTREAM
@@ -173,27 +196,48 @@ def run_kvk(args: argparse.Namespace) -> int:
 
 
 def _run_kvk(args: argparse.Namespace) -> int:
+    generation = args.generation or os.environ.get("KVK_API_GENERATION") or None
     if args.test_env:
-        client = KvkClient(TEST_BASE_URL, TEST_API_KEY, _session(args))
+        client = KvkClient(TEST_BASE_URL, TEST_API_KEY, _session(args), generation=generation)
     else:
         client = KvkClient(
             os.environ.get("KVK_API_BASE_URL") or None,
             os.environ.get("KVK_API_KEY"),
             _session(args),
+            generation=generation,
         )
+    query: dict[str, Any]
     if args.plaats:
         query, label = {"plaats": args.plaats}, f"plaats {args.plaats}"
     elif args.postcode:
-        query, label = {"postcode": args.postcode}, f"postcode {args.postcode}"
+        query = {
+            "postcode": args.postcode,
+            "huisnummer": args.huisnummer,
+            "huisletter": args.huisletter,
+            "postbusnummer": args.postbusnummer,
+        }
+        label = " ".join(
+            str(x) for x in ("postcode", args.postcode, args.huisnummer, args.huisletter) if x
+        )
+        if args.postbusnummer:
+            label += f" postbus {args.postbusnummer}"
     else:
         query, label = {"kvk_nummer": args.kvk_nummer}, f"kvknummer {args.kvk_nummer}"
+    if not args.postcode and (args.huisnummer or args.huisletter or args.postbusnummer):
+        raise ValueError("--huisnummer, --huisletter and --postbusnummer go with --postcode")
     options: dict[str, Any] = {
         "type": args.type,
         "page_size": args.page_size,
         "include_inactive": args.include_inactive,
+        "narrow": not args.no_narrow,
     }
+    org_word, est_word = (
+        ("basisprofielen", "vestigingsprofielen")
+        if client.generation == "v2"
+        else ("organisaties", "vestigingen")
+    )
     started = utc_now()
-    counts = {"basisprofiel": 0, "vestigingsprofiel": 0, "results": 0}
+    counts = {"organisation": 0, "establishment": 0, "results": 0}
 
     def lines() -> Iterator[dict[str, Any]]:
         if not args.profiles:
@@ -209,9 +253,9 @@ def _run_kvk(args: argparse.Namespace) -> int:
             kvk_nummer = str(result.get("kvkNummer") or "")
             if kvk_nummer and kvk_nummer not in seen_kvk:
                 seen_kvk.add(kvk_nummer)
-                wanted.append(("basisprofiel", kvk_nummer))
+                wanted.append(("organisation", kvk_nummer))
             if result.get("vestigingsnummer"):
-                wanted.append(("vestigingsprofiel", str(result["vestigingsnummer"])))
+                wanted.append(("establishment", str(result["vestigingsnummer"])))
             for kind, number in wanted:
                 if calls >= args.max_profiles:
                     print(
@@ -221,10 +265,10 @@ def _run_kvk(args: argparse.Namespace) -> int:
                     return
                 calls += 1
                 counts[kind] += 1
-                if kind == "basisprofiel":
-                    yield client.basisprofiel(number)
+                if kind == "organisation":
+                    yield client.organisation(number)
                 else:
-                    yield client.vestigingsprofiel(number, geo=True)
+                    yield client.establishment(number, geo=True)
 
     path = landing_path(
         "kvk", f"kvk_{slug(label)}", ".jsonl", moment=started, root=args.landing_dir
@@ -246,16 +290,22 @@ def _run_kvk(args: argparse.Namespace) -> int:
             written += 1
     stats = client.last_search
     what = (
-        f"{counts['basisprofiel']} basisprofielen + {counts['vestigingsprofiel']} "
-        f"vestigingsprofielen for {counts['results']} search results"
+        f"{counts['organisation']} {org_word} + {counts['establishment']} "
+        f"{est_word} for {counts['results']} search results"
         if args.profiles
         else f"{counts['results']} search results"
     )
-    print(f"kvk: {what} in {stats.pages} pages (totaal {stats.total}); {written} lines -> {path}")
+    print(
+        f"kvk: {what} in {stats.pages} pages (totaal {stats.total}, API {client.generation}); "
+        f"{written} lines -> {path}"
+    )
+    if stats.narrowed_by:
+        print(f"kvk: more than 1,000 results: searched per {stats.narrowed_by}", file=sys.stderr)
     if stats.capped:
+        still = f" (type {', '.join(stats.capped_parts)})" if stats.capped_parts else ""
         print(
-            f"kvk: warning: result capped at {stats.returned} of {stats.total} "
-            "(KvK returns at most 1,000 per query); narrow the query, e.g. by postcode",
+            f"kvk: warning: result capped at 1,000 per query{still}: "
+            f"{stats.returned} of {stats.total} written; {BULK_ADVICE}",
             file=sys.stderr,
         )
     return EXIT_OK
@@ -282,8 +332,9 @@ def _run_cbs(args: argparse.Namespace) -> int:
     path = landing_path("municipal", prefix, ".json", moment=started, root=args.landing_dir)
     write_json(path, bundle)
     stats = client.last_fetch
+    where = f" from {bundle['dataset_url']}" if args.v4 else ""
     print(
-        f"cbs: {n} {kind} of {bundle['table_id']} ({'v4' if args.v4 else 'v3'}) "
+        f"cbs: {n} {kind} of {bundle['table_id']} ({'v4' if args.v4 else 'v3'}{where}) "
         f"in {stats.pages} pages -> {path}"
     )
     return EXIT_OK
@@ -308,4 +359,10 @@ def _run_pdok(args: argparse.Namespace) -> int:
     write_json(path, collection)
     stats = client.last_fetch
     print(f"pdok: {stats.features} municipalities ({args.year}) in {stats.pages} pages -> {path}")
+    if stats.coordinates and stats.coordinates != "lonlat":
+        print(
+            f"pdok: warning: the service answered {stats.coordinates} coordinates; the parser "
+            "converts them to lon/lat",
+            file=sys.stderr,
+        )
     return EXIT_OK

@@ -127,7 +127,11 @@ def validate_file(
         if parsed.rows_in == 0:
             continue  # the file holds no records of this table: nothing claimed, nothing lost
         rejected = parsed.rejected
-        entry: dict[str, Any] = {"rows_in": parsed.rows_in, "parse_rejected": len(rejected)}
+        entry: dict[str, Any] = {
+            "rows_in": parsed.rows_in,
+            "parse_rejected": len(rejected),
+            "notes": list(parsed.notes),
+        }
         fields = rejected["field"].fillna("").astype(str).replace("", "row")
         parse_counts = (PARSE_RULE_PREFIX + fields).value_counts()
         for rule, n in parse_counts.items():
@@ -236,6 +240,8 @@ def _print_text(report: dict[str, Any]) -> None:
         for f in report["quarantine_files"]:
             print(f"  {f}", file=out)
     for name, t in report["tables"].items():
+        for note in t.get("notes", []):
+            print(f"NOTE {name}: {note}", file=out)
         for w in t.get("warnings", []):
             print(f"WARNING {name}: {w['rule']}: {w['message']}", file=out)
     for failure in report["dataset_failures"]:

@@ -2,7 +2,12 @@
 
 No dagster or neo4j imports here: Dagster resources/sensors wrap these clients."""
 
-from regionomie.connectors.cbs import CbsODataClient, region_filter, resolve_fields
+from regionomie.connectors.cbs import (
+    CbsODataClient,
+    EmptySelection,
+    region_filter,
+    resolve_fields,
+)
 from regionomie.connectors.http import (
     AuthError,
     BadResponse,
@@ -21,6 +26,7 @@ __all__ = [
     "CbsODataClient",
     "ConnectorError",
     "ConnectorTimeout",
+    "EmptySelection",
     "KvkClient",
     "MissingApiKey",
     "NotFound",

@@ -1,10 +1,20 @@
-"""CBS StatLine client: OData v3 (opendata.cbs.nl/ODataApi) and OData v4 (odata4.cbs.nl).
+"""CBS StatLine client: OData v3 (opendata.cbs.nl/ODataApi) and OData v4
+(datasets.cbs.nl/odata/v1, the base CBS's own v4 clients use).
 
 Why: v3 answers at most 10,000 rows per request, so large tables (all neighbourhoods of the
 country) must be paged with $skip/$top; v4 pages itself with @odata.nextLink. Field keys carry a
 numeric suffix that changes per yearly table (WW benefits are _85 in 2022/23, _89 in 2024), so
 consumers resolve keys by prefix through DataProperties (resolve_fields) and never hard-code
 suffixes. Region codes in v3 are space-padded ('GM0307    '), hence startswith() filters.
+
+A region filter that matches nothing is an error (EmptySelection), not an empty file: 83558NED's
+region dimension is Regiokenmerken (Nederland, landsdelen, provinces, size classes), so a GM
+filter returns 0 rows and would otherwise look like a municipality without waste. The region's
+codes are checked against the table's region dimension before any data is read.
+
+v4 datasets are found through the catalogue (`{base}/Datasets`): its entry names the catalogue
+the table lives in, and the dataset URL is `{base}/{Catalog}/{table}`. A base URL ending in
+`/CBS` (the older odata4.cbs.nl layout) is used as the dataset root directly.
 """
 
 from __future__ import annotations
@@ -19,13 +29,20 @@ from urllib.parse import urljoin
 
 import requests
 
-from regionomie.connectors.http import BadResponse, get_json, make_session
+from regionomie.connectors.http import (
+    BadResponse,
+    ConnectorError,
+    NotFound,
+    get_json,
+    make_session,
+)
 from regionomie.connectors.landing import iso_z, utc_now
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://opendata.cbs.nl"
-DEFAULT_V4_BASE_URL = "https://odata4.cbs.nl/CBS"
+DEFAULT_V4_BASE_URL = "https://datasets.cbs.nl/odata/v1"
+DEFAULT_V4_CATALOG = "CBS"
 V3_MAX_PAGE = 10_000
 _REGION_RE = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,8}$")
 _KNOWN_GEO_DIMENSIONS: tuple[str, ...] = ("WijkenEnBuurten", "RegioS", "Regiokenmerken")
@@ -39,21 +56,31 @@ class FetchStats:
     rows: int = 0
 
 
-def region_filter(dimension: str, region: str, *, include_subregions: bool = True) -> str:
-    """OData $filter selecting a region. For a municipality GM0307 with include_subregions it
-    also selects its districts WK0307xx and neighbourhoods BU0307xxxx (their codes do not start
-    with 'GM', so a plain startswith(...,'GM0307') would miss them). startswith() rather than
-    eq because v3 codes are space-padded."""
+class EmptySelection(ConnectorError):
+    """A region filter matched nothing in the table: the table does not hold that region
+    (wrong table, wrong region dimension), which must never pass as "no data"."""
+
+
+def region_prefixes(region: str, *, include_subregions: bool = True) -> list[str]:
+    """The code prefixes a region selects: GM0307 with include_subregions also selects its
+    districts WK0307xx and neighbourhoods BU0307xxxx (their codes do not start with 'GM')."""
     code = region.strip().upper()
     if not _REGION_RE.match(code):
         raise ValueError(f"region must look like GM0307, WK030701 or BU03070101, got {region!r}")
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", dimension):
-        raise ValueError(f"bad dimension name {dimension!r}")
     prefixes = [code]
     if include_subregions and code.startswith("GM"):
         prefixes += ["WK" + code[2:], "BU" + code[2:]]
     elif include_subregions and code.startswith("WK"):
         prefixes += ["BU" + code[2:]]
+    return prefixes
+
+
+def region_filter(dimension: str, region: str, *, include_subregions: bool = True) -> str:
+    """OData $filter selecting a region and (include_subregions) its districts and
+    neighbourhoods. startswith() rather than eq because v3 codes are space-padded."""
+    prefixes = region_prefixes(region, include_subregions=include_subregions)
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", dimension):
+        raise ValueError(f"bad dimension name {dimension!r}")
     return " or ".join(f"startswith({dimension},'{p}')" for p in prefixes)
 
 
@@ -62,24 +89,46 @@ def resolve_fields(
     prefixes: Iterable[str],
     *,
     strict: bool = False,
+    units: Mapping[str, str] | None = None,
+    parents: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Map each wanted key prefix to the table's actual key: 'AantalInwoners' ->
     'AantalInwoners_5'. A key matches when it equals the prefix or is prefix + '_' + digits.
-    Prefixes the table lacks are left out (strict=True raises KeyError naming them);
-    two matching keys raise ValueError (ambiguous)."""
-    keys = [p if isinstance(p, str) else str(p.get("Key", "")) for p in data_properties]
+    A base name can repeat in one table (85984NED: Nederland_17 in numbers, Nederland_20 in
+    percentages): `units` (prefix -> unit kind: count, pct, kg_per_inhabitant, kt, ...) and
+    `parents` (prefix -> title of the group directly above) pick one. Prefixes the table
+    lacks are left out (strict=True raises KeyError naming them); two keys still matching
+    raise ValueError (ambiguous)."""
+    from regionomie.domain.cbs_indicators import unit_kind
+
+    props = [{"Key": p} if isinstance(p, str) else dict(p) for p in data_properties]
+    by_id = {p.get("ID"): p for p in props if p.get("ID") is not None}
     found: dict[str, str] = {}
     missing: list[str] = []
     for prefix in prefixes:
-        if prefix in keys:
-            found[prefix] = prefix
-            continue
-        pattern = re.compile(re.escape(prefix) + r"_\d+$")
-        hits = [k for k in keys if pattern.match(k)]
+        pattern = re.compile(re.escape(prefix) + r"(_\d+)?$")
+        hits = [p for p in props if pattern.match(str(p.get("Key", "")))]
+        if units and prefix in units:
+            hits = [p for p in hits if unit_kind(str(p.get("Unit") or "")) == units[prefix]]
+        if parents and prefix in parents:
+            want = parents[prefix].strip().lower()
+            hits = [
+                p
+                for p in hits
+                if str((by_id.get(p.get("ParentID")) or {}).get("Title", "")).strip().lower()
+                == want
+            ]
         if len(hits) > 1:
-            raise ValueError(f"field prefix {prefix!r} is ambiguous: {hits}")
+            exact = [p for p in hits if p.get("Key") == prefix]
+            if len(exact) == 1:
+                hits = exact
+            else:
+                raise ValueError(
+                    f"field prefix {prefix!r} is ambiguous: {[p.get('Key') for p in hits]} "
+                    "(give its unit or parent group)"
+                )
         if hits:
-            found[prefix] = hits[0]
+            found[prefix] = str(hits[0]["Key"])
         else:
             missing.append(prefix)
     if strict and missing:
@@ -107,6 +156,7 @@ class CbsODataClient:
         self.page_size = page_size
         self.max_pages = max_pages
         self.last_fetch = FetchStats()
+        self._v4_datasets: dict[str, str] = {}
 
     @classmethod
     def from_env(
@@ -156,27 +206,97 @@ class CbsODataClient:
             skip += self.page_size
         raise BadResponse(f"{url}: more than {self.max_pages} pages; stopping", url=url)
 
+    def dimension_codes_v3(
+        self,
+        table: str,
+        dimension: str,
+        *,
+        filter: str | None = None,
+        top: int | None = None,  # noqa: A002
+    ) -> list[dict[str, Any]]:
+        """A v3 dimension's code list (`/{table}/{dimension}`: Key, Title, Description, ...),
+        optionally filtered on Key."""
+        params: dict[str, Any] = {}
+        if filter:
+            params["$filter"] = filter
+        if top:
+            params["$top"] = top
+        return self._v3_values(self.v3_url(table, dimension), params)
+
     def v3_bundle(self, table: str, *, region: str | None = None) -> dict[str, Any]:
         """The landing document {"format": "cbs-odata-v3", table_id, base_url, retrieved_at
-        (start of the fetch), data_properties, rows}, optionally filtered to a region."""
+        (start of the fetch), region, data_properties, dimensions: {Key: [codes]}, rows},
+        optionally filtered to a region (EmptySelection when the region is not in the
+        table)."""
         retrieved_at = iso_z(utc_now())
         props = self.data_properties(table)
         flt = None
+        dimensions: dict[str, list[dict[str, Any]]] = {}
+        geo = None
         if region:
-            flt = region_filter(geo_dimension_v3(props, table), region)
+            geo = geo_dimension_v3(props, table)
+            codes = self.dimension_codes_v3(table, geo, filter=region_filter("Key", region))
+            if not codes:
+                sample = self.dimension_codes_v3(table, geo, top=5)
+                raise EmptySelection(
+                    _not_in_table(table, region, geo, [str(c.get("Key", "")) for c in sample]),
+                    url=self.v3_url(table, geo),
+                )
+            dimensions[geo] = codes
+            flt = region_filter(geo, region)
+        for p in props:
+            key = p.get("Key")
+            if p.get("Type") in ("Dimension", "GeoDimension") and key and key not in dimensions:
+                dimensions[str(key)] = self.dimension_codes_v3(table, str(key))
         rows = list(self.typed_dataset(table, filter=flt))
+        if region and not rows:
+            raise EmptySelection(
+                f"CBS table {_table_id(table)}: region filter {region} on {geo} returned 0 rows",
+                url=self.v3_url(table, "TypedDataSet"),
+            )
         return {
             "format": "cbs-odata-v3",
             "table_id": _table_id(table),
             "base_url": self.base_url,
             "retrieved_at": retrieved_at,
+            "region": region.strip().upper() if region else None,
             "data_properties": props,
+            "dimensions": dimensions,
             "rows": rows,
         }
 
     # ---- OData v4 -------------------------------------------------------------------------
+    @property
+    def v4_legacy_layout(self) -> bool:
+        """True for a base that is itself the catalogue root (https://odata4.cbs.nl/CBS)."""
+        return bool(re.search(r"/CBS$", self.v4_base_url))
+
+    def v4_catalog_entry(self, table: str) -> dict[str, Any]:
+        """The table's entry in the v4 catalogue (`{base}/Datasets`); NotFound when absent."""
+        url = f"{self.v4_base_url}/Datasets"
+        tid = _table_id(table)
+        data = get_json(self.session, url, params={"$filter": f"Identifier eq '{tid}'"})
+        entries = [e for e in _values(data, url) if str(e.get("Identifier")) == tid]
+        if not entries:
+            raise NotFound(f"CBS table {tid} is not in the OData v4 catalogue {url}", url=url)
+        return entries[0]
+
+    def v4_dataset_url(self, table: str) -> str:
+        """Where the table's v4 entities live: `{base}/{Catalog}/{table}`, the catalogue
+        named by its catalogue entry (cached per table)."""
+        tid = _table_id(table)
+        if self.v4_legacy_layout:
+            return f"{self.v4_base_url}/{tid}"
+        if tid not in self._v4_datasets:
+            entry = self.v4_catalog_entry(tid)
+            catalog = str(entry.get("Catalog") or DEFAULT_V4_CATALOG).strip()
+            if not re.match(r"^[A-Za-z0-9_-]+$", catalog):
+                raise BadResponse(f"CBS catalogue entry of {tid}: bad Catalog {catalog!r}")
+            self._v4_datasets[tid] = f"{self.v4_base_url}/{catalog}/{tid}"
+        return self._v4_datasets[tid]
+
     def v4_url(self, table: str, entity: str) -> str:
-        return f"{self.v4_base_url}/{_table_id(table)}/{entity}"
+        return f"{self.v4_dataset_url(table)}/{entity}"
 
     def _v4_all(
         self, url: str, params: Mapping[str, Any] | None = None, stats: FetchStats | None = None
@@ -209,6 +329,14 @@ class CbsODataClient:
     def measure_codes(self, table: str) -> list[dict[str, Any]]:
         return list(self._v4_all(self.v4_url(table, "MeasureCodes")))
 
+    def measure_groups(self, table: str) -> list[dict[str, Any]]:
+        """MeasureGroups (Id, Title, ParentId): the parents that tell same-named measures
+        apart. A table without groups may not have the entity: then []."""
+        try:
+            return list(self._v4_all(self.v4_url(table, "MeasureGroups")))
+        except NotFound:
+            return []
+
     def dimension_list(self, table: str) -> list[dict[str, Any]]:
         return list(self._v4_all(self.v4_url(table, "Dimensions")))
 
@@ -216,9 +344,12 @@ class CbsODataClient:
         return list(self._v4_all(self.v4_url(table, f"{dimension}Codes")))
 
     def v4_bundle(self, table: str, *, region: str | None = None) -> dict[str, Any]:
-        """The landing document {"format": "cbs-odata-v4", table_id, base_url, retrieved_at,
-        measure_codes, observations, dimensions: {Identifier: [code objects as returned]}}."""
+        """The landing document {"format": "cbs-odata-v4", table_id, base_url, dataset_url,
+        retrieved_at, region, measure_codes, measure_groups, observations, dimensions:
+        {Identifier: [code objects as returned]}}. EmptySelection when the region is not
+        among the region dimension's codes or the filter returns nothing."""
         retrieved_at = iso_z(utc_now())
+        dataset_url = self.v4_dataset_url(table)
         dims = self.dimension_list(table)
         dimensions = {
             str(d["Identifier"]): self.dimension_codes(table, str(d["Identifier"]))
@@ -226,17 +357,45 @@ class CbsODataClient:
             if d.get("Identifier")
         }
         measures = self.measure_codes(table)
-        flt = region_filter(geo_dimension_v4(dims, table), region) if region else None
+        groups = self.measure_groups(table)
+        flt = None
+        if region:
+            geo = geo_dimension_v4(dims, table)
+            flt = region_filter(geo, region)
+            codes = [str(c.get("Identifier", "")).strip() for c in dimensions.get(geo, [])]
+            prefixes = tuple(region_prefixes(region))  # the codes the filter selects
+            if codes and not any(c.startswith(prefixes) for c in codes):
+                raise EmptySelection(
+                    _not_in_table(table, region, geo, codes[:5]), url=self.v4_url(table, geo)
+                )
         observations = list(self.observations(table, filter=flt))
+        if region and not observations:
+            raise EmptySelection(
+                f"CBS table {_table_id(table)}: region filter {region} returned 0 observations",
+                url=self.v4_url(table, "Observations"),
+            )
         return {
             "format": "cbs-odata-v4",
             "table_id": _table_id(table),
             "base_url": self.v4_base_url,
+            "dataset_url": dataset_url,
             "retrieved_at": retrieved_at,
+            "region": region.strip().upper() if region else None,
             "measure_codes": measures,
+            "measure_groups": groups,
             "observations": observations,
             "dimensions": dimensions,
         }
+
+
+def _not_in_table(table: str, region: str, dimension: str, sample: list[str]) -> str:
+    """One line saying the region is not in the table, with what the dimension holds."""
+    held = ", ".join(c.strip() for c in sample if c.strip()) or "no codes"
+    return (
+        f"CBS table {_table_id(table)}: region {region.strip().upper()} is not in its region "
+        f"dimension {dimension} (it holds {held}, ...): this table has no such region"
+        " (household waste per municipality is in 83452NED)"
+    )
 
 
 def geo_dimension_v3(data_properties: Iterable[Mapping[str, Any]], table: str = "") -> str:

@@ -1,8 +1,18 @@
-"""KvK (Dutch chamber of commerce) API client: Zoeken v2, Basisprofiel, Vestigingsprofiel.
+"""KvK (Dutch chamber of commerce) API client, both API generations:
+
+* generation "v2" (default): Zoeken v2, Basisprofiel v1, Vestigingsprofiel v1;
+* generation "v3": Zoeken v3, Organisatie v1 (`/v1/organisatie/kvknummer/{kvkNummer}`) and
+  Vestigingen v1 (`/v1/vestigingen/vestigingsnummer/{vestigingsnummer}`), which KvK
+  announced as their successors. Chosen with KVK_API_GENERATION or `generation=`.
 
 Why a client of our own: Zoeken pages (max 100 per page, max 1,000 results per query), an
 empty search answers 404 IPD5200 (that is "no results", not an error), and the key must never
-leak into logs. Responses are returned exactly as the API sent them: parsing is done later by
+leak into logs. Zoeken accepts a postcode only together with a house number or a PO box number
+(a postcode alone is refused with HTTP 400), so that combination is checked before calling.
+KvK advises against Zoeken for bulk collection: a search over the 1,000 cap is narrowed by
+`type` (hoofdvestiging, nevenvestiging, rechtspersoon); what is still capped after that is
+reported, and bulk work belongs to the open dataset "basis bedrijfsgegevens" or a KvK data
+product. Responses are returned exactly as the API sent them: parsing is done later by
 regionomie.domain.parsers from the landing files.
 
 Personal data: search results and profiles of an eenmanszaak carry a person's name. This
@@ -16,7 +26,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -33,6 +43,25 @@ EMPTY_SEARCH_CODE = "IPD5200"
 MAX_PAGE_SIZE = 100
 MAX_RESULTS_PER_QUERY = 1000
 SEARCH_TYPES: tuple[str, ...] = ("hoofdvestiging", "nevenvestiging", "rechtspersoon")
+GENERATIONS: tuple[str, ...] = ("v2", "v3")
+DEFAULT_GENERATION = "v2"
+# Paths per generation: search, organisation by KvK number, establishment by number.
+PATHS: dict[str, dict[str, str]] = {
+    "v2": {
+        "search": "/v2/zoeken",
+        "organisation": "/v1/basisprofielen/{kvk}",
+        "establishment": "/v1/vestigingsprofielen/{vest}",
+    },
+    "v3": {
+        "search": "/v3/zoeken",
+        "organisation": "/v1/organisatie/kvknummer/{kvk}",
+        "establishment": "/v1/vestigingen/vestigingsnummer/{vest}",
+    },
+}
+BULK_ADVICE = (
+    "KvK advises against Zoeken for bulk collection: use the open dataset 'basis "
+    "bedrijfsgegevens' (BV/NV only) or a KvK data product for a whole region"
+)
 
 
 class MissingApiKey(ValueError):
@@ -49,16 +78,38 @@ MISSING_KEY_HELP = (
 @dataclass
 class SearchStats:
     """What the last search() did: pages fetched, total the API reported, results yielded,
-    and whether the 1,000-results-per-query cap cut it short."""
+    whether the 1,000-results-per-query cap cut it short, and (when the search was narrowed
+    by type) which types were still capped."""
 
     pages: int = 0
     total: int = 0
     returned: int = 0
     capped: bool = False
+    narrowed_by: str = ""
+    capped_parts: list[str] = field(default_factory=list)
+
+
+def check_search_params(params: Mapping[str, Any]) -> None:
+    """Refuse, before any call, the combinations Zoeken answers with HTTP 400 (documented in
+    KvK's api_zoeken.yaml v2.1.0): a postcode needs a huisnummer or a postbusnummer;
+    huisnummer/huisletter/postbusnummer need a postcode."""
+    has = {k for k, v in params.items() if v not in (None, "", [])}
+    if "postcode" in has and not has & {"huisnummer", "postbusnummer"}:
+        raise ValueError(
+            "KvK Zoeken accepts postcode only together with huisnummer (or postbusnummer); "
+            "a postcode alone is refused (HTTP 400). To cover an area use plaats (and type); "
+            + BULK_ADVICE
+        )
+    for dependent in ("huisnummer", "huisletter", "postbusnummer"):
+        if dependent in has and "postcode" not in has:
+            raise ValueError(f"KvK Zoeken accepts {dependent} only together with postcode")
+    if "huisletter" in has and "huisnummer" not in has:
+        raise ValueError("KvK Zoeken accepts huisletter only together with huisnummer")
 
 
 class KvkClient:
-    """Thin client over the KvK REST APIs. `api_key` goes into the `apikey` header only."""
+    """Thin client over the KvK REST APIs. `api_key` goes into the `apikey` header only;
+    `generation` ("v2" | "v3") picks the endpoints (PATHS)."""
 
     def __init__(
         self,
@@ -67,10 +118,18 @@ class KvkClient:
         session: requests.Session | None = None,
         *,
         max_results: int = MAX_RESULTS_PER_QUERY,
+        generation: str | None = None,
     ) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         if not api_key:
             raise MissingApiKey(MISSING_KEY_HELP)
+        generation = (generation or DEFAULT_GENERATION).strip().lower()
+        if generation not in GENERATIONS:
+            raise ValueError(
+                f"KVK_API_GENERATION must be one of {', '.join(GENERATIONS)}, got {generation!r}"
+            )
+        self.generation = generation
+        self.paths = PATHS[generation]
         self._api_key = api_key
         self.session = session or make_session()
         self.max_results = max_results
@@ -78,14 +137,24 @@ class KvkClient:
 
     @classmethod
     def from_env(
-        cls, session: requests.Session | None = None, env: Mapping[str, str] | None = None
+        cls,
+        session: requests.Session | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        generation: str | None = None,
     ) -> KvkClient:
-        """Base URL from KVK_API_BASE_URL (default production), key from KVK_API_KEY."""
+        """Base URL from KVK_API_BASE_URL (default production), key from KVK_API_KEY,
+        API generation from KVK_API_GENERATION (v2 | v3, default v2) unless given."""
         env = os.environ if env is None else env
-        return cls(env.get("KVK_API_BASE_URL") or None, env.get("KVK_API_KEY"), session)
+        return cls(
+            env.get("KVK_API_BASE_URL") or None,
+            env.get("KVK_API_KEY"),
+            session,
+            generation=generation or env.get("KVK_API_GENERATION") or None,
+        )
 
     def __repr__(self) -> str:  # never show the key
-        return f"KvkClient(base_url={self.base_url!r}, api_key=***)"
+        return f"KvkClient(base_url={self.base_url!r}, generation={self.generation!r}, api_key=***)"
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return get_json(
@@ -101,16 +170,26 @@ class KvkClient:
         *,
         plaats: str | None = None,
         postcode: str | None = None,
+        huisnummer: str | int | None = None,
+        huisletter: str | None = None,
+        postbusnummer: str | int | None = None,
+        straatnaam: str | None = None,
         kvk_nummer: str | None = None,
+        rsin: str | None = None,
         vestigingsnummer: str | None = None,
         naam: str | None = None,
         type: str | Sequence[str] | None = None,  # noqa: A002 - the API's own parameter name
         page_size: int = MAX_PAGE_SIZE,
         include_inactive: bool = False,
+        narrow: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Yield Zoeken v2 page responses as returned (`{pagina, resultatenPerPagina, totaal,
-        resultaten, _links}`), stopping at the last page or at the 1,000-results cap (then
-        last_search.capped is True and a warning is logged). IPD5200 = no pages."""
+        """Yield Zoeken page responses as returned (`{pagina, resultatenPerPagina, totaal,
+        resultaten, links}`), stopping at the last page or at the 1,000-results cap (then
+        last_search.capped is True and a warning is logged). IPD5200 = no pages.
+
+        narrow=True (and no type given): when the first page reports more results than the
+        cap, the search runs once per type instead, each with its own cap; types still over
+        the cap are listed in last_search.capped_parts."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
         params: dict[str, Any] = {
@@ -118,7 +197,14 @@ class KvkClient:
             for k, v in {
                 "plaats": plaats,
                 "postcode": postcode.replace(" ", "").upper() if postcode else None,
+                "huisnummer": str(huisnummer).strip() if huisnummer not in (None, "") else None,
+                "huisletter": huisletter,
+                "postbusnummer": (
+                    str(postbusnummer).strip() if postbusnummer not in (None, "") else None
+                ),
+                "straatnaam": straatnaam,
                 "kvkNummer": kvk_nummer,
+                "rsin": rsin,
                 "vestigingsnummer": vestigingsnummer,
                 "naam": naam,
             }.items()
@@ -126,6 +212,8 @@ class KvkClient:
         }
         if not params:
             raise ValueError("search needs at least one of plaats, postcode, kvk_nummer, ...")
+        check_search_params(params)
+        types: list[str] = []
         if type:
             types = [type] if isinstance(type, str) else list(type)
             bad = [t for t in types if t not in SEARCH_TYPES]
@@ -135,13 +223,50 @@ class KvkClient:
         if include_inactive:
             params["inclusiefInactieveRegistraties"] = "true"
         params["resultatenPerPagina"] = page_size
-
         stats = self.last_search = SearchStats()
+        pages = self._pages(params, page_size, stats)
+        first = next(pages, None)
+        if first is None:
+            return
+        if narrow and not types and int(first.get("totaal") or 0) > self.max_results:
+            pages.close()
+            stats.narrowed_by = "type"
+            log.info(
+                "KvK search reports %s results (cap %d): narrowing by type",
+                first.get("totaal"),
+                self.max_results,
+            )
+            total = 0
+            for t in SEARCH_TYPES:
+                part = SearchStats()
+                yield from self._pages({**params, "type": [t]}, page_size, part)
+                stats.pages += part.pages
+                stats.returned += part.returned
+                total += part.total
+                if part.capped:
+                    stats.capped_parts.append(t)
+            stats.total = total
+            stats.capped = bool(stats.capped_parts)
+            if stats.capped:
+                log.warning(
+                    "KvK search still capped for type %s after narrowing; %s",
+                    ", ".join(stats.capped_parts),
+                    BULK_ADVICE,
+                )
+            return
+        yield first
+        yield from pages
+
+    def _pages(
+        self, params: dict[str, Any], page_size: int, stats: SearchStats
+    ) -> Iterator[dict[str, Any]]:
+        """The page loop of one query (see search_pages); fills `stats`."""
+        path = self.paths["search"]
         page = 1
         while True:
-            params["pagina"] = page
+            query = {**params, "pagina": page}
             try:
-                data = self._get("/v2/zoeken", params)
+                data = self._get(path, query)
             except NotFound as exc:
                 if exc.code == EMPTY_SEARCH_CODE:
                     return  # empty search: no results, not an error
@@ -149,9 +274,9 @@ class KvkClient:
             results = data.get("resultaten") if isinstance(data, dict) else None
             if not isinstance(results, list):
                 raise BadResponse(
-                    f"Zoeken response from {self.base_url}/v2/zoeken page {page} has no "
+                    f"Zoeken response from {self.base_url}{path} page {page} has no "
                     "'resultaten' list",
-                    url=f"{self.base_url}/v2/zoeken",
+                    url=f"{self.base_url}{path}",
                 )
             stats.pages += 1
             stats.total = int(data.get("totaal") or 0)
@@ -163,10 +288,11 @@ class KvkClient:
             if (page + 1) * page_size > self.max_results:
                 stats.capped = True
                 log.warning(
-                    "KvK search capped at %d of %d results (API limit per query); "
-                    "narrow the query (e.g. by postcode) to get the rest",
+                    "KvK search capped at %d of %d results (API limit per query); narrow the "
+                    "query by type, or for a whole region: %s",
                     stats.returned,
                     stats.total,
+                    BULK_ADVICE,
                 )
                 return
             page += 1
@@ -179,11 +305,12 @@ class KvkClient:
         type: str | Sequence[str] | None = None,  # noqa: A002
         page_size: int = MAX_PAGE_SIZE,
         include_inactive: bool = False,
-        **more: str | None,
+        **more: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every Zoeken v2 result (one dict per vestiging/rechtspersoon) over all pages.
-        `more` passes vestigingsnummer= or naam=. The Zoeken API has no SBI filter: select on
-        SBI after fetching profiles. See last_search for pages/total/capped."""
+        """Yield every Zoeken result (one dict per vestiging/rechtspersoon) over all pages.
+        `more` passes huisnummer=, huisletter=, postbusnummer=, straatnaam=, rsin=,
+        vestigingsnummer=, naam= or narrow=. The Zoeken API has no SBI filter: select on SBI
+        after fetching profiles (or count sectors from the open dataset). See last_search."""
         for data in self.search_pages(
             plaats=plaats,
             postcode=postcode,
@@ -194,6 +321,19 @@ class KvkClient:
             **more,
         ):
             yield from data["resultaten"]
+
+    def organisation(self, kvk_nummer: str) -> dict[str, Any]:
+        """The organisation behind a KvK number: Basisprofiel (v2) or Organisatie (v3),
+        with geoData (a paid call in production)."""
+        n = _digits(kvk_nummer, 8, "kvkNummer")
+        path = self.paths["organisation"].format(kvk=n)
+        return self._get(path, {"geoData": "true"} if self.generation == "v3" else None)
+
+    def establishment(self, vestigingsnummer: str, geo: bool = True) -> dict[str, Any]:
+        """One establishment: Vestigingsprofiel (v2) or Vestigingen (v3), with geoData."""
+        n = _digits(vestigingsnummer, 12, "vestigingsnummer")
+        path = self.paths["establishment"].format(vest=n)
+        return self._get(path, {"geoData": "true" if geo else "false"})
 
     def basisprofiel(self, kvk_nummer: str) -> dict[str, Any]:
         """GET /v1/basisprofielen/{kvkNummer} (a paid call in production)."""

@@ -3,6 +3,13 @@
 Why: the municipality layer is the geographic frame of a region (342 municipalities in 2025;
 boundaries change every year through mergers), so it is fetched per year and paged with
 count/startIndex so a server-side feature limit never silently truncates it.
+
+The yearly WFS services (service.pdok.nl/cbs/gebiedsindelingen/{year}) start in 2016; older
+boundaries are only in PDOK's historical gebiedsindelingen OGC API, which this client does not
+speak: an earlier year is refused with that message instead of a 404 later. The coordinate
+system of the answer is checked on its first vertex (PDOK falls back to RD New when it ignores
+srsName; EPSG:4326 may come in lat/lon order) and reported in last_fetch.coordinates; the
+parser converts either case (regionomie.domain.coordinates).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 import requests
 
 from regionomie.connectors.http import BadResponse, get_json, make_session
+from regionomie.domain.coordinates import classify
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +32,27 @@ MUNICIPALITY_LAYER = "gebiedsindelingen:gemeente_gegeneraliseerd"
 # Without srsName PDOK answers in RD New (EPSG:28992, metres); the parsers compute lon/lat
 # centroids, so WGS84 is asked for. None = the server's default.
 DEFAULT_SRS = "EPSG:4326"
+FIRST_WFS_YEAR = 2016  # the first year with a yearly gebiedsindelingen WFS on PDOK
 
 
 @dataclass
 class FetchStats:
     pages: int = 0
     features: int = 0
+    coordinates: str = ""  # lonlat | latlon | rd_new | unknown, from the first vertex
+
+
+def first_vertex(geometry: Any) -> tuple[float, float] | None:
+    """The first (x, y) of a GeoJSON geometry, however deeply nested."""
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    while isinstance(coords, list) and coords and isinstance(coords[0], list):
+        coords = coords[0]
+    if isinstance(coords, list) and len(coords) >= 2:
+        try:
+            return float(coords[0]), float(coords[1])
+        except (TypeError, ValueError):
+            return None
+    return None
 
 
 class PdokClient:
@@ -65,8 +88,16 @@ class PdokClient:
         return cls(env.get("PDOK_BASE_URL") or None, session, **kwargs)
 
     def wfs_url(self, year: int) -> str:
-        if not 1995 <= int(year) <= 2100:
+        if not 1000 <= int(year) <= 2100:
             raise ValueError(f"year must be a four-digit year, got {year!r}")
+        if int(year) < FIRST_WFS_YEAR:
+            raise ValueError(
+                f"PDOK has yearly gebiedsindelingen WFS services from {FIRST_WFS_YEAR} on; "
+                f"boundaries of {int(year)} are only in PDOK's historical gebiedsindelingen OGC "
+                "API, which this connector does not support: download them there as GeoJSON "
+                "(lon/lat or RD New) and land the file with `regionomie ingest FILE --source "
+                "municipal`"
+            )
         return f"{self.base_url}/cbs/gebiedsindelingen/{int(year)}/wfs/v1_0"
 
     def feature_collection(self, year: int, type_name: str = MUNICIPALITY_LAYER) -> dict[str, Any]:
@@ -109,6 +140,18 @@ class PdokClient:
                 break
             start += self.page_size
         assert merged is not None
+        vertex = next(
+            (v for f in features if isinstance(f, dict) and (v := first_vertex(f.get("geometry")))),
+            None,
+        )
+        stats.coordinates = classify(*vertex) if vertex else ""
+        if stats.coordinates not in ("", "lonlat"):
+            log.warning(
+                "PDOK answered %s coordinates for %s (asked %s); the parser converts them",
+                stats.coordinates,
+                url,
+                self.srs_name,
+            )
         merged["features"] = features
         if "numberReturned" in merged:
             merged["numberReturned"] = len(features)

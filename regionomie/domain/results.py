@@ -16,11 +16,15 @@ def empty_rejects() -> pd.DataFrame:
 @dataclass
 class ParseResult:
     """rows: parsed rows in the table contract; rejected: rows set aside, one line per row
-    (reason names the field and the problem). rows_in counts every data row/record read."""
+    (reason names the field and the problem). rows_in counts every data row/record read.
+    notes: one-line, file-level facts a user must see with the data (a dataset that covers
+    only part of the population, coordinates converted from RD New, an indicator derived
+    from counts); shown by `regionomie validate`, the landing report and run metadata."""
 
     rows: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=empty_rejects)
     rows_in: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.rows_in == 0:

@@ -41,11 +41,11 @@ DERIVED_PREFIX = "_q_"
 SUITE_VERSIONS: dict[str, str] = {
     "organisations": "1.0.0",
     "establishments": "1.0.0",
-    "waste_records": "1.0.0",
-    "waste_party_links": "1.0.0",
-    "municipal_indicators": "1.0.0",
+    "waste_records": "1.1.0",
+    "waste_party_links": "1.1.0",
+    "municipal_indicators": "1.1.0",
     "municipalities": "1.0.0",
-    "sector_density": "1.0.0",
+    "sector_density": "1.1.0",
     "eural": "1.0.0",
     "sbi2008": "1.0.0",
     "sbi2025": "1.0.0",
@@ -172,6 +172,7 @@ class Rule:
     derive: Deriver | None = None
     description: str = ""
     blocking: bool = True  # dataset level only: False = reported as a warning, load goes on
+    detail: Callable[[pd.DataFrame], str] | None = None  # dataset level: what exactly failed
 
     @property
     def derived_column(self) -> str:
@@ -242,6 +243,12 @@ def _null_rate(table: str) -> list[Rule]:
         )
         for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items()
     ]
+
+
+def _open_data_coverage() -> str:
+    from regionomie.domain.parsers.kvk import OPEN_DATA_COVERAGE
+
+    return OPEN_DATA_COVERAGE
 
 
 def _sector_density_columns() -> tuple[str, ...]:
@@ -378,6 +385,24 @@ def _period_year_plausible(df: pd.DataFrame, ctx: ValidationContext) -> pd.Serie
     )
 
 
+def _challenges_resolved(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
+    """Per row: its table and year deliver every challenge they must. Rows with an
+    implausible period are judged (and quarantined) by period_year_plausible instead."""
+    from regionomie.domain.cbs_indicators import challenges_resolved_mask
+
+    plausible = _period_year_plausible(df, ctx).fillna(False).astype(bool)
+    mask = pd.Series(True, index=df.index)
+    mask[plausible] = challenges_resolved_mask(df[plausible])
+    return mask
+
+
+def _unresolved_detail(df: pd.DataFrame) -> str:
+    from regionomie.domain.cbs_indicators import describe_unresolved
+
+    plausible = _period_year_plausible(df, ValidationContext()).fillna(False).astype(bool)
+    return "no value for " + (describe_unresolved(df[plausible]) or "?")
+
+
 def _link_consistent(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
     unmatched = df["match_method"] == "none"
     return (unmatched == df["vestigingsnummer"].isna()).fillna(False)
@@ -385,6 +410,8 @@ def _link_consistent(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
 
 # ---------------------------------------------------------------- suites per table
 _KVK = r"^\d{8}$"
+# LMA: 12 characters, the receiver's 5-digit verwerkersnummer + 7 it chooses (letters allowed)
+_AFVALSTROOMNUMMER = r"^\d{5}[0-9A-Z]{7}$"
 _VESTIGING = r"^\d{12}$"
 _GM = r"^GM\d{4}$"
 _SBI = r"^\d{4,5}$"
@@ -554,8 +581,8 @@ def _waste_record_rules(ctx: ValidationContext) -> list[Rule]:
         _regex(
             "afvalstroomnummer_format",
             "afvalstroomnummer",
-            r"^\d{12}$",
-            "afvalstroomnummer is 12 digits",
+            _AFVALSTROOMNUMMER,
+            "afvalstroomnummer: 5-digit verwerkersnummer + 7 digits/letters",
         ),
         _not_null("eural_code"),
         _regex("eural_code_format", "eural_code", r"^\d{6}$", "EURAL code is 6 digits"),
@@ -610,8 +637,8 @@ def _waste_party_link_rules(ctx: ValidationContext) -> list[Rule]:
         _regex(
             "afvalstroomnummer_format",
             "afvalstroomnummer",
-            r"^\d{12}$",
-            "afvalstroomnummer is 12 digits",
+            _AFVALSTROOMNUMMER,
+            "afvalstroomnummer: 5-digit verwerkersnummer + 7 digits/letters",
         ),
         _in_set("role_known", "role", set(WASTE_PARTY_ROLES), "a known LMA party role"),
         _unique("link_key_unique", CONTRACTS["waste_party_links"].key, "one link per role"),
@@ -698,6 +725,18 @@ def _municipal_indicator_rules(ctx: ValidationContext) -> list[Rule]:
             "indicator_key_unique",
             CONTRACTS["municipal_indicators"].key,
             "one value per region, period and indicator",
+        ),
+        Rule(
+            "challenge_indicators_resolved",
+            "dataset",
+            E.ExpectColumnValuesToBeInSet(
+                column=f"{DERIVED_PREFIX}challenge_indicators_resolved", value_set=[True]
+            ),
+            ("source_table", "period", "indicator", "value"),
+            derive=_challenges_resolved,
+            description="every challenge a table must deliver resolves to a value in each "
+            "of its years (Kerncijfers: unemployment ... vacancy; 83452NED: household waste)",
+            detail=_unresolved_detail,
         ),
     ]
     if ctx.municipality_codes is not None:
@@ -916,6 +955,12 @@ def _sector_density_rules(ctx: ValidationContext) -> list[Rule]:
             "group_key_unique",
             ("postcode_region", "sbi_code", "legal_form", "active"),
             "one count per region, code, legal form and status",
+        ),
+        _in_set(
+            "coverage_labelled",
+            "coverage",
+            {_open_data_coverage()},
+            "counts say they cover BV and NV only (the open dataset), never the population",
         ),
     ]
     if ctx.sbi_codes is not None:

@@ -245,6 +245,8 @@ def _dataset_message(rule: Rule, res: Any, data: pd.DataFrame, expected: tuple[s
         if extra:
             parts.append("unexpected columns: " + ", ".join(extra))
         return "; ".join(parts) or "columns differ from the contract"
+    if rule.detail is not None:
+        return f"{rule.description}: {rule.detail(data)}"
     r = res.result or {}
     if "partial_missing_list" in r:
         return f"{rule.description}; missing: {', '.join(map(str, r['partial_missing_list']))}"

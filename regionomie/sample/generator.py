@@ -2,9 +2,10 @@
 
 Why: KvK profiles cost money and LMA extracts are not open data, so the pipeline, the tests
 and the demo run on a synthetic region whose files have the exact shapes the connectors land
-(KvK establishments CSV + API JSON, LMA ontvangstmeldingen CSV, CBS OData v3 bundles, PDOK
-GeoJSON). A fixed seed gives byte-identical files. Everything about firms and waste is
-invented; SBI/EURAL codes and municipality codes/centroids are real reference data.
+(KvK establishments CSV + API JSON, LMA ontvangstmeldingen CSV, CBS OData v3 bundles of
+85984NED and 83452NED with their real keys and dimensions, PDOK GeoJSON). A fixed seed gives
+byte-identical files. Everything about firms, waste and indicator values is invented;
+SBI/EURAL codes and municipality codes/centroids are real reference data.
 
 CLI: python -m regionomie.sample.generator --out DIR --establishments N --seed S [--national]
 """
@@ -975,7 +976,9 @@ def _waste_rows(
 # --------------------------------------------------------------------------- CBS / PDOK
 
 KERNCIJFERS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    # (key, title, unit, datatype) — 85984NED-shaped keys (2024 suffixes)
+    # (key, title, unit, datatype) — the real keys of 85984NED (Kerncijfers wijken en buurten
+    # 2024); values invented. 2024 has no PercentageOnbewoond: OnbewoondeWoningen_46 (its unit
+    # here, aantal, is not verified: the parser decides by the unit it finds).
     ("AantalInwoners_5", "Aantal inwoners", "aantal", "Long"),
     ("Mannen_6", "Mannen", "aantal", "Long"),
     ("Vrouwen_7", "Vrouwen", "aantal", "Long"),
@@ -984,24 +987,24 @@ KERNCIJFERS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("k_25Tot45Jaar_10", "25 tot 45 jaar", "aantal", "Long"),
     ("k_45Tot65Jaar_11", "45 tot 65 jaar", "aantal", "Long"),
     ("k_65JaarOfOuder_12", "65 jaar of ouder", "aantal", "Long"),
-    ("HuishoudensTotaal_28", "Huishoudens totaal", "aantal", "Long"),
-    ("Eenpersoonshuishoudens_29", "Eenpersoonshuishoudens", "aantal", "Long"),
-    ("GemiddeldeHuishoudensgrootte_32", "Gemiddelde huishoudensgrootte", "aantal", "Double"),
-    ("Bevolkingsdichtheid_33", "Bevolkingsdichtheid", "aantal inwoners per km²", "Long"),
-    ("Woningvoorraad_34", "Woningvoorraad", "aantal", "Long"),
+    ("HuishoudensTotaal_29", "Huishoudens totaal", "aantal", "Long"),
+    ("Eenpersoonshuishoudens_30", "Eenpersoonshuishoudens", "aantal", "Long"),
+    ("GemiddeldeHuishoudensgrootte_33", "Gemiddelde huishoudensgrootte", "aantal", "Double"),
+    ("Bevolkingsdichtheid_34", "Bevolkingsdichtheid", "aantal inwoners per km²", "Long"),
+    ("Woningvoorraad_35", "Woningvoorraad", "aantal", "Long"),
     (
-        "GemiddeldeWOZWaardeVanWoningen_35",
+        "GemiddeldeWOZWaardeVanWoningen_39",
         "Gemiddelde WOZ-waarde van woningen",
         "x 1 000 euro",
         "Long",
     ),
-    ("PercentageOnbewoond_45", "Percentage onbewoond", "%", "Long"),
+    ("OnbewoondeWoningen_46", "Onbewoonde woningen", "aantal", "Long"),
     ("GemiddeldInkomenPerInwoner_78", "Gemiddeld inkomen per inwoner", "x 1 000 euro", "Double"),
-    ("PersonenPerSoortUitkeringBijstand_86", "Bijstand", "aantal", "Long"),
-    ("PersonenPerSoortUitkeringAO_87", "AO", "aantal", "Long"),
+    ("PersonenPerSoortUitkeringBijstand_87", "Bijstand", "aantal", "Long"),
+    ("PersonenPerSoortUitkeringAO_88", "AO", "aantal", "Long"),
     ("PersonenPerSoortUitkeringWW_89", "WW", "aantal", "Long"),
     ("PersonenPerSoortUitkeringAOW_90", "AOW", "aantal", "Long"),
-    ("BedrijfsvestigingenTotaal_91", "Bedrijfsvestigingen totaal", "aantal", "Long"),
+    ("BedrijfsvestigingenTotaal_95", "Bedrijfsvestigingen totaal", "aantal", "Long"),
     ("OppervlakteTotaal_115", "Oppervlakte totaal", "ha", "Long"),
 )
 
@@ -1029,21 +1032,21 @@ def _kerncijfers_values(
         "k_25Tot45Jaar_10": y2545,
         "k_45Tot65Jaar_11": y4565,
         "k_65JaarOfOuder_12": old,
-        "HuishoudensTotaal_28": hh,
-        "Eenpersoonshuishoudens_29": int(round(hh * rng.uniform(0.3, 0.4))),
-        "GemiddeldeHuishoudensgrootte_32": round(inh / max(hh, 1), 1),
-        "Bevolkingsdichtheid_33": int(rng.uniform(400, 2500)),
-        "Woningvoorraad_34": int(round(hh * 1.02)),
-        "GemiddeldeWOZWaardeVanWoningen_35": int(rng.uniform(330, 520)),
-        "PercentageOnbewoond_45": int(rng.uniform(2, 6)),
+        "HuishoudensTotaal_29": hh,
+        "Eenpersoonshuishoudens_30": int(round(hh * rng.uniform(0.3, 0.4))),
+        "GemiddeldeHuishoudensgrootte_33": round(inh / max(hh, 1), 1),
+        "Bevolkingsdichtheid_34": int(rng.uniform(400, 2500)),
+        "Woningvoorraad_35": int(round(hh * 1.02)),
+        "GemiddeldeWOZWaardeVanWoningen_39": int(rng.uniform(330, 520)),
+        "OnbewoondeWoningen_46": int(round(hh * 1.02 * rng.uniform(0.02, 0.06))),
         "GemiddeldInkomenPerInwoner_78": round(
             float(rng.uniform(30, 40)) / benefits_factor**0.3, 1
         ),
-        "PersonenPerSoortUitkeringBijstand_86": int(round(inh * 0.022 * benefits_factor)),
-        "PersonenPerSoortUitkeringAO_87": int(round(inh * 0.045 * benefits_factor**0.5)),
+        "PersonenPerSoortUitkeringBijstand_87": int(round(inh * 0.022 * benefits_factor)),
+        "PersonenPerSoortUitkeringAO_88": int(round(inh * 0.045 * benefits_factor**0.5)),
         "PersonenPerSoortUitkeringWW_89": int(round(inh * 0.011 * benefits_factor)),
         "PersonenPerSoortUitkeringAOW_90": int(round(old * 0.97)),
-        "BedrijfsvestigingenTotaal_91": int(round(inh * rng.uniform(0.09, 0.14))),
+        "BedrijfsvestigingenTotaal_95": int(round(inh * rng.uniform(0.09, 0.14))),
         "OppervlakteTotaal_115": int(rng.uniform(1500, 8000)),
     }
 
@@ -1142,20 +1145,42 @@ def _cbs_kerncijfers(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str,
     return {
         "format": "cbs-odata-v3",
         "table_id": "85984NED",
-        "base_url": "https://opendata.cbs.nl/ODataApi/odata/85984NED",
+        "base_url": "https://opendata.cbs.nl",
         "retrieved_at": RETRIEVED_AT,
+        "region": None,
         "data_properties": props,
-        "rows": rows,
         "dimensions": {"WijkenEnBuurten": titles},
+        "rows": rows,
     }
+
+
+# 83452NED "Huishoudelijk afval per gemeente per inwoner": dimensions Afvalsoort, RegioS (GM
+# codes), Perioden; one measure, kg per inhabitant. Codes A025450/A025454/A025461 as CBS
+# publishes them; the total's code (T001154) is not verified (the parser names by title).
+WASTE_KINDS: tuple[tuple[str, str, float, float], ...] = (
+    # (Afvalsoort code, title, share of the total: low, high)
+    ("A025450", "Huishoudelijk restafval", 0.25, 0.45),
+    ("A025454", "GFT-afval", 0.20, 0.35),
+    ("A025461", "PMD-fractie", 0.04, 0.08),
+)
+WASTE_TOTAL = ("T001154", "Totaal huishoudelijk afval")
 
 
 def _cbs_waste(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, Any]:
     props: list[dict[str, Any]] = [
         {
-            "odata.type": "Cbs.OData.GeoDimension",
+            "odata.type": "Cbs.OData.Dimension",
             "ID": 0,
             "Position": 0,
+            "ParentID": None,
+            "Type": "Dimension",
+            "Key": "Afvalsoort",
+            "Title": "Afvalsoort",
+        },
+        {
+            "odata.type": "Cbs.OData.GeoDimension",
+            "ID": 1,
+            "Position": 1,
             "ParentID": None,
             "Type": "GeoDimension",
             "Key": "RegioS",
@@ -1163,100 +1188,61 @@ def _cbs_waste(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, Any]:
         },
         {
             "odata.type": "Cbs.OData.TimeDimension",
-            "ID": 1,
-            "Position": 1,
+            "ID": 2,
+            "Position": 2,
             "ParentID": None,
             "Type": "TimeDimension",
             "Key": "Perioden",
             "Title": "Perioden",
         },
         {
-            "odata.type": "Cbs.OData.TopicGroup",
-            "ID": 2,
-            "Position": 2,
+            "odata.type": "Cbs.OData.Topic",
+            "ID": 3,
+            "Position": 3,
             "ParentID": None,
-            "Type": "TopicGroup",
-            "Key": "",
-            "Title": "Hoeveelheid afval (1 000 ton)",
-        },
-        {
-            "odata.type": "Cbs.OData.TopicGroup",
-            "ID": 6,
-            "Position": 6,
-            "ParentID": None,
-            "Type": "TopicGroup",
-            "Key": "",
-            "Title": "Afval per inwoner",
+            "Type": "Topic",
+            "Key": "HoeveelheidHuishoudelijkAfval_1",
+            "Title": "Hoeveelheid huishoudelijk afval",
+            "Unit": "kg per inwoner",
+            "Datatype": "Double",
+            "Decimals": 1,
         },
     ]
-    kt = (
-        ("TotaalGemeentelijkAfval_1", "Totaal gemeentelijk afval"),
-        ("TotaalHuishoudelijkAfval_2", "Totaal huishoudelijk afval"),
-        ("HuishoudelijkRestafval_3", "Huishoudelijk restafval"),
-        ("GFTAfval_6", "GFT-afval"),
-    )
-    per = (
-        ("TotaalHuishoudelijkAfval_45", "Totaal huishoudelijk afval"),
-        ("HuishoudelijkRestafval_46", "Huishoudelijk restafval"),
-        ("GFTAfval_49", "GFT-afval"),
-    )
-    for n, (key, title) in enumerate(kt, start=3):
-        props.append(
-            {
-                "odata.type": "Cbs.OData.Topic",
-                "ID": n + 10,
-                "Position": n,
-                "ParentID": 2,
-                "Type": "Topic",
-                "Key": key,
-                "Title": title,
-                "Unit": "1 000 ton",
-                "Datatype": "Double",
-                "Decimals": 1,
-            }
-        )
-    for n, (key, title) in enumerate(per, start=7):
-        props.append(
-            {
-                "odata.type": "Cbs.OData.Topic",
-                "ID": n + 20,
-                "Position": n,
-                "ParentID": 6,
-                "Type": "Topic",
-                "Key": key,
-                "Title": title,
-                "Unit": "kg per inwoner",
-                "Datatype": "Long",
-                "Decimals": 0,
-            }
-        )
+    kinds = [WASTE_TOTAL, *((c, t) for c, t, _, _ in WASTE_KINDS)]
     rows: list[dict[str, Any]] = []
     for code in munis["municipality_code"]:
-        inh = POPULATION.get(code, 30000)
         for year in (2022, 2023):
             per_inh = float(rng.uniform(380, 520))
-            rest = per_inh * float(rng.uniform(0.25, 0.45))
-            gft = per_inh * float(rng.uniform(0.2, 0.35))
-            rows.append(
-                {
-                    "ID": len(rows),
-                    "RegioS": _pad(code),
-                    "Perioden": f"{year}JJ00",
-                    "TotaalGemeentelijkAfval_1": round(inh * per_inh * 1.08 / 1e6, 1),
-                    "TotaalHuishoudelijkAfval_2": round(inh * per_inh / 1e6, 1),
-                    "HuishoudelijkRestafval_3": round(inh * rest / 1e6, 1),
-                    "GFTAfval_6": round(inh * gft / 1e6, 1),
-                    "TotaalHuishoudelijkAfval_45": int(round(per_inh)),
-                    "HuishoudelijkRestafval_46": int(round(rest)),
-                    "GFTAfval_49": int(round(gft)),
-                }
-            )
+            values = {WASTE_TOTAL[0]: per_inh}
+            for kind, _, lo, hi in WASTE_KINDS:
+                values[kind] = per_inh * float(rng.uniform(lo, hi))
+            for kind, _ in kinds:
+                rows.append(
+                    {
+                        "ID": len(rows),
+                        "Afvalsoort": kind,
+                        "RegioS": code.ljust(6),
+                        "Perioden": f"{year}JJ00",
+                        "HoeveelheidHuishoudelijkAfval_1": round(values[kind], 1),
+                    }
+                )
     return {
         "format": "cbs-odata-v3",
-        "table_id": "83558NED",
-        "base_url": "https://opendata.cbs.nl/ODataApi/odata/83558NED",
+        "table_id": "83452NED",
+        "base_url": "https://opendata.cbs.nl",
         "retrieved_at": RETRIEVED_AT,
+        "region": None,
         "data_properties": props,
+        "dimensions": {
+            "Afvalsoort": [
+                {"Key": c, "Title": t, "Description": None, "CategoryGroupID": None}
+                for c, t in kinds
+            ],
+            "RegioS": [
+                {"Key": c.ljust(6), "Title": n, "Description": None}
+                for c, n in zip(munis["municipality_code"], munis["name"], strict=True)
+            ],
+        },
         "rows": rows,
     }
 
@@ -1434,7 +1420,7 @@ def generate_region(
         "zoeken": kvk / f"kvk_zoeken_{API_STAMP}.json",
         "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{STAMP}.csv",
         "kerncijfers": mun / f"cbs_85984NED_{STAMP}.json",
-        "cbs_waste": mun / f"cbs_83558NED_{STAMP}.json",
+        "cbs_waste": mun / f"cbs_83452NED_{STAMP}.json",
         "pdok": mun / f"pdok_gemeenten_{STAMP}.geojson",
     }
     if not waste:

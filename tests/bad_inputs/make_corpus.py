@@ -290,26 +290,35 @@ def vestigingsprofiel(vest: str, kvk: str, lat: float, lon: float, sbi: str = "1
     }
 
 
-def cbs_v3(rows: list[dict[str, Any]]) -> str:
-    props = [
-        {"ID": 0, "Type": "GeoDimension", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
-        {
-            "ID": 1,
-            "Type": "Topic",
-            "Key": "AantalInwoners_5",
-            "Datatype": "Long",
-            "Unit": "aantal",
-            "Title": "Aantal inwoners",
-        },
-        {
-            "ID": 2,
-            "Type": "Topic",
-            "Key": "HuishoudensTotaal_28",
-            "Datatype": "Long",
-            "Unit": "aantal",
-            "Title": "Huishoudens totaal",
-        },
+# The 85984NED fields every Kerncijfers file must carry (issue 14: the dataset gate fails when
+# a challenge indicator resolves to nothing): real 2024 keys, invented values.
+CBS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("AantalInwoners_5", "Aantal inwoners", "aantal"),
+    ("k_65JaarOfOuder_12", "65 jaar of ouder", "aantal"),
+    ("HuishoudensTotaal_29", "Huishoudens totaal", "aantal"),
+    ("Eenpersoonshuishoudens_30", "Eenpersoonshuishoudens", "aantal"),
+    ("Woningvoorraad_35", "Woningvoorraad", "aantal"),
+    ("OnbewoondeWoningen_46", "Onbewoonde woningen", "aantal"),
+    ("GemiddeldInkomenPerInwoner_78", "Gemiddeld inkomen per inwoner", "x 1 000 euro"),
+    ("PersonenPerSoortUitkeringBijstand_87", "Bijstand", "aantal"),
+    ("PersonenPerSoortUitkeringAO_88", "AO", "aantal"),
+    ("PersonenPerSoortUitkeringWW_89", "WW", "aantal"),
+)
+
+
+def cbs_v3(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> str:
+    props: list[dict[str, Any]] = [
+        {"ID": 0, "Type": "GeoDimension", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"}
     ]
+    for n, (key, title, unit) in enumerate(CBS_FIELDS, start=1):
+        if key in drop:
+            continue
+        props.append(
+            {"ID": n, "Type": "Topic", "Key": key, "Datatype": "Long", "Unit": unit, "Title": title}
+        )
+    for row in rows:
+        for key in drop:
+            row.pop(key, None)
     return json.dumps(
         {
             "format": "cbs-odata-v3",
@@ -326,7 +335,15 @@ def cbs_row(code: str, inhabitants: Any = 160000, households: Any = 70000) -> di
     return {
         "WijkenEnBuurten": code.ljust(10),
         "AantalInwoners_5": inhabitants,
-        "HuishoudensTotaal_28": households,
+        "k_65JaarOfOuder_12": 26000,
+        "HuishoudensTotaal_29": households,
+        "Eenpersoonshuishoudens_30": 26000,
+        "Woningvoorraad_35": 72000,
+        "OnbewoondeWoningen_46": 2900,
+        "GemiddeldInkomenPerInwoner_78": 33,
+        "PersonenPerSoortUitkeringBijstand_87": 3200,
+        "PersonenPerSoortUitkeringAO_88": 7000,
+        "PersonenPerSoortUitkeringWW_89": 1900,
     }
 
 
@@ -683,7 +700,7 @@ def build() -> None:
         lma({"Afvalstroomnummer": "AB-1234"}),
         "waste",
         "quarantine:parse:Afvalstroomnummer",
-        "letters in the stream number",
+        "neither 12 characters nor a 5-digit verwerkersnummer",
         3,
     )
     add(
@@ -807,13 +824,119 @@ def build() -> None:
         pdok(
             [
                 ("GM0307", "Amersfoort", square(5.39, 52.16)),
-                ("GM0308", "Baarn", square(155000.0, 463000.0, 1000.0)),
+                ("GM0308", "Baarn", square(149500.0, 468500.0, 1000.0)),
+            ]
+        ),
+        "municipal",
+        "ok",
+        "RD New metres (PDOK ignored srsName): converted to WGS84, not lost",
+        2,
+    )
+    add(
+        "pdok_latlon_swapped.geojson",
+        pdok(
+            [
+                ("GM0307", "Amersfoort", square(5.39, 52.16)),
+                ("GM0308", "Baarn", square(52.21, 5.29)),
+            ]
+        ),
+        "municipal",
+        "ok",
+        "latitude/longitude axis order: swapped back, not lost",
+        2,
+    )
+    add(
+        "pdok_outside_nl.geojson",
+        pdok(
+            [
+                ("GM0307", "Amersfoort", square(5.39, 52.16)),
+                ("GM0308", "Baarn", square(2.35, 48.86)),
             ]
         ),
         "municipal",
         "quarantine:parse:geometry",
-        "RD New metres instead of degrees",
+        "Paris: outside the Netherlands as lon/lat, lat/lon and RD New",
         1,
+    )
+    add(
+        "cbs_vacancy_missing.json",
+        cbs_v3(
+            [cbs_row("GM0307"), cbs_row("GM0308")],
+            drop=("OnbewoondeWoningen_46", "Woningvoorraad_35"),
+        ),
+        "municipal",
+        "exit:challenge_indicators_resolved",
+        "no vacancy field (2024 lost PercentageOnbewoond): vacancy resolves to nothing",
+    )
+    add(
+        "cbs_83558NED_regiokenmerken.json",
+        json.dumps(
+            {
+                "format": "cbs-odata-v3",
+                "table_id": "83558NED",
+                "data_properties": [
+                    {"ID": 0, "Type": "Dimension", "Key": "Regiokenmerken"},
+                    {"ID": 1, "Type": "TimeDimension", "Key": "Perioden"},
+                    {
+                        "ID": 2,
+                        "Type": "Topic",
+                        "Key": "TotaalHuishoudelijkAfval_2",
+                        "Datatype": "Double",
+                        "Unit": "1 000 ton",
+                    },
+                ],
+                "rows": [
+                    {"Regiokenmerken": c, "Perioden": "2023JJ00", "TotaalHuishoudelijkAfval_2": 9.0}
+                    for c in ("NL01    ", "PV26    ")
+                ],
+            },
+            indent=1,
+        ),
+        "municipal",
+        "exit:holds no municipality",
+        "83558NED: national, landsdelen, provinces only (per municipality: 83452NED)",
+    )
+    add(
+        "lma_afvalstroomnummer_letters.csv",
+        lma(extra=[["10422AB00001", *GOOD_LMA[0][1:]]]),
+        "waste",
+        "ok",
+        "letters in the 7 freely chosen characters are a valid afvalstroomnummer",
+        4,
+    )
+    add(
+        "lma_real_house_number_columns.csv",
+        lma(header=[c.replace("Ontdoener_Huisnr", "Ontdoener_Huisnummer") for c in LMA_HEADER]),
+        "waste",
+        "ok",
+        "Ontdoener_Huisnummer (as real extracts spell it) is read, not silently emptied",
+        3,
+    )
+    add(
+        "lma_unknown_house_number_column.csv",
+        lma(header=[c.replace("Ontdoener_Huisnr", "Ontdoener_HuisNo") for c in LMA_HEADER]),
+        "waste",
+        "exit:unknown spelling of a house-number column",
+        "a house-number column spelled in an unknown way stops the file",
+    )
+    add(
+        "lma_party_without_address.csv",
+        _csv(
+            [
+                [c for c in LMA_HEADER if c == "Ontdoener" or not c.startswith("Ontdoener")],
+                *[
+                    [
+                        v
+                        for c, v in zip(LMA_HEADER, r, strict=True)
+                        if c == "Ontdoener" or not c.startswith("Ontdoener")
+                    ]
+                    for r in GOOD_LMA
+                ],
+            ]
+        ),
+        "waste",
+        "exit:none of its address columns",
+        "party Ontdoener named but none of its address columns present",
     )
     add(
         "pdok_bad_statcode.geojson",

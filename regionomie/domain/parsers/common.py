@@ -333,14 +333,18 @@ def norm_postcode(values: pd.Series) -> pd.Series:
 
 
 POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
+# KvK writes a wholly unknown date as eight zeros (unknown parts of a known date are zeroed
+# too: '20150600'); such a record is kept with an unknown date, never rejected.
+KVK_UNKNOWN_DATE = "00000000"
 
 
 def parse_kvk_date(raw_value: object) -> tuple[str | None, str | None]:
     """KvK 'YYYYMMDD' with zeroed unknown parts -> (ISO date, precision).
 
     '20150600' -> ('2015-06-01', 'month'); '20150000' -> ('2015-01-01', 'year');
-    ISO 'YYYY-MM-DD' is accepted as is. Returns (None, None) for empty and raises ValueError
-    for text that is no date."""
+    '00000000' (KvK's "date unknown") -> (None, 'unknown'): the record is kept, its date is
+    not. ISO 'YYYY-MM-DD' is accepted as is. Returns (None, None) for empty and raises
+    ValueError for text that is no date."""
     if raw_value is None or (isinstance(raw_value, float) and np.isnan(raw_value)):
         return None, None
     text = str(raw_value).strip()
@@ -351,6 +355,8 @@ def parse_kvk_date(raw_value: object) -> tuple[str | None, str | None]:
         return text, "day"
     if not re.fullmatch(r"\d{8}", text):
         raise ValueError(f"not a date {text!r}")
+    if text == KVK_UNKNOWN_DATE:
+        return None, "unknown"
     year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
     if year == 0:
         raise ValueError(f"not a date {text!r}")

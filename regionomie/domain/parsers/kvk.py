@@ -1,10 +1,13 @@
 """KvK (chamber of commerce) landing files -> ORGANISATIONS and ESTABLISHMENTS rows.
 
 Three shapes:
-- API JSON (Vestigingsprofiel, Basisprofiel, Zoeken v2 results) as one object, an array, or
-  JSON lines (.jsonl);
+- API JSON of both KvK API generations as one object, an array, or JSON lines (.jsonl):
+  Vestigingsprofiel, Basisprofiel, Zoeken v2 results (v2) and Organisatie, Vestigingen,
+  Zoeken v3 results (v3; an Organisatie response is read as the Basisprofiel it succeeds);
 - our documented establishments CSV (see ESTABLISHMENT_CSV_COLUMNS);
-- the KvK open dataset "basis bedrijfsgegevens" bulk CSV -> a sector_density table.
+- the KvK open dataset "basis bedrijfsgegevens" bulk CSV -> a sector_density table. That set
+  covers only the BV and NV legal forms: every row carries `coverage` saying so and the
+  parse result a note, so sector density is never read as the whole population.
 
 SBI version: the KvK register switched to SBI 2025 in September 2025; API data retrieved after
 that carries SBI 2025 codes, older data SBI 2008. A `sbi_version` column in a CSV wins.
@@ -89,6 +92,14 @@ SECTOR_DENSITY_COLUMNS: tuple[str, ...] = (
     "legal_form",
     "active",
     "count",
+    "coverage",  # OPEN_DATA_COVERAGE: which part of the population the counts describe
+)
+# The open dataset holds BV and NV only (KvK, "Open Dataset Basis Bedrijfsgegevens").
+OPEN_DATA_COVERAGE = "BV and NV only"
+OPEN_DATA_NOTE = (
+    "KvK open dataset 'basis bedrijfsgegevens' covers only the BV and NV legal forms: these "
+    "sector counts undercount every other legal form (eenmanszaak, vof, stichting, ...) and "
+    "are not the whole business population"
 )
 
 # Bounding box of the Netherlands (WGS84), generous: coordinates outside are data errors.
@@ -380,10 +391,11 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
     agg["nace_class"] = map_unique(
         agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
     )
+    agg["coverage"] = OPEN_DATA_COVERAGE
     agg = agg[list(SECTOR_DENSITY_COLUMNS)]
     rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
     rejected = pd.concat([rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True)
-    return {"sector_density": ParseResult(rows=rows, rejected=rejected)}
+    return {"sector_density": ParseResult(rows=rows, rejected=rejected, notes=[OPEN_DATA_NOTE])}
 
 
 # --------------------------------------------------------------------------- API JSON
@@ -591,12 +603,12 @@ def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
     if not re.fullmatch(r"\d{8}", kvk):
         raise ValueError("kvkNummer: not an 8-digit number")
     legal_form = _legal_form(obj)
-    reg = (obj.get("materieleRegistratie") or {}).get("datumAanvang") or obj.get(
-        "formeleRegistratiedatum"
-    )
+    start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
-        reg_iso, _ = parse_kvk_date(reg)
+        reg_iso, _ = parse_kvk_date(start)
+        if reg_iso is None:  # absent or '00000000' (unknown): the formal date, if any
+            reg_iso, _ = parse_kvk_date(obj.get("formeleRegistratiedatum"))
         end_iso, _ = parse_kvk_date(end)
     except ValueError:
         raise ValueError("materieleRegistratie: not a KvK date") from None
@@ -634,6 +646,19 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             reason = rec.reason if isinstance(rec, _BadRecord) else "record: not a JSON object"
             est_in += 1
             est_rejects.append(reject_row(raw.name, line, "record", "", reason))
+            continue
+        if _is_organisatie(rec):  # v3 Organisatie: an organisation and its vestigingen
+            recognised += 1
+            org_in += 1
+            org, vestigingen = _organisatie_as_basisprofiel(rec)
+            try:
+                org_rows.append(_organisation(org, version))
+                org_lines.append(line)
+            except (ValueError, TypeError, AttributeError) as exc:
+                org_rejects.append(reject_row(raw.name, line, _field(exc), "", _reason(exc)))
+            for vest in vestigingen:
+                est_in += 1
+                _try_est(vest, org, version, line, raw, est_rows, est_lines, est_rejects)
             continue
         is_profile_org = "vestigingsnummer" not in rec and (
             "_embedded" in rec or "handelsnamen" in rec or "naam" in rec
@@ -685,6 +710,43 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
             rows_in=org_in,
         ),
     }
+
+
+def _is_organisatie(rec: dict[str, Any]) -> bool:
+    """An Organisatie API (v3) response: its parts come as onderdelen."""
+    return "vestigingsnummer" not in rec and (
+        isinstance(rec.get("maatschappelijkeActiviteit"), dict)
+        or isinstance(rec.get("onderneming"), dict)
+    )
+
+
+def _organisatie_as_basisprofiel(
+    rec: dict[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An Organisatie response as the Basisprofiel it succeeds (the fields the parser reads)
+    and its vestigingen, each carrying the organisation's KvK number."""
+    ma = rec.get("maatschappelijkeActiviteit") or {}
+    ond = rec.get("onderneming") or {}
+    kvk = rec.get("kvkNummer") or ma.get("kvkNummer") or ond.get("kvkNummer")
+    org = {
+        "kvkNummer": kvk,
+        "naam": ma.get("naam") or ond.get("naam") or rec.get("naam"),
+        "statutaireNaam": ond.get("statutaireNaam"),
+        "formeleRegistratiedatum": ma.get("formeleRegistratiedatum"),
+        "materieleRegistratie": ma.get("materieleRegistratie") or ond.get("materieleRegistratie"),
+        "totaalWerkzamePersonen": ma.get(
+            "totaalWerkzamePersonen", ond.get("totaalWerkzamePersonen")
+        ),
+        "sbiActiviteiten": ma.get("sbiActiviteiten") or ond.get("sbiActiviteiten") or [],
+        "handelsnamen": ond.get("handelsnamen") or ma.get("handelsnamen") or [],
+        "_embedded": {"eigenaar": {"rechtsvorm": ond.get("rechtsvorm")}},
+    }
+    vestigingen = [
+        {**v, "kvkNummer": v.get("kvkNummer") or kvk}
+        for v in (rec.get("vestigingen") or [])
+        if isinstance(v, dict)
+    ]
+    return org, vestigingen
 
 
 def _is_empty_search(raw: RawFile) -> bool:

@@ -42,6 +42,7 @@ class TableReport:
     set_aside: int
     staged_path: Path
     quarantine_path: Path | None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -52,8 +53,14 @@ class LandingReport:
     archived_to: Path
     tables: dict[str, TableReport] = field(default_factory=dict)
 
+    @property
+    def notes(self) -> list[str]:
+        """Every table's file-level notes, 'table: note'."""
+        return [f"{t.table}: {n}" for t in self.tables.values() for n in t.notes]
+
     def lines(self) -> list[str]:
-        """Human summary: one line per table plus where the file went (no row contents)."""
+        """Human summary: one line per table (and its notes) plus where the file went (no row
+        contents)."""
         out = [f"{self.file.name} ({self.source}, sha256 {self.content_hash[:12]})"]
         for t in self.tables.values():
             line = (
@@ -63,6 +70,7 @@ class LandingReport:
             if t.quarantine_path is not None:
                 line += f"; set aside rows: {t.quarantine_path}"
             out.append(line)
+            out += [f"  {t.table}: note: {note}" for note in t.notes]
         out.append(f"  archived: {self.archived_to}")
         return out
 
@@ -128,6 +136,7 @@ def land_file(path: Path, source: Source, *, retrieved_at: str | None = None) ->
             set_aside=len(result.rejected),
             staged_path=staged,
             quarantine_path=quarantined,
+            notes=tuple(result.notes),
         )
     return report
 

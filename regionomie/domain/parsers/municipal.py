@@ -2,9 +2,14 @@
 municipality GeoJSON -> MUNICIPALITIES rows.
 
 CBS field keys carry a numeric suffix that changes per table year (WW benefits are
-PersonenPerSoortUitkeringWW_85 in 2022/23 and _89 in 2024), so fields are resolved by their
-base name (the key without `_NN`) plus the unit from DataProperties, never by full key.
-Region codes arrive space-padded ('GM0307    ') and are stripped.
+PersonenPerSoortUitkeringWW_85 in 2022/23 and _89 in 2024) and one table may hold a base name
+several times (85984NED: Nederland_17 and Nederland_20), so measures are resolved per table by
+base name (v3) or title (v4) together with their unit and parent group
+(regionomie.domain.cbs_indicators), never by base name alone. Extra dimensions (83452NED:
+Afvalsoort) become part of the indicator name. Indicators a year lacks are derived from counts
+where possible (vacancy share from vacant and total dwellings). Region codes arrive
+space-padded ('GM0307    ') and are stripped. A table whose region dimension holds no
+municipality, district or neighbourhood (83558NED: Regiokenmerken) is refused as a whole.
 
 Balance: rows_in counts indicator values read (one per region row x numeric field), plus
 derived values; a region row without a usable region code is set aside as one rejected row.
@@ -21,6 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.cbs_indicators import (
+    KERNCIJFERS_YEAR,
+    NON_MUNICIPAL_TABLES,
+    Measure,
+    add_derived_shares,
+    category_indicator,
+    measures_from_data_properties,
+    measures_from_measure_codes,
+    resolve_measures,
+)
 from regionomie.domain.parsers.common import (
     RawFile,
     add_provenance,
@@ -31,101 +46,20 @@ from regionomie.domain.parsers.common import (
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.domain.schemas import MUNICIPAL_INDICATORS, MUNICIPALITIES
 
-# Kerncijfers wijken en buurten: one table per year (no Perioden dimension inside).
-KERNCIJFERS_YEAR: dict[str, str] = {
-    "84583NED": "2019",
-    "84799NED": "2020",
-    "85039NED": "2021",
-    "85318NED": "2022",
-    "85618NED": "2023",
-    "85984NED": "2024",
-    "86165NED": "2025",
-}
+__all__ = ["KERNCIJFERS_YEAR", "indicator_for_key", "parse_municipal", "polygon_centroid"]
 
-# CBS base key -> stable indicator name (units from DataProperties).
-BASE_INDICATORS: dict[str, str] = {
-    "AantalInwoners": "inhabitants",
-    "Mannen": "men",
-    "Vrouwen": "women",
-    "k_0Tot15Jaar": "age_0_15",
-    "k_15Tot25Jaar": "age_15_25",
-    "k_25Tot45Jaar": "age_25_45",
-    "k_45Tot65Jaar": "age_45_65",
-    "k_65JaarOfOuder": "age_65_plus",
-    "HuishoudensTotaal": "households",
-    "Eenpersoonshuishoudens": "single_person_households",
-    "GemiddeldeHuishoudensgrootte": "avg_household_size",
-    "Bevolkingsdichtheid": "population_density",
-    "Woningvoorraad": "dwellings",
-    "GemiddeldeWOZWaardeVanWoningen": "avg_woz_value",
-    "PercentageOnbewoond": "vacancy_share",
-    "GemiddeldInkomenPerInwoner": "avg_income_per_inhabitant",
-    "GemiddeldInkomenPerInkomensontvanger": "avg_income_per_recipient",
-    "PersonenPerSoortUitkeringBijstand": "bijstand_benefits",
-    "PersonenPerSoortUitkeringAO": "ao_benefits",
-    "PersonenPerSoortUitkeringWW": "ww_benefits",
-    "PersonenPerSoortUitkeringAOW": "aow_benefits",
-    "BedrijfsvestigingenTotaal": "business_establishments",
-    "OppervlakteTotaal": "area_ha",
-    "OppervlakteLand": "land_area_ha",
-    "Omgevingsadressendichtheid": "address_density",
-    "TotaalGemeentelijkAfval": "municipal_waste",
-    "TotaalHuishoudelijkAfval": "household_waste",
-    "HuishoudelijkRestafval": "household_residual_waste",
-    "GrofHuishoudelijkRestafval": "bulky_residual_waste",
-    "GFTAfval": "organic_waste",
-    "GftAfval": "organic_waste",
-    "OudPapierEnKarton": "paper_cardboard_waste",
-    "Verpakkingsglas": "glass_packaging_waste",
-    "Textiel": "textile_waste",
-    "KunststofVerpakkingen": "plastic_packaging_waste",
-}
-# For v4 (opaque measure codes) the measure's title decides; lower-case title -> name.
-TITLE_INDICATORS: dict[str, str] = {
-    "aantal inwoners": "inhabitants",
-    "65 jaar of ouder": "age_65_plus",
-    "huishoudens totaal": "households",
-    "eenpersoonshuishoudens": "single_person_households",
-    "gemiddeld inkomen per inwoner": "avg_income_per_inhabitant",
-    "bijstand": "bijstand_benefits",
-    "ao": "ao_benefits",
-    "ww": "ww_benefits",
-    "aow": "aow_benefits",
-    "bedrijfsvestigingen totaal": "business_establishments",
-    "gemiddelde woz-waarde van woningen": "avg_woz_value",
-    "percentage onbewoond": "vacancy_share",
-    "totaal huishoudelijk afval": "household_waste",
-    "totaal gemeentelijk afval": "municipal_waste",
-}
-NUMERIC_TYPES = frozenset({"Long", "Double", "Integer", "Float", "Decimal", "Short", "Int"})
 REGION_TYPES = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt", "PV": "Provincie", "NL": "Land"}
-
-
-def _unit_suffix(unit: str, title: str) -> str:
-    """Several CBS fields share a base name and differ in unit (83558NED: 1 000 ton and kg per
-    inhabitant); the unit becomes part of the stable indicator name for those."""
-    u = f"{unit} {title}".lower()
-    if "per inwoner" in u:
-        return "_kg_per_inhabitant"
-    if re.search(r"1\s?000\s?ton|kton", u):
-        return "_kt"
-    return ""
-
-
-def _snake(text: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
-    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
+MUNICIPAL_REGION_TYPES = frozenset({"Gemeente", "Wijk", "Buurt"})
+GEO_DIMENSIONS: tuple[str, ...] = ("WijkenEnBuurten", "RegioS", "Regiokenmerken", "Gemeenten")
+# Observation members that are not dimensions (OData v4).
+V4_NON_DIMENSIONS = frozenset({"Id", "Measure", "Value", "ValueAttribute", "StringValue"})
 
 
 def indicator_for_key(key: str, unit: str = "", title: str = "") -> str:
     """'PersonenPerSoortUitkeringWW_89' -> 'ww_benefits'; unknown keys -> snake case of the
-    base; waste fields get their unit appended ('household_waste_kg_per_inhabitant')."""
-    base = re.sub(r"_\d+$", "", key)
-    name = BASE_INDICATORS.get(base) or _snake(base)
-    suffix = _unit_suffix(unit, title)
-    if name.endswith("_waste") or "afval" in base.lower():
-        return name + suffix
-    return name
+    base; waste fields carry their unit ('household_waste_kg_per_inhabitant'). One key on
+    its own: a table resolves all its keys together (resolve_measures)."""
+    return resolve_measures([Measure(key=key, title=title, unit=unit)]).names[key]
 
 
 def region_info(code: str) -> tuple[str | None, str | None]:
@@ -179,12 +113,6 @@ def parse_municipal(raw: RawFile) -> dict[str, ParseResult]:
     )
 
 
-def _frame(records: list[dict[str, Any]], raw: RawFile, lines: list[int]) -> pd.DataFrame:
-    out = pd.DataFrame(records, columns=list(MUNICIPAL_INDICATORS.columns))
-    out["value"] = out["value"].astype("float64")
-    return add_provenance(out, raw, "cbs-odata", lines)
-
-
 def _number(v: Any) -> tuple[float | None, bool]:
     """(value, ok). None = CBS secret/unknown and is kept as a missing value."""
     if v is None:
@@ -204,119 +132,6 @@ def _number(v: Any) -> tuple[float | None, bool]:
     return (f, True) if math.isfinite(f) else (None, False)
 
 
-def _add_share(records: list[dict[str, Any]], lines: list[int]) -> None:
-    """Derived age_65_plus_share (%) where both inhabitants and age_65_plus are known."""
-    by_key: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for r, line in zip(records, lines, strict=True):
-        if r["indicator"] in ("inhabitants", "age_65_plus"):
-            by_key.setdefault((r["region_code"], r["period"]), {})[r["indicator"]] = {
-                **r,
-                "_line": line,
-            }
-    for pair in by_key.values():
-        inh, old = pair.get("inhabitants"), pair.get("age_65_plus")
-        if not inh or not old or not inh["value"] or old["value"] is None:
-            continue
-        rec = {k: v for k, v in old.items() if k != "_line"}
-        rec.update(indicator="age_65_plus_share", value=100.0 * old["value"] / inh["value"])
-        rec["unit"] = "%"
-        records.append(rec)
-        lines.append(old["_line"])
-
-
-def parse_cbs_v3(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
-    table = str(doc.get("table_id") or "").strip()
-    props = doc.get("data_properties")
-    rows = doc.get("rows")
-    if not isinstance(props, list) or not isinstance(rows, list):
-        raise SourceFileError(f"{raw.name}: field 'data_properties'/'rows': missing or not lists")
-    geo_keys = [
-        p.get("Key") for p in props if isinstance(p, dict) and p.get("Type") == "GeoDimension"
-    ]
-    time_keys = [
-        p.get("Key") for p in props if isinstance(p, dict) and p.get("Type") == "TimeDimension"
-    ]
-    if not geo_keys:
-        raise SourceFileError(f"{raw.name}: field 'data_properties': no GeoDimension (region)")
-    geo_key, time_key = geo_keys[0], (time_keys[0] if time_keys else None)
-    fixed_period = doc.get("period") or KERNCIJFERS_YEAR.get(table)
-    if time_key is None and not fixed_period:
-        raise SourceFileError(
-            f"{raw.name}: table {table!r}: no Perioden dimension and no known year for the table"
-        )
-    topics = [
-        p
-        for p in props
-        if isinstance(p, dict)
-        and p.get("Type") == "Topic"
-        and p.get("Datatype") in NUMERIC_TYPES
-        and isinstance(p.get("Key"), str)
-        and p["Key"]
-    ]
-    parents = {p.get("ID"): p for p in props if isinstance(p, dict)}
-    names = {}
-    for p in topics:
-        parent = parents.get(p.get("ParentID")) or {}
-        names[p["Key"]] = (
-            indicator_for_key(p["Key"], str(p.get("Unit") or ""), str(parent.get("Title") or "")),
-            str(p.get("Unit") or ""),
-        )
-    name_key = next(
-        (
-            p["Key"]
-            for p in props
-            if isinstance(p, dict) and str(p.get("Key", "")).startswith("Gemeentenaam")
-        ),
-        None,
-    )
-    titles = _dimension_titles(doc, geo_key)
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    rejects: list[dict[str, object]] = []
-    for i, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            rejects.append(reject_row(raw.name, i, "row", "", "row: not a JSON object"))
-            continue
-        code = str(row.get(geo_key) or "").strip()
-        if not code:
-            rejects.append(reject_row(raw.name, i, geo_key, "", f"{geo_key}: missing region code"))
-            continue
-        rtype, muni = region_info(code)
-        if rtype is None:
-            rejects.append(
-                reject_row(raw.name, i, geo_key, code, f"{geo_key}: unknown region code type")
-            )
-            continue
-        period = _period(row.get(time_key)) if time_key else str(fixed_period)
-        rname = titles.get(code)
-        if rname is None and rtype == "Gemeente" and name_key:
-            rname = str(row.get(name_key) or "").strip() or None
-        for key, (indicator, unit) in names.items():
-            if key not in row:
-                continue
-            value, ok = _number(row[key])
-            if not ok:
-                rejects.append(reject_row(raw.name, i, key, row[key], f"{key}: not a number"))
-                continue
-            records.append(
-                {
-                    "region_code": code,
-                    "region_type": rtype,
-                    "region_name": rname or code,
-                    "municipality_code": muni,
-                    "period": period,
-                    "indicator": indicator,
-                    "value": value,
-                    "unit": unit,
-                    "source_table": table,
-                }
-            )
-            lines.append(i)
-    _add_share(records, lines)
-    out = _frame(records, raw, lines)
-    return ParseResult(rows=out, rejected=rejects_frame(rejects))
-
-
 def _dimension_titles(doc: dict[str, Any], dim: str) -> dict[str, str]:
     """Optional {dimension: [{Key|Identifier, Title}]} in a bundle -> code -> title."""
     entries = (doc.get("dimensions") or {}).get(dim) or []
@@ -329,88 +144,210 @@ def _dimension_titles(doc: dict[str, Any], dim: str) -> dict[str, str]:
     return out
 
 
-def _title_indicator(title: str, unit: str) -> str:
-    t = title.lower().strip()
-    for needle, name in TITLE_INDICATORS.items():
-        if t == needle or (len(needle) > 3 and needle in t):
-            return name + (_unit_suffix(unit, title) if name.endswith("_waste") else "")
-    return _snake(title) or "unknown"
+class _Collector:
+    """Indicator records of one bundle with their source lines, rejects and notes; builds
+    the ParseResult (derived shares added, non-municipal tables refused)."""
+
+    def __init__(self, raw: RawFile, table: str, geo: str) -> None:
+        self.raw, self.table, self.geo = raw, table, geo
+        self.records: list[dict[str, Any]] = []
+        self.rejects: list[dict[str, object]] = []
+        self.notes: list[str] = []
+        self.region_codes: list[str] = []
+
+    def reject(self, line: int, field: str, value: Any, reason: str) -> None:
+        self.rejects.append(reject_row(self.raw.name, line, field, value, reason))
+
+    def region(self, line: int, value: Any) -> tuple[str, str, str | None] | None:
+        code = str(value or "").strip()
+        if not code:
+            self.reject(line, self.geo, "", f"{self.geo}: missing region code")
+            return None
+        rtype, muni = region_info(code)
+        if rtype is None:
+            self.reject(line, self.geo, code, f"{self.geo}: unknown region code type")
+            return None
+        self.region_codes.append(code)
+        return code, rtype, muni
+
+    def add(self, line: int, **record: Any) -> None:
+        self.records.append({**record, "source_table": self.table, "_line": line})
+
+    def result(self) -> ParseResult:
+        munis = [c for c in self.region_codes if region_info(c)[0] in MUNICIPAL_REGION_TYPES]
+        if self.region_codes and not munis:
+            hint = NON_MUNICIPAL_TABLES.get(self.table)
+            sample = ", ".join(sorted(set(self.region_codes))[:3])
+            raise SourceFileError(
+                f"{self.raw.name}: table {self.table}: its region dimension {self.geo} holds "
+                f"no municipality, district or neighbourhood (codes such as {sample})"
+                + (f"; it has {hint}" if hint else "")
+                + ": not usable as municipal indicators (household waste per municipality "
+                "is in 83452NED)"
+            )
+        cols = [*MUNICIPAL_INDICATORS.columns, "_line"]
+        frame = pd.DataFrame(self.records, columns=cols)
+        frame["value"] = frame["value"].astype("float64")
+        derived, derived_notes = add_derived_shares(frame)
+        if len(derived):
+            frame = pd.concat([frame, derived], ignore_index=True)
+        lines = frame.pop("_line").astype("int64").to_numpy()
+        out = add_provenance(frame, self.raw, "cbs-odata", lines)
+        return ParseResult(
+            rows=out, rejected=rejects_frame(self.rejects), notes=self.notes + derived_notes
+        )
+
+
+def parse_cbs_v3(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
+    table = str(doc.get("table_id") or "").strip()
+    props = doc.get("data_properties")
+    rows = doc.get("rows")
+    if not isinstance(props, list) or not isinstance(rows, list):
+        raise SourceFileError(f"{raw.name}: field 'data_properties'/'rows': missing or not lists")
+    dims = [
+        p for p in props if isinstance(p, dict) and str(p.get("Type", "")).endswith("Dimension")
+    ]
+    geo_key = next((p.get("Key") for p in dims if p.get("Type") == "GeoDimension"), None)
+    if geo_key is None:  # 83558NED's Regiokenmerken is a plain Dimension
+        geo_key = next((p["Key"] for p in dims if p.get("Key") in GEO_DIMENSIONS), None)
+    time_key = next((p.get("Key") for p in dims if p.get("Type") == "TimeDimension"), None)
+    if not geo_key:
+        raise SourceFileError(f"{raw.name}: field 'data_properties': no GeoDimension (region)")
+    categories = [
+        str(p["Key"]) for p in dims if p.get("Type") == "Dimension" and p.get("Key") != geo_key
+    ]
+    fixed_period = doc.get("period") or KERNCIJFERS_YEAR.get(table)
+    if time_key is None and not fixed_period:
+        raise SourceFileError(
+            f"{raw.name}: table {table!r}: no Perioden dimension and no known year for the table"
+        )
+    measures = measures_from_data_properties(props)
+    resolution = resolve_measures(measures, table)
+    name_key = next(
+        (
+            p["Key"]
+            for p in props
+            if isinstance(p, dict) and str(p.get("Key", "")).startswith("Gemeentenaam")
+        ),
+        None,
+    )
+    titles = _dimension_titles(doc, geo_key)
+    category_titles = {k: _dimension_titles(doc, k) for k in categories}
+    out = _Collector(raw, table, geo_key)
+    out.notes += resolution.notes
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            out.reject(i, "row", "", "row: not a JSON object")
+            continue
+        region = out.region(i, row.get(geo_key))
+        if region is None:
+            continue
+        code, rtype, muni = region
+        cats = [str(row.get(k) or "").strip() for k in categories]
+        missing = next((k for k, c in zip(categories, cats, strict=True) if not c), None)
+        if missing:
+            out.reject(i, missing, "", f"{missing}: missing category code")
+            continue
+        cat_names = [category_titles[k].get(c, c) for k, c in zip(categories, cats, strict=True)]
+        period = _period(row.get(time_key)) if time_key else str(fixed_period)
+        rname = titles.get(code)
+        if rname is None and rtype == "Gemeente" and name_key:
+            rname = str(row.get(name_key) or "").strip() or None
+        for m in measures:
+            if m.key not in row:
+                continue
+            value, ok = _number(row[m.key])
+            if not ok:
+                out.reject(i, m.key, row[m.key], f"{m.key}: not a number")
+                continue
+            name = resolution.names[m.key]
+            if categories:
+                name = category_indicator(name, m, cat_names)
+            out.add(
+                i,
+                region_code=code,
+                region_type=rtype,
+                region_name=rname or code,
+                municipality_code=muni,
+                period=period,
+                indicator=name,
+                value=value,
+                unit=m.unit,
+            )
+    return out.result()
 
 
 def parse_cbs_v4(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
     table = str(doc.get("table_id") or "").strip()
-    measures = doc.get("measure_codes")
+    codes = doc.get("measure_codes")
     obs = doc.get("observations")
-    if not isinstance(measures, list) or not isinstance(obs, list):
+    if not isinstance(codes, list) or not isinstance(obs, list):
         raise SourceFileError(
             f"{raw.name}: field 'measure_codes'/'observations': missing or not lists"
         )
-    mnames = {
-        str(m.get("Identifier")): (
-            _title_indicator(str(m.get("Title") or m.get("Identifier")), str(m.get("Unit") or "")),
-            str(m.get("Unit") or ""),
-        )
-        for m in measures
-        if isinstance(m, dict)
+    measures = {
+        m.key: m for m in measures_from_measure_codes(codes, doc.get("measure_groups") or [])
     }
+    resolution = resolve_measures(list(measures.values()), table)
     dims = doc.get("dimensions") or {}
-    geo_dim = next(
-        (d for d in ("WijkenEnBuurten", "RegioS", "Regiokenmerken", "Gemeenten") if d in dims),
-        None,
-    )
-    if geo_dim is None and obs and isinstance(obs[0], dict):
-        geo_dim = next(
-            (d for d in ("WijkenEnBuurten", "RegioS", "Regiokenmerken") if d in obs[0]), None
-        )
+    first = obs[0] if obs and isinstance(obs[0], dict) else {}
+    geo_dim = next((d for d in GEO_DIMENSIONS if d in dims or d in first), None)
     if geo_dim is None:
         raise SourceFileError(f"{raw.name}: field 'dimensions': no region dimension")
+    categories = [
+        d
+        for d in (list(dims) or [k for k in first if k not in V4_NON_DIMENSIONS])
+        if d not in (geo_dim, "Perioden") and d not in V4_NON_DIMENSIONS
+    ]
     titles = _dimension_titles(doc, geo_dim)
+    category_titles = {k: _dimension_titles(doc, k) for k in categories}
     fixed_period = doc.get("period") or KERNCIJFERS_YEAR.get(table)
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    rejects: list[dict[str, object]] = []
+    out = _Collector(raw, table, geo_dim)
+    out.notes += resolution.notes
     for i, o in enumerate(obs, start=1):
         if not isinstance(o, dict):
-            rejects.append(reject_row(raw.name, i, "observation", "", "observation: not an object"))
+            out.reject(i, "observation", "", "observation: not an object")
             continue
-        code = str(o.get(geo_dim) or "").strip()
-        rtype, muni = region_info(code) if code else (None, None)
-        if rtype is None:
-            rejects.append(
-                reject_row(raw.name, i, geo_dim, code, f"{geo_dim}: missing or unknown region code")
-            )
+        region = out.region(i, o.get(geo_dim))
+        if region is None:
             continue
+        code, rtype, muni = region
         measure = str(o.get("Measure") or "")
-        if measure not in mnames:
-            rejects.append(
-                reject_row(raw.name, i, "Measure", measure, "Measure: not in measure_codes")
-            )
+        if measure not in measures:
+            out.reject(i, "Measure", measure, "Measure: not in measure_codes")
             continue
         value, ok = _number(o.get("Value"))
         if not ok:
-            rejects.append(reject_row(raw.name, i, "Value", o.get("Value"), "Value: not a number"))
+            out.reject(i, "Value", o.get("Value"), "Value: not a number")
             continue
         period = _period(o["Perioden"]) if o.get("Perioden") else fixed_period
         if not period:
-            rejects.append(reject_row(raw.name, i, "Perioden", "", "Perioden: missing"))
+            out.reject(i, "Perioden", "", "Perioden: missing")
             continue
-        indicator, unit = mnames[measure]
-        records.append(
-            {
-                "region_code": code,
-                "region_type": rtype,
-                "region_name": titles.get(code, code),
-                "municipality_code": muni,
-                "period": str(period),
-                "indicator": indicator,
-                "value": value,
-                "unit": unit,
-                "source_table": table,
-            }
+        cats = [str(o.get(k) or "").strip() for k in categories]
+        missing = next((k for k, c in zip(categories, cats, strict=True) if not c), None)
+        if missing:
+            out.reject(i, missing, "", f"{missing}: missing category code")
+            continue
+        m = measures[measure]
+        name = resolution.names[measure]
+        if categories:
+            cat_names = [
+                category_titles[k].get(c, c) for k, c in zip(categories, cats, strict=True)
+            ]
+            name = category_indicator(name, m, cat_names)
+        out.add(
+            i,
+            region_code=code,
+            region_type=rtype,
+            region_name=titles.get(code, code),
+            municipality_code=muni,
+            period=str(period),
+            indicator=name,
+            value=value,
+            unit=m.unit,
         )
-        lines.append(i)
-    _add_share(records, lines)
-    return ParseResult(rows=_frame(records, raw, lines), rejected=rejects_frame(rejects))
+    return out.result()
 
 
 # --------------------------------------------------------------------------- PDOK
@@ -460,6 +397,12 @@ def polygon_centroid(geometry: dict[str, Any]) -> tuple[float, float]:
 
 
 def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
+    """Municipal boundaries -> one centroid per municipality. Each centroid is checked against
+    the Netherlands' bounding boxes in WGS84 and RD New: lon/lat is kept, lat/lon (axes
+    swapped) is swapped back, RD New metres (PDOK ignored srsName) are converted to WGS84,
+    and a point outside the country in every reading is set aside. Conversions are noted."""
+    from regionomie.domain.coordinates import to_lonlat
+
     features = doc.get("features")
     if not isinstance(features, list):
         raise SourceFileError(f"{raw.name}: field 'features': missing or not a list")
@@ -469,6 +412,7 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     rejects: list[dict[str, object]] = []
+    converted = {"latlon": 0, "rd_new": 0}
     for i, f in enumerate(features, start=1):
         props = (f or {}).get("properties") or {} if isinstance(f, dict) else {}
         code = str(props.get("statcode") or "").strip()
@@ -476,22 +420,25 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
             rejects.append(reject_row(raw.name, i, "statcode", code, "statcode: not a GM code"))
             continue
         try:
-            lon, lat = polygon_centroid(f.get("geometry") or {})
+            first, second = polygon_centroid(f.get("geometry") or {})
         except (ValueError, TypeError, IndexError) as exc:
             msg = str(exc) if str(exc).startswith("geometry") else "geometry: unreadable"
             rejects.append(reject_row(raw.name, i, "geometry", "", msg))
             continue
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        lon, lat, kind = to_lonlat(first, second)
+        if kind == "unknown":
             rejects.append(
                 reject_row(
                     raw.name,
                     i,
                     "geometry",
-                    f"{lon:.0f},{lat:.0f}",
-                    "geometry: not lon/lat (RD New? request srsName=EPSG:4326)",
+                    f"{first:.4g},{second:.4g}",
+                    "geometry: centroid outside the Netherlands as lon/lat, lat/lon and RD New",
                 )
             )
             continue
+        if kind in converted:
+            converted[kind] += 1
         known = ref.loc[code] if code in ref.index else None
         records.append(
             {
@@ -505,9 +452,20 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
             }
         )
         lines.append(i)
+    notes = []
+    if converted["rd_new"]:
+        notes.append(
+            f"{converted['rd_new']} municipalities had RD New (EPSG:28992) coordinates (the "
+            "service ignored srsName?): centroids converted to WGS84"
+        )
+    if converted["latlon"]:
+        notes.append(
+            f"{converted['latlon']} municipalities had coordinates in lat/lon axis order: "
+            "swapped to lon/lat"
+        )
     out = pd.DataFrame(records, columns=list(MUNICIPALITIES.columns))
     out["lat"] = out["lat"].astype("float64")
     out["lon"] = out["lon"].astype("float64")
     return ParseResult(
-        rows=add_provenance(out, raw, "pdok", lines), rejected=rejects_frame(rejects)
+        rows=add_provenance(out, raw, "pdok", lines), rejected=rejects_frame(rejects), notes=notes
     )
