@@ -208,16 +208,46 @@ def test_blocking_keeps_candidate_count_linear_and_bounded() -> None:
     assert 3.0 < ratio < 5.0  # 4x establishments -> ~4x candidates, not ~16x
 
 
-def test_receivers_per_cell_caps_dense_cells() -> None:
+def test_candidates_are_bounded_and_every_pruned_one_is_counted() -> None:
     kb = demo_kb()
+    cafes = [{"nace_class": "5610", "lat": 52.155 + i * 1e-3, "lon": 5.387} for i in range(40)]
     growers = [{"nace_class": "0113", "lat": 52.16, "lon": 5.39 + i * 1e-4} for i in range(30)]
-    est = make_est([{"nace_class": "5610", "lat": 52.155, "lon": 5.387}] + growers)
-    supply = estimate_supply(est, kb)
-    cand = generate_candidates(
-        est, supply, kb, config=ScoringConfig(receivers_per_cell=4, k_nearest=10)
+    est = make_est(cafes + growers)
+    config = ScoringConfig(
+        k_nearest=10, receivers_per_producer_material=3, producers_per_receiver=7
     )
-    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"]
-    assert len(coffee) == 4
+    cand = generate_candidates(est, estimate_supply(est, kb, config=config), kb, config=config)
+    existing = cand[cand["receiver_kind"] == "establishment"]
+    assert existing.groupby(["producer_id", "material_id"]).size().max() <= 3
+    assert cand.groupby(["receiver_id", "material_id"]).size().max() <= 7
+    startups = cand[cand["receiver_kind"] == "sector"]
+    assert startups.groupby(["producer_id", "material_id"]).size().max() <= 1
+    pruning = cand.attrs["pruning"]
+    assert pruning["pruned_per_producer"] > 0 and pruning["pruned_per_receiver"] > 0
+    assert pruning["generated"] == (
+        pruning["kept"]
+        + pruning["pruned_per_producer"]
+        + pruning["pruned_startups"]
+        + pruning["pruned_per_receiver"]
+    )
+    assert pruning["kept"] == len(cand)
+    # Per producer x material the bound keeps exactly the best receivers (no receiver bound).
+    wide = {"k_nearest": 10, "producers_per_receiver": 1000}
+    supply = estimate_supply(est, kb, config=config)
+    loose = generate_candidates(
+        est, supply, kb, config=ScoringConfig(receivers_per_producer_material=100, **wide)
+    )
+    tight = generate_candidates(
+        est, supply, kb, config=ScoringConfig(receivers_per_producer_material=3, **wide)
+    )
+
+    def best3(frame: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
+        frame = frame[frame["receiver_kind"] == "establishment"]
+        frame = frame.sort_values(["score", "candidate_id"], ascending=[False, True])
+        top = frame.groupby(["producer_id", "material_id"]).head(3)
+        return top.groupby(["producer_id", "material_id"])["candidate_id"].apply(set).to_dict()
+
+    assert best3(tight) == best3(loose)
 
 
 def waste_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -567,8 +597,8 @@ def test_messy_establishment_values_do_not_crash() -> None:
 
 
 def test_blocked_search_equals_brute_force_nearest() -> None:
-    """Without the per-cell cap, the ring search returns exactly the k nearest receivers within
-    reach (checked against an all-pairs computation on a small set)."""
+    """The KD-tree search returns exactly the k nearest receivers within reach (checked
+    against an all-pairs computation on a small set)."""
     from regionomie.domain.opportunities.common import haversine_km
 
     rng = np.random.default_rng(5)
@@ -581,7 +611,12 @@ def test_blocked_search_equals_brute_force_nearest() -> None:
         for a, b in zip(rng.uniform(52.0, 52.6, n_rec), rng.uniform(5.0, 6.0, n_rec), strict=True)
     ]
     est = make_est(rows)
-    config = ScoringConfig(k_nearest=4, receivers_per_cell=10**6, max_distance_km=15.0)
+    config = ScoringConfig(
+        k_nearest=4,
+        max_distance_km=15.0,
+        receivers_per_producer_material=100,
+        producers_per_receiver=1000,
+    )
     kb = demo_kb()
     cand = generate_candidates(est, estimate_supply(est, kb, config=config), kb, config=config)
     got = cand[(cand["pathway_id"] == "P-koffie-zwam") & (cand["receiver_kind"] == "establishment")]

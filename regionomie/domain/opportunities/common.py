@@ -42,15 +42,6 @@ def haversine_km(
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def grid_cells(
-    lat: pd.Series | np.ndarray, lon: pd.Series | np.ndarray, cell_km: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Integer (x, y) cell of each point on a cell_km grid (equirectangular around 52.2 N)."""
-    x = np.asarray(lon, dtype="float64") * KM_PER_DEG_LON_NL / cell_km
-    y = np.asarray(lat, dtype="float64") * KM_PER_DEG_LAT / cell_km
-    return np.floor(x).astype("int64"), np.floor(y).astype("int64")
-
-
 def digits(series: pd.Series) -> pd.Series:
     """Keep only digits ('56.10' -> '5610'); missing stays ''."""
     return series.fillna("").astype(str).str.replace(r"\D", "", regex=True)

@@ -50,10 +50,11 @@ class ScoringConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     max_distance_km: float = 25.0  # road distance
     road_factor: float = 1.3  # road km per straight-line km
-    cell_km: float = 20.0  # coarsest blocking cell (>= straight reach: ring 1 covers reach)
-    min_cell_km: float = 2.0  # finest cell (dense receiver classes)
-    receivers_per_cell: int = 40  # per receiver class and cell (largest first) - bounds cost
     k_nearest: int = 5  # receivers kept per producer x pathway
+    receivers_per_producer_material: int = 10  # bound: best existing receivers per stream
+    producers_per_receiver: int = 25  # bound: best producers per receiver x material
+    producer_chunk: int = 5_000  # producers per chunk of candidate generation
+    cascade_branching: int = 3  # next steps followed per cascade step (best first)
     transport_cost_eur_per_tkm: float = 0.20
     transport_co2_kg_per_tkm: float = 0.12
     demand_t_per_employee: float = 10.0  # plausible intake of a receiver per employee/year

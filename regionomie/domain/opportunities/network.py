@@ -5,7 +5,8 @@ class matching B's class (B's residue is p2's material), and again to p3: chains
 three steps, no pathway or material repeated. Each later step goes to the nearest existing
 establishment of the next receiver class (or a start-up sector). Documented score:
     cascade_score = score(step 1) * prod(strength(p_i), i >= 2) * cascade_decay ** (steps - 1)
-tonnes(step i+1) = tonnes(step i) * cascade_mass_factor.
+tonnes(step i+1) = tonnes(step i) * cascade_mass_factor. Each step follows only the
+cascade_branching strongest next pathways (a beam), so the work grows linearly with the starts.
 
 Coalitions: actors are nodes, candidate edges weighted by score (summed per actor pair);
 Louvain communities with a fixed seed on a graph built in sorted order, so ids are stable.
@@ -50,7 +51,9 @@ def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[pd.Series]]:
     table: dict[str, list[pd.Series]] = {}
     for cls in sorted(set(pathways["receiver_nace"])):
         hits = sorted(set(exact.get(cls, [])) | set(prefix.get(cls[:2], [])))
-        table[cls] = sorted((rows[i] for i in hits), key=lambda r: str(r["pathway_id"]))
+        table[cls] = sorted(
+            (rows[i] for i in hits), key=lambda r: (-float(r["strength"]), str(r["pathway_id"]))
+        )
     return table
 
 
@@ -94,6 +97,7 @@ def cascades(
     starts = candidates.sort_values(["score", "candidate_id"], ascending=[False, True])
     starts = starts.drop_duplicates(["pathway_id", "receiver_id"]).head(top_starts)
     rows: list[dict[str, object]] = []
+    pruned = 0
     for start in starts.itertuples(index=False):
         frontier = [
             (
@@ -113,12 +117,19 @@ def cascades(
         for step in range(2, max_steps + 1):
             new_frontier = []
             for path, mat_ids, actor_names, cls, lat, lon, tonnes, co2, eur, sc, text in frontier:
-                for p in nxt.get(cls, []):
+                options = [
+                    p
+                    for p in nxt.get(cls, [])
+                    if str(p["pathway_id"]) not in path
+                    and str(p["material_id"]) not in mat_ids
+                    and not (
+                        bool(hazardous.get(str(p["material_id"]), False)) and p["food_or_feed"]
+                    )
+                ]
+                # Beam: only the strongest continuations of each step (cost stays linear).
+                pruned += max(0, len(options) - config.cascade_branching)
+                for p in options[: config.cascade_branching]:
                     pid, mid = str(p["pathway_id"]), str(p["material_id"])
-                    if pid in path or mid in mat_ids:
-                        continue
-                    if bool(hazardous.get(mid, False)) and bool(p["food_or_feed"]):
-                        continue
                     rid, rname, rlat, rlon, dist = nearest(str(p["receiver_nace"]), lat, lon)
                     t = tonnes * config.cascade_mass_factor
                     tkm = t * dist
@@ -161,12 +172,16 @@ def cascades(
             if not frontier:
                 break
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in CASCADE_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CASCADE_COLUMNS})
+        empty.attrs["pruned_continuations"] = pruned
+        return empty
     out = pd.DataFrame(rows).sort_values(
         ["cascade_score", "_start", "pathway_ids"], ascending=[False, True, True]
     )
     out["cascade_id"] = out["_start"] + "#" + out["pathway_ids"].str.replace(";", ">", regex=False)
-    return out[list(CASCADE_COLUMNS)].reset_index(drop=True)
+    out = out[list(CASCADE_COLUMNS)].reset_index(drop=True)
+    out.attrs["pruned_continuations"] = pruned
+    return out
 
 
 COALITION_COLUMNS: tuple[str, ...] = (
@@ -184,45 +199,50 @@ COALITION_COLUMNS: tuple[str, ...] = (
 
 
 def coalitions(
-    candidates: pd.DataFrame, seed: int = 42, min_score: float = 0.0
+    candidates: pd.DataFrame, seed: int = 42, min_score: float = 0.0, edges_per_producer: int = 3
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(candidates with coalition_id, coalition summaries). Coalition ids C001.. ordered by
-    total edge weight desc, then smallest actor id."""
+    """(candidates with coalition_id, coalition summaries). Communities (Louvain, fixed seed)
+    over each producer's `edges_per_producer` strongest candidate links, so the graph grows
+    with the producers, not with every candidate. Coalition ids C001.. ordered by total edge
+    weight desc, then smallest actor id."""
     cand = candidates.copy()
     if cand.empty:
         cand["coalition_id"] = pd.Series(dtype="object")
         return cand, pd.DataFrame({c: pd.Series(dtype="object") for c in COALITION_COLUMNS})
-    used = cand[cand["score"] >= min_score]
+    used = cand[(cand["score"] >= min_score) & (cand["producer_id"] != cand["receiver_id"])]
+    used = used.sort_values(["producer_id", "score", "candidate_id"], ascending=[True, False, True])
+    used = used.groupby("producer_id", sort=False).head(edges_per_producer)
     edges = used.groupby(["producer_id", "receiver_id"], sort=True)["score"].sum().reset_index()
     graph = nx.Graph()
     graph.add_nodes_from(sorted(set(edges["producer_id"]) | set(edges["receiver_id"])))
-    for row in edges.itertuples(index=False):
-        if row.producer_id == row.receiver_id:
-            continue
-        if graph.has_edge(row.producer_id, row.receiver_id):
-            graph[row.producer_id][row.receiver_id]["weight"] += float(row.score)
-        else:
-            graph.add_edge(row.producer_id, row.receiver_id, weight=float(row.score))
+    graph.add_weighted_edges_from(
+        zip(edges["producer_id"], edges["receiver_id"], edges["score"].astype(float), strict=True)
+    )
     communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    member_of = {node: i for i, members in enumerate(communities) for node in members}
+    inside = edges[edges["producer_id"].map(member_of) == edges["receiver_id"].map(member_of)]
+    weight = inside.groupby(inside["producer_id"].map(member_of))["score"].sum()
     ranked = sorted(
         (sorted(c) for c in communities),
-        key=lambda members: (
-            -round(graph.subgraph(members).size(weight="weight"), 9),
-            members[0],
-        ),
+        key=lambda members: (-round(float(weight.get(member_of[members[0]], 0.0)), 9), members[0]),
     )
     node_to_id = {node: f"C{i + 1:03d}" for i, members in enumerate(ranked) for node in members}
     cand["coalition_id"] = cand["producer_id"].map(node_to_id).fillna("")
+    strength: dict[str, float] = {}
+    for column in ("producer_id", "receiver_id"):
+        for node, value in inside.groupby(column)["score"].sum().items():
+            strength[node] = strength.get(node, 0.0) + float(value)
     summaries = []
     names = dict(zip(cand["producer_id"], cand["producer_name"], strict=False))
     names.update(dict(zip(cand["receiver_id"], cand["receiver_name"], strict=False)))
+    by_coalition = dict(iter(cand.groupby("coalition_id", sort=False)))
     for i, members in enumerate(ranked):
         cid = f"C{i + 1:03d}"
-        sub = cand[cand["coalition_id"] == cid]
-        if sub.empty:
+        sub = by_coalition.get(cid)
+        if sub is None or sub.empty:
             continue
         degree = sorted(
-            graph.subgraph(members).degree(weight="weight"), key=lambda kv: (-kv[1], kv[0])
+            ((m, round(strength.get(m, 0.0), 9)) for m in members), key=lambda kv: (-kv[1], kv[0])
         )
         summaries.append(
             {

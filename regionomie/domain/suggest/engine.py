@@ -595,10 +595,14 @@ class Engine:
         clone.prior = self.prior.copy()
         clone._fit_cache = {}
         added = 0
+        contexts_by_input: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         for key, donor, code, receiver in flows:
             if receiver in clone.prior.position:
-                reading = clone.read(read_query(donor, code, None))
-                clone.prior.add(f"observed:{key}", receiver, clone._context(reading))
+                ctx = contexts_by_input.get((donor, code))
+                if ctx is None:  # one reading per donor class and code, not per flow
+                    ctx = clone._context(clone.read(read_query(donor, code, None)))
+                    contexts_by_input[(donor, code)] = ctx
+                clone.prior.add(f"observed:{key}", receiver, ctx)
                 added += 1
         clone.observed_flows = added
         return clone
