@@ -10,6 +10,7 @@ from pydantic import Field
 
 from pipelines.partitions import REGIONS, region_partitions
 from pipelines.resources import Neo4jResource
+from regionomie.console import progress_message
 from regionomie.domain.opportunities import OpportunityResult, run_opportunities
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -51,6 +52,7 @@ def regional_opportunities(
         municipal_indicators=municipal_indicators,
         municipalities=municipalities if len(municipalities) else None,
         region_codes=region.municipality_codes,
+        progress=lambda label, done, total: context.log.info(progress_message(label, done, total)),
     )
     written = write_region_opportunities(
         neo4j.driver,
@@ -70,6 +72,8 @@ def regional_opportunities(
             "cascades": len(result.cascades),
             "coalitions": len(result.coalitions),
             "set_aside": len(result.set_aside),
+            **{f"candidates_{k}": v for k, v in result.candidates.attrs.get("pruning", {}).items()},
+            "cascade_continuations_pruned": result.cascades.attrs.get("pruned_continuations", 0),
             **written,
             "top_cases": dg.MetadataValue.md(
                 "\n".join(f"{r.rank}. {r.name}" for r in top.itertuples()) or "(none)"

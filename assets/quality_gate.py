@@ -10,6 +10,10 @@ from regionomie.quality.context import reference_context
 from regionomie.quality.validate import check_metadata, validate_table, write_quarantine
 
 QUALITY_CHECK = "great_expectations_suite"
+# A deliberate change in volume (a region that grew, the first real load after the sample, a
+# new data folder): the run tag carries the reason; `regionomie run --accept-volume-change`.
+ACCEPT_VOLUME_TAG = "regionomie/accept_volume_change"
+ACCEPTED_BY_TAG = "regionomie/accepted_by"
 
 
 def previous_row_count(context: dg.AssetExecutionContext) -> int | None:
@@ -27,8 +31,11 @@ def gate_table(
     frame: pd.DataFrame,
     related: Mapping[str, pd.DataFrame] | None = None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    previous = previous_row_count(context)
+    tags = context.run.tags
+    accepted = (tags.get(ACCEPT_VOLUME_TAG) or "").strip()
     validation_context = reference_context(
-        related=related or {}, previous_row_count=previous_row_count(context)
+        related=related or {}, previous_row_count=None if accepted else previous
     )
     outcome = validate_table(table, frame, context=validation_context, run_id=context.run_id)
     paths = write_quarantine(outcome)
@@ -39,6 +46,18 @@ def gate_table(
             f"{rows_quarantined}"
         )
     plain = check_metadata(outcome, paths)
+    if accepted and previous:
+        # Who accepted which change, and why: kept with the check, never silently passed.
+        plain["volume_change_accepted"] = {
+            "reason": accepted,
+            "by": tags.get(ACCEPTED_BY_TAG, ""),
+            "previous_rows": previous,
+            "rows": outcome.rows_in,
+        }
+        context.log.warning(
+            f"{table}: volume check skipped on request ({previous} -> {outcome.rows_in} rows): "
+            f"{accepted}"
+        )
     metadata = {
         "rows_in": outcome.rows_in,
         "rows_valid": rows_valid,

@@ -299,3 +299,47 @@ def test_broken_file_is_quarantined_and_does_not_block_the_next(tmp_path, monkey
     assert "a_broken.csv" in meta["rejected_files"].value[0]["file"]
     assert list((tmp_path / "state" / "quarantine" / "_files" / "waste").glob("*a_broken*"))
     assert not broken.exists() and not good.exists(), "both leave the landing zone"
+
+
+def test_volume_change_is_refused_then_accepted_with_a_reason(tmp_path, monkeypatch):
+    """A load far outside the previous volume fails its blocking check with a message that
+    names the way out; the run tag accepts it and the check keeps who and why."""
+    from assets.ingest import landing_assets, table_assets
+    from assets.quality_gate import ACCEPT_VOLUME_TAG, ACCEPTED_BY_TAG, QUALITY_CHECK
+    from regionomie.paths import SAMPLE_DIR
+
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("REGIONOMIE_ARCHIVE_DIR", str(tmp_path / "archive"))
+    lines = next((SAMPLE_DIR / "waste").glob("*.csv")).read_text("utf-8").splitlines()
+    instance = dg.DagsterInstance.ephemeral()
+    selected = [
+        next(a for a in landing_assets if a.key.to_user_string() == "waste_landing"),
+        next(a for a in table_assets if a.key.to_user_string() == "waste_records"),
+    ]
+
+    def load(name: str, rows: int, tags: dict[str, str] | None = None) -> dg.AssetCheckEvaluation:
+        path = tmp_path / "landing" / "waste" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines[: rows + 1]) + "\n", encoding="utf-8")
+        result = dg.materialize(
+            selected,
+            resources={"landing_zone": LocalLandingZone(root=str(tmp_path / "landing"))},
+            run_config={"ops": {"waste_landing": {"config": {"files": [str(path)]}}}},
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+        )
+        (evaluation,) = [
+            e for e in result.get_asset_check_evaluations() if e.check_name == QUALITY_CHECK
+        ]
+        return evaluation
+
+    assert load("first.csv", 10).passed  # a first load needs no override
+    refused = load("second.csv", 200)
+    assert not refused.passed
+    assert "--accept-volume-change" in str(refused.description)
+    accepted = load("third.csv", 400, {ACCEPT_VOLUME_TAG: "region grew", ACCEPTED_BY_TAG: "ana"})
+    assert accepted.passed
+    record = accepted.metadata["volume_change_accepted"].value
+    assert record["reason"] == "region grew" and record["by"] == "ana"
+    assert record["rows"] > record["previous_rows"]

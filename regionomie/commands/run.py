@@ -5,9 +5,12 @@ landing folder), in a persistent DAGSTER_HOME so the run shows up in `dagster de
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
@@ -24,6 +27,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="folder with kvk/, waste/, municipal/ subfolders (default: the shipped sample)",
     )
     parser.add_argument("--date", default="", help="export date folder (default: today)")
+    parser.add_argument(
+        "--accept-volume-change",
+        metavar="REASON",
+        default="",
+        help="accept a deliberate change in row counts (a grown region, the first real load "
+        "after the sample); the reason and your user name are kept with the quality checks",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print Dagster's full event log as well"
+    )
     parser.add_argument(
         "--no-start", action="store_true", help="don't start the local Neo4j if it is down"
     )
@@ -59,9 +72,11 @@ def _run(args: argparse.Namespace) -> int:
     home = dagster_home()
     import dagster as dg
 
+    from assets.quality_gate import ACCEPT_VOLUME_TAG, ACCEPTED_BY_TAG
     from pipelines.definitions import defs
     from pipelines.main import run_main_job, source_files, step_failures
     from pipelines.partitions import REGIONS
+    from regionomie.console import RunConsole
 
     if args.region not in REGIONS:
         print(
@@ -71,13 +86,34 @@ def _run(args: argparse.Namespace) -> int:
     if not any(source_files(args.data).values()):
         print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
         return 2
-    print(f"Running every asset for {args.region} (DAGSTER_HOME={home})...", file=sys.stderr)
-    result = run_main_job(
-        defs, args.data, args.region, dg.DagsterInstance.get(), export_date=args.date
-    )
+    print(f"Running every asset for {args.region} (DAGSTER_HOME={home})", file=sys.stderr)
+    tags: dict[str, str] = {}
+    reason = args.accept_volume_change.strip()
+    if reason:
+        tags = {ACCEPT_VOLUME_TAG: reason, ACCEPTED_BY_TAG: getpass.getuser()}
+    instance = dg.DagsterInstance.get()
+    run_id = str(uuid.uuid4())
+    started = time.perf_counter()
+    with RunConsole(instance, run_id) as console:
+        result = run_main_job(
+            defs,
+            args.data,
+            args.region,
+            instance,
+            export_date=args.date,
+            tags=tags,
+            run_id=run_id,
+            quiet=not args.verbose,
+        )
+    print(console.summary(time.perf_counter() - started), file=sys.stderr)
     if not result.success:
-        print("error: the run failed: " + "; ".join(step_failures(result)), file=sys.stderr)
-        print(f"See the run {result.run_id} in the Dagster UI (`regionomie ui`).", file=sys.stderr)
+        for failure in step_failures(result):
+            print(f"error: {failure}", file=sys.stderr)
+        print(
+            f"The run {result.run_id} failed; its full log is in the Dagster UI "
+            "(`regionomie ui`) or re-run with --verbose.",
+            file=sys.stderr,
+        )
         return 1
     latest = exports_dir() / args.region / "latest"
     print(f"Run {result.run_id} succeeded.")

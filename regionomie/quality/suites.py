@@ -297,7 +297,10 @@ def _volume_rules(context: ValidationContext) -> list[Rule]:
                 E.ExpectTableRowCountToBeBetween(
                     min_value=math.ceil(prev * lo), max_value=math.floor(prev * hi)
                 ),
-                description=f"row count within {lo:.0%}..{hi:.0%} of the previous load ({prev})",
+                description=f"row count within {lo:.0%}..{hi:.0%} of the previous load ({prev}); "
+                "if the change is deliberate, re-run with "
+                '`regionomie run --accept-volume-change "reason"` (run tag '
+                "regionomie/accept_volume_change)",
             )
         )
     return rules

@@ -3,6 +3,7 @@ coalitions -> business cases and cards. Pure pandas/networkx; no dagster, no neo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,7 @@ def run_opportunities(
     municipalities: pd.DataFrame | None = None,
     region_codes: list[str] | tuple[str, ...] | None = None,
     config: ScoringConfig | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> OpportunityResult:
     """The whole engine for one region. Challenges are ranked against every municipality in
     `municipal_indicators`; actors are limited to the region's municipalities."""
@@ -127,10 +129,12 @@ def run_opportunities(
         flows,
         config,
         receiver_fit=_receiver_fit(kb, waste_records, waste_party_links, establishments),
+        progress=(lambda done, total: progress("candidates", done, total)) if progress else None,
     )
-    set_aside = cand.attrs.get("set_aside", pd.DataFrame())
+    kept_attrs = {key: cand.attrs[key] for key in ("set_aside", "pruning") if key in cand.attrs}
     cand, coalition_summary = coalitions(cand)
-    cand.attrs["set_aside"] = set_aside
+    cand.attrs.update(kept_attrs)
+    set_aside = kept_attrs.get("set_aside", pd.DataFrame())
     cases = business_cases(cand, municipalities, config)
     in_case = cand["pathway_id"].isin(set(cases["case_id"]))
     cand["case_id"] = cand["pathway_id"].where(in_case, None).astype(object)
