@@ -40,10 +40,13 @@ def env_file() -> Path:
 
 
 def read_env_file(path: Path | None = None) -> dict[str, str]:
+    """KEY=VALUE lines of the git-ignored .env. It holds secrets: a file readable by group or
+    others is tightened to 0600 first."""
     path = path or env_file()
     values: dict[str, str] = {}
     if not path.exists():
         return values
+    tighten_env_file(path)
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
@@ -71,14 +74,36 @@ def ensure_password() -> str:
             )
         return existing
     password = generate_password()
-    path = env_file()
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(
-            "# Created by regionomie on first run. Git-ignored; keep it private.\n"
-            f"NEO4J_PASSWORD={password}\n"
-        )
-    os.chmod(path, 0o600)
+    append_env_file(
+        "# Created by regionomie on first run. Git-ignored; keep it private.\n"
+        f"NEO4J_PASSWORD={password}\n"
+    )
     return password
+
+
+def tighten_env_file(path: Path) -> None:
+    """chmod 0600 when group or others may read or write the file (and we own it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+        os.chmod(path, 0o600)
+
+
+def append_env_file(text: str, path: Path | None = None) -> Path:
+    """Append secret lines to .env; a new file is created 0600 (never world-readable, not
+    even for a moment), an existing one is tightened first."""
+    path = path or env_file()
+    if path.exists():
+        tighten_env_file(path)
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            text = "\n" + text
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
 
 
 def generate_password() -> str:

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Exports pseudonymise sole proprietors with a keyed hash; the suite brings its own key so it
+# never writes one into the repository's .env.
+os.environ.setdefault("REGIONOMIE_PSEUDONYM_KEY", "test-suite-pseudonym-key-0123456789")
 
 
 def _free_port() -> int:
