@@ -118,8 +118,11 @@ def names_are_personal(legal_forms: pd.Series) -> pd.Series:
     return values.map(table).astype(bool)
 
 
-def sole_proprietor_label(sector_label: str, postcode4: str) -> str:
-    """The display name that replaces a sole proprietor's trade name."""
+def sole_proprietor_label(sector_label: str, postcode4: str | None) -> str:
+    """The display name that replaces a sole proprietor's trade name (postcode4 None: the
+    record has no address, e.g. an organisation)."""
+    if postcode4 is None:
+        return f"Eenmanszaak ({sector_label})"
     return f"Eenmanszaak ({sector_label}, {postcode4 or 'onbekend'})"
 
 

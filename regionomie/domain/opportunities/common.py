@@ -115,7 +115,7 @@ def add_display_columns(
             return est[name]
         return pd.Series([default] * n, index=est.index)
 
-    sole = _sole_proprietors(est)
+    sole = sole_proprietor_mask(est)
     nace = digits(col("nace_class")).str.slice(0, 4)
     postcode = col("postcode").fillna("").astype(str).str.replace(" ", "", regex=False)
     pc4 = postcode.str.slice(0, 4)
@@ -166,7 +166,7 @@ def add_display_columns(
     return out
 
 
-def _sole_proprietors(est: pd.DataFrame) -> pd.Series:
+def sole_proprietor_mask(est: pd.DataFrame) -> pd.Series:
     """is_sole_proprietor, failing closed: a missing flag is decided by the legal form, and a
     row with neither counts as a sole proprietor (its name is masked)."""
     if "is_sole_proprietor" in est.columns:
