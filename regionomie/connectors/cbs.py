@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from regionomie.connectors.http import BadResponse, get_json, make_session
+from regionomie.connectors.http import BadResponse, get_json, make_session, same_origin
 from regionomie.connectors.landing import iso_z, utc_now
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,11 @@ class CbsODataClient:
             yield from items
             link = data.get("@odata.nextLink")
             next_url = urljoin(next_url, link) if link else None
+            if next_url is not None and not same_origin(url, next_url):
+                raise BadResponse(
+                    f"{url}: @odata.nextLink points to another host or scheme; not followed",
+                    url=url,
+                )
             first = False
 
     def observations(self, table: str, *, filter: str | None = None) -> Iterator[dict[str, Any]]:  # noqa: A002
