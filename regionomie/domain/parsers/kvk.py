@@ -32,6 +32,7 @@ from regionomie.domain.parsers.common import (
     clean_str,
     decode_text,
     ensure_columns,
+    iter_csv_chunks,
     map_unique,
     none_where,
     norm_postcode,
@@ -347,7 +348,32 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
 
     Aggregated: rows_in = groups + rejected rows (so the ParseResult balances) while
     sum(count) + len(rejected) equals the data rows read."""
-    frame, rejects, lines = read_csv_text(raw)
+    counts: list[pd.DataFrame] = []
+    rejected_parts: list[pd.DataFrame] = []
+    for frame, rejects, lines in iter_csv_chunks(raw):  # ~2 million rows: one chunk at a time
+        chunk_counts, chunk_rejected = _bulk_chunk(raw, frame, rejects, lines)
+        counts.append(chunk_counts)
+        rejected_parts.append(chunk_rejected)
+    agg = (
+        pd.concat(counts, ignore_index=True)
+        .groupby(["postcode_region", "sbi_code", "legal_form", "active"], sort=True)["count"]
+        .sum()
+        .reset_index()
+    )
+    agg["count"] = agg["count"].astype("int64")
+    agg["nace_class"] = map_unique(
+        agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
+    )
+    agg = agg[list(SECTOR_DENSITY_COLUMNS)]
+    rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
+    rejected = pd.concat(rejected_parts, ignore_index=True)
+    return {"sector_density": ParseResult(rows=rows, rejected=rejected)}
+
+
+def _bulk_chunk(
+    raw: RawFile, frame: pd.DataFrame, rejects: list[dict[str, object]], lines: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk of the bulk file -> (counts per group, rejected rows)."""
     missing = [c for c in ("Postcode regio", "Rechtsvorm", "Hoofdactiviteiten") if c not in frame]
     if missing:
         raise SourceFileError(f"{raw.name}: line 1: required column {missing[0]!r} missing")
@@ -381,13 +407,8 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
         .rename("count")
         .reset_index()
     )
-    agg["nace_class"] = map_unique(
-        agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
-    )
-    agg = agg[list(SECTOR_DENSITY_COLUMNS)]
-    rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
     rejected = pd.concat([rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True)
-    return {"sector_density": ParseResult(rows=rows, rejected=rejected)}
+    return agg, rejected
 
 
 # --------------------------------------------------------------------------- API JSON
