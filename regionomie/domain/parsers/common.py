@@ -246,6 +246,12 @@ def iter_csv_chunks(
                 next_line = tidy[3]
                 yielded = True
                 yield tidy[:3]
+            if caught:  # bad lines after the last full chunk are reported when the reader ends
+                empty = pd.DataFrame({c: pd.Series(dtype=str) for c in [*names, _EXTRA]})
+                tidy = _tidy_chunk(raw, empty, list(caught), n_fields, next_line)
+                caught.clear()
+                yielded = True
+                yield tidy[:3]
         except pd.errors.EmptyDataError:
             raise SourceFileError(f"{raw.name}: no header row") from None
         except pd.errors.ParserError as exc:
@@ -260,7 +266,7 @@ def iter_csv_chunks(
         except UnicodeDecodeError as exc:
             raise SourceFileError(f"{raw.name}: not decodable as {enc} ({exc.reason})") from None
     if not yielded:
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in names})
         yield empty, [], np.zeros(0, dtype=np.int64)
 
 
