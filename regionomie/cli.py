@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from regionomie.fileio import apply_umask
+
+    apply_umask()  # state and exports owner-only by default (REGIONOMIE_FILE_MODE)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
