@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "validate",  # validate FILE --source ...
     "suggest",  # suggest-receivers
     "opportunities",  # opportunities/export for a region
+    "retention",  # prune staging, archive and quarantine
 )
 
 

@@ -24,6 +24,9 @@ class StorageFullError(OSError):
     """The disk (or a quota or file-size limit) is full: an environment problem, never the
     fault of the data being written. Nothing half-written is left under a final name."""
 
+    def __str__(self) -> str:  # one line, without the "[Errno 28]" prefix
+        return str(self.strerror)
+
 
 def file_mode() -> int:
     """Mode of files written by the project: REGIONOMIE_FILE_MODE (octal), default 0600.

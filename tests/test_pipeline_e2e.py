@@ -182,6 +182,149 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     assert _file_digests(folder) == before_files
 
 
+def _restart_env(server_info) -> dict[str, str]:
+    """The environment `regionomie neo4j start` needs to start the session's server again."""
+    from urllib.parse import urlsplit
+
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    env.update(
+        {
+            "REGIONOMIE_STATE_DIR": str(server_info.instance_dir.parent),
+            "NEO4J_BOLT_PORT": str(urlsplit(server_info.uri).port),
+            "NEO4J_HTTP_PORT": str(urlsplit(server_info.http_url).port),
+            "NEO4J_PASSWORD": server_info.password,
+            "NEO4J_HEAP": os.environ.get("NEO4J_TEST_HEAP", "1g"),
+            "NEO4J_PAGECACHE": os.environ.get("NEO4J_TEST_PAGECACHE", "512m"),
+            "REGIONOMIE_ENV_FILE": str(server_info.instance_dir.parent / ".env"),
+        }
+    )
+    return env
+
+
+def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
+    pipeline, neo4j_server, monkeypatch
+):
+    """SIGKILL the server in the middle of the KvK graph load; after `regionomie neo4j start`
+    and a re-run of the main job, graph checksum and export files equal the uninterrupted
+    run's (this module's first run, shown equal to a second run just above)."""
+    import signal
+    import subprocess
+    import sys
+
+    from neo4j import GraphDatabase
+
+    from pipelines.main import main_run_config, run_main_job, step_failures
+    from regionomie import neo4j_server as server
+    from regionomie.graph import loader
+
+    if neo4j_server.instance_dir is None:
+        pytest.skip("an external Neo4j (NEO4J_TEST_URI) cannot be killed and restarted here")
+    settings = server.ServerSettings(instance_dir=neo4j_server.instance_dir)
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    expected_graph = loader.graph_checksum(pipeline.driver)
+    expected_files = _file_digests(folder)
+    _wipe(pipeline.driver)
+
+    # The kill: right before the 5th write batch of the KvK load (organisations and
+    # establishments, in batches of 500 here), after the reference data is in.
+    state: dict[str, object] = {"source": None, "writes": 0, "counts": None}
+    real_write, real_load = loader._session_write, loader.load_frames
+
+    def load_noting_source(*args, **kwargs):
+        state["source"] = kwargs.get("source")
+        if state["source"] == "kvk":
+            kwargs["batch_size"] = 500
+        return real_load(*args, **kwargs)
+
+    def write_then_kill(*args, **kwargs):
+        if state["source"] == "kvk":
+            state["writes"] += 1  # type: ignore[operator]
+            if state["writes"] == 5:
+                state["counts"] = loader.graph_counts(pipeline.driver)
+                os.kill(server.read_pid(settings), signal.SIGKILL)
+                try:
+                    return real_write(*args, **kwargs)  # meets the dead server
+                except Exception as exc:
+                    # fail now rather than sit out the retry policy against a dead server
+                    raise dg.Failure(
+                        f"Neo4j gone: {type(exc).__name__}", allow_retries=False
+                    ) from exc
+        return real_write(*args, **kwargs)
+
+    class QuickRetryDriver:
+        """The resource's driver, retrying a failed transaction for 1 s instead of 30 s."""
+
+        @staticmethod
+        def driver(*args, **kwargs):
+            return GraphDatabase.driver(*args, max_transaction_retry_time=1.0, **kwargs)
+
+    config = main_run_config(SAMPLE_DIR, EXPORT_DATE)
+    config["ops"] = {k: v for k, v in config["ops"].items() if k.endswith("_landing")}
+    selection = [
+        dg.AssetKey(k)
+        for k in (
+            "kvk_landing",
+            "waste_landing",
+            "municipal_landing",
+            "organisations",
+            "establishments",
+            "municipalities",
+            "eural",
+            "sbi2008",
+            "sbi2025",
+            "graph_schema",
+            "graph_reference",
+            "graph_establishments",
+        )
+    ]
+    with pytest.MonkeyPatch.context() as mp:
+        for key, sub in (
+            ("REGIONOMIE_STATE_DIR", "state"),
+            ("REGIONOMIE_EXPORTS_DIR", "exports"),
+            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+        ):
+            mp.setenv(key, str(pipeline.root / sub))
+        mp.setattr(loader, "_session_write", write_then_kill)
+        mp.setattr(loader, "load_frames", load_noting_source)
+        mp.setattr("pipelines.resources.GraphDatabase", QuickRetryDriver)
+        interrupted = pipeline.defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            run_config=config,
+            instance=dg.DagsterInstance.ephemeral(),
+            asset_selection=selection,
+            partition_key=REGION,
+            raise_on_error=False,
+        )
+    assert state["counts"] is not None, step_failures(interrupted)
+    assert not interrupted.success
+    partial = state["counts"]
+    assert partial.get("Organisation", 0) > 0  # type: ignore[union-attr]
+    assert partial.get("Establishment", 0) < 3000  # type: ignore[union-attr]
+    assert server.read_pid(settings) is None, "the server is really gone"
+
+    started = subprocess.run(
+        [sys.executable, "-m", "regionomie.cli", "neo4j", "start"],
+        env=_restart_env(neo4j_server),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+    with pytest.MonkeyPatch.context() as mp:
+        for key, sub in (
+            ("REGIONOMIE_STATE_DIR", "state"),
+            ("REGIONOMIE_EXPORTS_DIR", "exports"),
+            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+        ):
+            mp.setenv(key, str(pipeline.root / sub))
+        rerun = run_main_job(
+            pipeline.defs, SAMPLE_DIR, REGION, pipeline.instance, export_date=EXPORT_DATE
+        )
+    assert rerun.success, step_failures(rerun)
+    assert loader.graph_checksum(pipeline.driver) == expected_graph
+    assert _file_digests(folder) == expected_files
+
+
 def _extra_waste_file(landing: Path, matched_streams: set[str]) -> tuple[Path, str]:
     """A new LMA extract: a sample receipt whose producer is a known establishment, again for
     2025-01 and heavier."""

@@ -4,6 +4,7 @@ off unless configured, and quarantine files are owner-only."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -55,7 +56,13 @@ def test_initial_password_never_shows_on_a_command_line(tmp_path: Path) -> None:
     assert errors == []
     assert seen_tool > 0, "the admin tool finished before /proc was read"
     assert seen_password == 0
-    assert (settings.data_dir / "dbms" / "auth.ini").exists()
+    # the stored credential is exactly this password: Shiro's iterated, salted SHA-256
+    user, _, credential = (settings.data_dir / "dbms" / "auth.ini").read_text().partition(":")
+    scheme, digest, salt, iterations = credential.rstrip(":\n").split(",")
+    hashed = hashlib.sha256(bytes.fromhex(salt) + TRICKY.encode()).digest()
+    for _ in range(int(iterations) - 1):
+        hashed = hashlib.sha256(hashed).digest()
+    assert (user, scheme, hashed.hex()) == ("neo4j", "SHA-256", digest)
     assert not list(Path("/tmp").glob("regionomie-admin-*/args"))
 
 

@@ -482,25 +482,64 @@ def _recover(region_dir: Path) -> None:
                 os.rename(entry, final)
             else:
                 shutil.rmtree(entry, ignore_errors=True)
-        elif re.fullmatch(r"\.\d{4}-\d{2}-\d{2}\.build-[0-9a-f]+", name):
+        elif build := re.fullmatch(r"\.\d{4}-\d{2}-\d{2}\.build-(\d+)-[0-9a-f]+", name):
             try:
                 age = now - entry.stat().st_mtime
             except OSError:
                 continue
-            if age > STALE_BUILD_SECONDS:
+            if not _pid_alive(int(build.group(1))) or age > STALE_BUILD_SECONDS:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _publish(build: Path, final: Path) -> None:
-    """Swap a complete build folder in as `final`: move the old folder aside, rename the build
-    into place, then delete the old one. `latest` is a symlink to the name, so it never sees a
-    partial folder; a crash between the renames is undone by _recover on the next run."""
+    """Swap a complete build folder in as `final`. On Linux both folders are exchanged in one
+    atomic renameat2(RENAME_EXCHANGE), so `final` (and `latest`, a symlink to its name) is at
+    every instant either the old complete export or the new one. Elsewhere the old folder is
+    moved aside first; a crash between the two renames is undone by _recover on the next run."""
+    if final.exists() and _exchange(build, final):
+        fsync_dir(final.parent)
+        shutil.rmtree(build, ignore_errors=True)  # now holds the previous export
+        return
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
     if final.exists():
         os.rename(final, old)
     os.rename(build, final)
     fsync_dir(final.parent)
     shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
 
 
 def write_exports(
@@ -539,7 +578,7 @@ def write_exports(
     _make_dir(region_dir)
     _recover(region_dir)
     final = region_dir / date.isoformat()
-    build = region_dir / f".{date.isoformat()}.build-{uuid.uuid4().hex[:12]}"
+    build = region_dir / f".{date.isoformat()}.build-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     build.mkdir(mode=dir_mode())
     os.chmod(build, dir_mode())
     try:

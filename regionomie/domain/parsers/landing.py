@@ -174,14 +174,20 @@ def land_file(path: Path, source: Source, *, retrieved_at: str | None = None) ->
     except SourceFileError as exc:
         _set_aside(path, source, str(exc))
         raise
-    except (KeyboardInterrupt, SystemExit, StorageFullError):
+    except StorageFullError as exc:
+        raise StorageFullError(
+            exc.errno or 28,
+            f"{path.name}: {exc}; nothing was staged for it, the file stays in the landing folder",
+        ) from exc
+    except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
         if is_storage_full(exc):
             raise StorageFullError(
                 getattr(exc, "errno", None) or 28,
-                f"{path.name}: disk full while landing ({exc}); nothing was staged for it, "
-                "the file stays in the landing folder",
+                f"{path.name}: disk full while landing "
+                f"({getattr(exc, 'strerror', None) or 'no space left on device'}); "
+                "nothing was staged for it, the file stays in the landing folder",
             ) from exc
         reason = _unexpected_reason(path, exc)
         _set_aside(path, source, reason)
