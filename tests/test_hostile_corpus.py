@@ -92,9 +92,11 @@ def _personal(root: Path) -> tuple[list[str], list[str]]:
     est = pd.concat(frames, ignore_index=True)
     flag = est["is_sole_proprietor"].astype(bool)
     sole = est[flag]
-    # a name a legal entity also trades under (the sample reuses names) is that entity's
-    public = set(est.loc[~flag, "trade_name"].dropna())
-    names = sorted({str(n) for n in sole["trade_name"].dropna() if len(str(n)) >= 8} - public)
+    # a name that is (part of) a legal entity's name is that entity's (the sample reuses them)
+    public = "\n".join(set(est.loc[~flag, "trade_name"].dropna()))
+    names = sorted(
+        {str(n) for n in sole["trade_name"].dropna() if len(str(n)) >= 8 and str(n) not in public}
+    )
     numbers = sorted(
         set(sole["vestigingsnummer"].astype(str)) | set(sole["kvk_nummer"].astype(str))
     )
