@@ -33,9 +33,12 @@ def _first_visible(text: str) -> str:
     return ""
 
 
+HARMLESS = frozenset({"-"})  # a lone dash is the usual "nothing here" placeholder, never a formula
+
+
 def needs_neutralising(text: str) -> bool:
     """True when a spreadsheet could read this text as a formula (or DDE payload)."""
-    if not text:
+    if not text or text in HARMLESS:
         return False
     return text[0] in FORMULA_TRIGGERS or _first_visible(text) in FORMULA_TRIGGERS
 
