@@ -60,7 +60,7 @@ def test_every_formula_trigger_is_neutralised(text: str) -> None:
     assert safe.startswith("'") and safe[1:] == text
 
 
-@pytest.mark.parametrize("text", ["Koffiebar De Boon B.V.", "3811AB", "", "a=b", "e-mail"])
+@pytest.mark.parametrize("text", ["Koffiebar De Boon B.V.", "3811AB", "", "a=b", "e-mail", "-"])
 def test_harmless_text_is_unchanged(text: str) -> None:
     assert neutralise_text(text) == text
 
