@@ -6,6 +6,7 @@ downstream through blocking asset checks.
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -91,7 +92,9 @@ def _remove_from_landing_zone(
     """Landed (or quarantined) files leave the landing zone; land_file kept a copy."""
     if not archive:
         return
-    in_zone = path.resolve().parent == landing_zone.local_path(source, path.name).resolve().parent
+    # the folder holding the entry, never the target of a symlink
+    folder = Path(os.path.abspath(path)).parent.resolve()
+    in_zone = folder == landing_zone.local_path(source, path.name).parent.resolve()
     if in_zone:
         path.unlink(missing_ok=True)
 

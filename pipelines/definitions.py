@@ -21,6 +21,11 @@ from pipelines.sensors import (
     make_landing_sensor,
     run_failure_alert,
 )
+from regionomie.fileio import apply_umask
+
+# Webserver, daemon and run workers all import this module: everything they write (Dagster's
+# storage and logs, staging, quarantine, exports) is owner-only by default.
+apply_umask()
 
 
 def _neo4j_uri() -> str:

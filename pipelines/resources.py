@@ -83,8 +83,9 @@ class LocalLandingZone(LandingZone):
             return []
         files = []
         for path in sorted(folder.iterdir()):
+            # symlinks are listed (never followed) so the landing run refuses and reports them
             if (
-                not path.is_file()
+                not (path.is_symlink() or path.is_file())
                 or path.name.startswith((".", "~"))
                 or path.suffix
                 in (
@@ -94,7 +95,7 @@ class LocalLandingZone(LandingZone):
                 )
             ):
                 continue
-            stat = path.stat()
+            stat = path.lstat()
             files.append(LandedFile(path=str(path), size=stat.st_size, mtime=stat.st_mtime))
         return files
 

@@ -21,7 +21,12 @@ def landing_job_name(source: str) -> str:
 
 
 def _file_hash(path: Path) -> str:
+    """sha256 of the content; a symlink is never followed (its target could be any private
+    file, or endless): it is identified by where it points."""
     digest = hashlib.sha256()
+    if path.is_symlink():
+        digest.update(b"symlink:" + os.fsencode(os.readlink(path)))
+        return digest.hexdigest()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)

@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "suggest",  # suggest-receivers
     "knowledge",  # knowledge coverage|fit-ranking
     "opportunities",  # opportunities/export for a region
+    "retention",  # prune staging, archive and quarantine
 )
 
 
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from regionomie.fileio import apply_umask
+
+    apply_umask()  # state and exports owner-only by default (REGIONOMIE_FILE_MODE)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +41,13 @@ def env_file() -> Path:
 
 
 def read_env_file(path: Path | None = None) -> dict[str, str]:
+    """KEY=VALUE lines of the git-ignored .env. It holds secrets: a file readable by group or
+    others is tightened to 0600 first."""
     path = path or env_file()
     values: dict[str, str] = {}
     if not path.exists():
         return values
+    tighten_env_file(path)
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
@@ -71,14 +75,36 @@ def ensure_password() -> str:
             )
         return existing
     password = generate_password()
-    path = env_file()
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(
-            "# Created by regionomie on first run. Git-ignored; keep it private.\n"
-            f"NEO4J_PASSWORD={password}\n"
-        )
-    os.chmod(path, 0o600)
+    append_env_file(
+        "# Created by regionomie on first run. Git-ignored; keep it private.\n"
+        f"NEO4J_PASSWORD={password}\n"
+    )
     return password
+
+
+def tighten_env_file(path: Path) -> None:
+    """chmod 0600 when group or others may read or write the file (and we own it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+        os.chmod(path, 0o600)
+
+
+def append_env_file(text: str, path: Path | None = None) -> Path:
+    """Append secret lines to .env; a new file is created 0600 (never world-readable, not
+    even for a moment), an existing one is tightened first."""
+    path = path or env_file()
+    if path.exists():
+        tighten_env_file(path)
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            text = "\n" + text
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
 
 
 def generate_password() -> str:
@@ -322,8 +348,21 @@ dbms.security.procedures.unrestricted=apoc.*
 dbms.security.procedures.allowlist=apoc.*
 """
     (settings.conf_dir / "neo4j.conf").write_text(conf, encoding="utf-8")
-    (settings.conf_dir / "apoc.conf").write_text(
-        "apoc.export.file.enabled=false\napoc.import.file.enabled=true\n", encoding="utf-8"
+    (settings.conf_dir / "apoc.conf").write_text(apoc_conf(), encoding="utf-8")
+
+
+def apoc_conf() -> str:
+    """APOC core stays (the analyst queries use apoc.text etc.), but reading and writing
+    server-side files is off: nothing here needs it, and with it a Cypher injection or a
+    curious analyst could read files the server can read. REGIONOMIE_APOC_FILE_IO=true
+    switches both on (only the import folder is reachable then)."""
+    on = (setting("REGIONOMIE_APOC_FILE_IO", "false") or "").strip().lower() in ("1", "true", "yes")
+    value = "true" if on else "false"
+    return (
+        "# Written by regionomie on every start (REGIONOMIE_APOC_FILE_IO switches file I/O).\n"
+        f"apoc.export.file.enabled={value}\n"
+        f"apoc.import.file.enabled={value}\n"
+        "apoc.import.file.use_neo4j_config=true\n"
     )
 
 
@@ -338,22 +377,51 @@ def _java_env(settings: ServerSettings) -> dict[str, str]:
     return env
 
 
-def admin_command(settings: ServerSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run neo4j-admin (AdminTool) from the same jars; used for passwords and bulk import."""
-    return subprocess.run(
-        [
-            _java_bin(settings),
-            "-cp",
-            _classpath(settings),
-            "-Xmx2g",
-            "org.neo4j.cli.AdminTool",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=_java_env(settings),
-        check=False,
+def admin_command(
+    settings: ServerSettings, *args: str, secret: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run neo4j-admin (AdminTool) from the same jars; used for passwords and bulk import.
+
+    secret=True: the arguments go to the JVM in an @argfile (created 0600 in a 0700 temporary
+    folder, removed afterwards) instead of the command line, so they never show in
+    /proc/<pid>/cmdline or `ps` while the tool runs."""
+    java_args = ["-cp", _classpath(settings), "-Xmx2g", "org.neo4j.cli.AdminTool", *args]
+    if not secret:
+        return subprocess.run(
+            [_java_bin(settings), *java_args],
+            capture_output=True,
+            text=True,
+            env=_java_env(settings),
+            check=False,
+        )
+    with tempfile.TemporaryDirectory(prefix="regionomie-admin-") as folder:
+        argfile = Path(folder) / "args"
+        fd = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(_argfile_quote(a) for a in java_args) + "\n")
+        try:
+            return subprocess.run(
+                [_java_bin(settings), f"@{argfile}"],
+                capture_output=True,
+                text=True,
+                env=_java_env(settings),
+                check=False,
+            )
+        finally:
+            argfile.unlink(missing_ok=True)
+
+
+def _argfile_quote(arg: str) -> str:
+    """One argument for a java @argfile: double-quoted, backslash and quote escaped (the
+    launcher's own rules), so spaces, '#', quotes and a leading '-' survive."""
+    escaped = (
+        arg.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
     )
+    return f'"{escaped}"'
 
 
 def _system_db_exists(settings: ServerSettings) -> bool:
@@ -364,7 +432,7 @@ def set_initial_password(settings: ServerSettings, password: str) -> None:
     if _system_db_exists(settings):
         return
     # '--' ends the options: a password may start with '-' (token_urlsafe makes such ones)
-    proc = admin_command(settings, "dbms", "set-initial-password", "--", password)
+    proc = admin_command(settings, "dbms", "set-initial-password", "--", password, secret=True)
     if proc.returncode != 0:
         raise Neo4jServerError(
             "neo4j-admin could not set the initial password: "

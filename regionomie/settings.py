@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
-from regionomie.neo4j_server import read_env_file
+from regionomie.fileio import make_dirs
+from regionomie.neo4j_server import append_env_file, read_env_file, setting
 from regionomie.paths import state_dir
 
 DAGSTER_YAML = """# Written by regionomie: local SQLite storage (README 'Production': Postgres).
@@ -27,7 +29,8 @@ def load_dotenv() -> None:
 
 def dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or state_dir() / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
+    make_dirs(state_dir())
+    make_dirs(home)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
@@ -41,3 +44,23 @@ def neo4j_connection() -> tuple[str, str, str]:
         f"bolt://127.0.0.1:{os.environ.get('NEO4J_BOLT_PORT', '7687')}"
     )
     return uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")
+
+
+PSEUDONYM_KEY_VARIABLE = "REGIONOMIE_PSEUDONYM_KEY"
+
+
+def pseudonym_key() -> bytes:
+    """The key of the sole proprietors' pseudonymous ids in exports (HMAC). From the
+    environment or .env; on first use a random key is written to .env (created 0600). Keep it:
+    a new key gives every sole proprietor a new pseudonym."""
+    key = setting(PSEUDONYM_KEY_VARIABLE)
+    if not key:
+        key = secrets.token_urlsafe(32)
+        append_env_file(
+            "# Key of the sole proprietors' pseudonymous ids in exports. Keep it private.\n"
+            f"{PSEUDONYM_KEY_VARIABLE}={key}\n"
+        )
+        os.environ.setdefault(PSEUDONYM_KEY_VARIABLE, key)
+    if len(key) < 16:
+        raise ValueError(f"{PSEUDONYM_KEY_VARIABLE} must be at least 16 characters")
+    return key.encode("utf-8")

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Exports pseudonymise sole proprietors with a keyed hash; the suite brings its own key so it
+# never writes one into the repository's .env.
+os.environ.setdefault("REGIONOMIE_PSEUDONYM_KEY", "test-suite-pseudonym-key-0123456789")
 
 
 def _free_port() -> int:
@@ -43,7 +46,8 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTest
         return
     from regionomie import neo4j_server as server
 
-    instance = Path(tmp_path_factory.mktemp("neo4j-test"))
+    # <state>/neo4j: the layout `regionomie neo4j start` uses with REGIONOMIE_STATE_DIR=<state>
+    instance = Path(tmp_path_factory.mktemp("neo4j-test")) / "neo4j"
     settings = server.ServerSettings(
         instance_dir=instance,
         bolt_port=_free_port(),

@@ -162,8 +162,8 @@ def test_missing_key_tells_how_to_set_it() -> None:
 
 
 def test_from_env_uses_base_url_and_default() -> None:
-    c = KvkClient.from_env(env={"KVK_API_KEY": KEY, "KVK_API_BASE_URL": "http://x/api/"})
-    assert c.base_url == "http://x/api"
+    c = KvkClient.from_env(env={"KVK_API_KEY": KEY, "KVK_API_BASE_URL": "https://x/api/"})
+    assert c.base_url == "https://x/api"
     assert KvkClient.from_env(env={"KVK_API_KEY": KEY}).base_url == "https://api.kvk.nl/api"
 
 

@@ -181,6 +181,8 @@ def test_latest_falls_back_to_copy_when_symlinks_fail(
     region_dir = tmp_path / "r"
     (region_dir / "2026-01-02").mkdir(parents=True)
     (region_dir / "2026-01-02" / "a.txt").write_text("x", encoding="utf-8")
+    manifest = {"files": {"a.txt": {"bytes": 1, "sha256": ""}}}
+    (region_dir / "2026-01-02" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
     def no_symlink(*args: object, **kwargs: object) -> None:
         raise OSError("symlinks not permitted")

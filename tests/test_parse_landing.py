@@ -56,7 +56,8 @@ def test_unusable_file_goes_to_quarantine_files(isolated: Path) -> None:
     path.write_text("<html><body>Service Unavailable</body></html>")
     with pytest.raises(SourceFileError):
         land_file(path, "kvk")
-    assert len(list((isolated / "quarantine" / "_files" / "kvk").iterdir())) == 1
+    names = sorted(p.name for p in (isolated / "quarantine" / "_files" / "kvk").iterdir())
+    assert len(names) == 2 and names[1] == names[0] + ".reason.json"  # the copy and why
     assert not (isolated / "state" / "staging").exists()
 
 

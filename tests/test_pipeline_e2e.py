@@ -1,12 +1,24 @@
 """End to end through Dagster's real APIs against the session's real Neo4j: the main job on the
-shipped sample region, its idempotency, personal data in exports, a file dropped in the landing
-zone flowing through sensor -> ingest run -> automation -> exports, and a blocking check."""
+shipped sample region plus the hostile corpus (tests/bad_inputs/hostile: formula names, markup,
+bidi controls, a 6,000-character name, a NUL byte, sole proprietors under every legal form),
+its idempotency, personal data in exports and logs, formula cells read back, Neo4j killed in
+the middle of the graph load, a file dropped in the landing zone flowing through sensor ->
+ingest run -> automation -> exports, and a blocking check.
+
+`pytest -s -k hostile tests/test_pipeline_e2e.py` prints the hostile-corpus measurement as one
+JSON line (HOSTILE-CORPUS ...)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
+import logging
 import os
+import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +31,9 @@ from regionomie.paths import SAMPLE_DIR
 
 REGION = "regio-amersfoort"
 EXPORT_DATE = "2026-01-05"
+HOSTILE = Path(__file__).parent / "bad_inputs" / "hostile"
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 @dataclass
@@ -28,6 +43,8 @@ class PipelineEnv:
     root: Path
     driver: object
     first_result: dg.ExecuteInProcessResult
+    data: Path  # the sample plus the hostile KvK file
+    log_text: str  # everything the first run logged (Python logging and Dagster events)
 
 
 def _file_digests(folder: Path) -> dict[str, str]:
@@ -49,6 +66,13 @@ def _wipe(driver) -> None:
 @pytest.fixture(scope="module")
 def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineEnv]:
     root = Path(tmp_path_factory.mktemp("pipeline"))
+    data = root / "data"
+    shutil.copytree(SAMPLE_DIR, data, ignore=shutil.ignore_patterns("README.md"))
+    for path in (HOSTILE / "kvk").glob("*.csv"):
+        shutil.copy(path, data / "kvk" / path.name)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.DEBUG)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NEO4J_URI", neo4j_server.uri)
         mp.setenv("NEO4J_USER", neo4j_server.user)
@@ -63,8 +87,18 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
         _wipe(neo4j_driver)
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
-        result = run_main_job(defs, SAMPLE_DIR, REGION, instance, export_date=EXPORT_DATE)
-        yield PipelineEnv(defs, instance, root, neo4j_driver, result)
+        logging.getLogger().addHandler(handler)
+        try:
+            result = run_main_job(defs, data, REGION, instance, export_date=EXPORT_DATE)
+        finally:
+            logging.getLogger().removeHandler(handler)
+        events = instance.all_logs(result.run_id)
+        log_text = "\n".join(
+            [stream.getvalue()]
+            + [e.message or "" for e in events]
+            + [str(e.dagster_event.event_specific_data) for e in events if e.dagster_event]
+        )
+        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text)
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
@@ -132,16 +166,128 @@ def test_exports_are_written_with_latest(pipeline):
     assert latest.resolve().name == EXPORT_DATE
 
 
+def _personal(root: Path) -> tuple[list[str], list[str]]:
+    """Trade names and numbers (vestigingsnummer, KvK) of every sole proprietor in the current
+    establishments table (what the run exported from), minus what a legal entity shares."""
+    from regionomie.domain.staging import read_staged
+
+    est = read_staged("establishments", root / "state" / "staging")
+    flag = est["is_sole_proprietor"].astype(bool)
+    sole = est[flag]
+    # a name that is (part of) a legal entity's name is that entity's (the sample reuses them)
+    public = "\n".join(set(est.loc[~flag, "trade_name"].dropna()))
+    names = sorted(
+        {str(n) for n in sole["trade_name"].dropna() if len(str(n)) >= 8 and str(n) not in public}
+    )
+    public_numbers = set(est.loc[~flag, "kvk_nummer"].astype(str))  # the sample shares some
+    numbers = sorted(
+        set(sole["vestigingsnummer"].astype(str))
+        | (set(sole["kvk_nummer"].astype(str)) - public_numbers)
+    )
+    return names, numbers
+
+
+def _export_texts(folder: Path) -> dict[str, str]:
+    from openpyxl import load_workbook
+
+    texts: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        texts[path.name] = path.read_bytes().decode("utf-8", errors="replace")
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as zf:
+                for member in zf.namelist():
+                    texts[f"{path.name}:{member}"] = zf.read(member).decode("utf-8", "replace")
+            workbook = load_workbook(path, read_only=True)
+            texts[f"{path.name}:cells"] = "\n".join(
+                str(v)
+                for ws in workbook.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for v in row
+                if v is not None
+            )
+        if path.suffix == ".parquet":
+            texts[f"{path.name}:rows"] = pd.read_parquet(path).to_csv()
+    return texts
+
+
+def _find_numbers(text: str, numbers: set[str]) -> set[str]:
+    return {m for m in re.findall(r"(?<!\d)(\d{12}|\d{8})(?!\d)", text) if m in numbers}
+
+
+def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
+    """Measured on the first run: cells neutralised, no formula in the XLSX read back, no CSV
+    cell starting one, no sole proprietor's name or number in any export file or in the logs
+    of the run. A lone '-' is a placeholder, and numbers stay numbers."""
+    from openpyxl import load_workbook
+
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    workbook = load_workbook(folder / "opportunities.xlsx")
+    formula_cells = risky_xlsx = text_cells = 0
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                formula_cells += cell.data_type == "f"
+                if isinstance(cell.value, str):
+                    text_cells += 1
+                    risky_xlsx += cell.value.startswith(TRIGGERS) and cell.value != "-"
+    risky_csv = 0
+    for name in ("opportunities.csv", "business_cases.csv"):
+        rows = csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8")))
+        risky_csv += sum(
+            c.startswith(TRIGGERS) and c != "-" and not NUMBER.fullmatch(c)
+            for row in rows
+            for c in row
+        )
+    neutralised = manifest["formula_cells_neutralised"]
+    producers = pd.read_csv(folder / "opportunities.csv", dtype=str)["producer_name"]
+    assert producers.str.startswith("'=HYPERLINK").any(), "the hostile names did get out"
+
+    names, numbers = _personal(pipeline.root)
+    number_set = set(numbers)
+    texts = _export_texts(folder)
+    leaked_names = {f: [n for n in names if n in t] for f, t in texts.items()}
+    leaked_names = {f: v for f, v in leaked_names.items() if v}
+    leaked_numbers = {f: sorted(_find_numbers(t, number_set)) for f, t in texts.items()}
+    leaked_numbers = {f: v for f, v in leaked_numbers.items() if v}
+    log_names = [n for n in names if n in pipeline.log_text]
+    log_numbers = sorted(_find_numbers(pipeline.log_text, number_set))
+    measurement = {
+        "sole_proprietor_numbers_checked": len(numbers),
+        "sole_proprietor_names_checked": len(names),
+        "formula_cells_neutralised": neutralised,
+        "formula_cells_neutralised_total": sum(neutralised.values()),
+        "xlsx_text_cells_read_back": text_cells,
+        "xlsx_formula_cells_read_back": formula_cells,
+        "xlsx_cells_starting_a_formula": risky_xlsx,
+        "csv_cells_starting_a_formula": risky_csv,
+        "sole_proprietor_names_in_exports": sum(len(v) for v in leaked_names.values()),
+        "sole_proprietor_numbers_in_exports": sum(len(v) for v in leaked_numbers.values()),
+        "sole_proprietor_names_in_logs": len(log_names),
+        "sole_proprietor_numbers_in_logs": len(log_numbers),
+        "log_characters_searched": len(pipeline.log_text),
+    }
+    print("\nHOSTILE-CORPUS " + json.dumps(measurement, sort_keys=True))
+    assert sum(neutralised.values()) > 0
+    assert (formula_cells, risky_xlsx, risky_csv) == (0, 0, 0)
+    assert leaked_names == {} and leaked_numbers == {}
+    assert log_names == [] and log_numbers == []
+    assert len(names) >= 20 and len(numbers) >= 40  # the check had something to find
+    report = (folder / "report.html").read_text(encoding="utf-8").lower()
+    assert "<script" not in report and "<img" not in report  # markup names stay text
+
+
 def test_sole_proprietors_names_never_reach_exports(pipeline):
     from regionomie.domain.staging import read_staged
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_STATE_DIR", str(pipeline.root / "state"))
         establishments = read_staged("establishments")
-    names = establishments.loc[
-        establishments["is_sole_proprietor"].astype(bool), "trade_name"
-    ].dropna()
-    names = [n for n in names if len(n) > 6]
+    sole = establishments["is_sole_proprietor"].astype(bool)
+    # a name that is (part of) a legal entity's name is that entity's (the sample reuses them)
+    public = "\n".join(set(establishments.loc[~sole, "trade_name"].dropna()))
+    names = establishments.loc[sole, "trade_name"].dropna()
+    names = [n for n in names if len(n) > 6 and n not in public]  # "Café X" in "Grand Café X"
     assert names, "the sample must contain sole proprietors"
     folder = pipeline.root / "exports" / REGION / EXPORT_DATE
     texts = [
@@ -175,11 +321,159 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(pipeline.root / "exports"))
         mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(pipeline.root / "archive"))
         again = run_main_job(
-            pipeline.defs, SAMPLE_DIR, REGION, pipeline.instance, export_date=EXPORT_DATE
+            pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
     assert again.success
     assert graph_checksum(pipeline.driver) == before_graph
     assert _file_digests(folder) == before_files
+
+
+def _restart_env(server_info) -> dict[str, str]:
+    """The environment `regionomie neo4j start` needs to start the session's server again."""
+    from urllib.parse import urlsplit
+
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    env.update(
+        {
+            "REGIONOMIE_STATE_DIR": str(server_info.instance_dir.parent),
+            "NEO4J_BOLT_PORT": str(urlsplit(server_info.uri).port),
+            "NEO4J_HTTP_PORT": str(urlsplit(server_info.http_url).port),
+            "NEO4J_PASSWORD": server_info.password,
+            "NEO4J_HEAP": os.environ.get("NEO4J_TEST_HEAP", "1g"),
+            "NEO4J_PAGECACHE": os.environ.get("NEO4J_TEST_PAGECACHE", "512m"),
+            "REGIONOMIE_ENV_FILE": str(server_info.instance_dir.parent / ".env"),
+        }
+    )
+    return env
+
+
+def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
+    pipeline, neo4j_server, monkeypatch
+):
+    """SIGKILL the server in the middle of the KvK graph load; after `regionomie neo4j start`
+    and a re-run of the main job, graph checksum and export files equal the uninterrupted
+    run's (this module's first run, shown equal to a second run just above)."""
+    import signal
+    import subprocess
+    import sys
+
+    from neo4j import GraphDatabase
+
+    from pipelines.main import main_run_config, run_main_job, step_failures
+    from regionomie import neo4j_server as server
+    from regionomie.graph import loader
+
+    if neo4j_server.instance_dir is None:
+        pytest.skip("an external Neo4j (NEO4J_TEST_URI) cannot be killed and restarted here")
+    settings = server.ServerSettings(instance_dir=neo4j_server.instance_dir)
+    folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    expected_graph = loader.graph_checksum(pipeline.driver)
+    expected_files = _file_digests(folder)
+    _wipe(pipeline.driver)
+
+    # The kill: right before the 5th write batch of the KvK load (organisations and
+    # establishments, in batches of 500 here), after the reference data is in.
+    state: dict[str, object] = {"source": None, "writes": 0, "counts": None}
+    real_write, real_load = loader._session_write, loader.load_frames
+
+    def load_noting_source(*args, **kwargs):
+        state["source"] = kwargs.get("source")
+        if state["source"] == "kvk":
+            kwargs["batch_size"] = 500
+        return real_load(*args, **kwargs)
+
+    def write_then_kill(*args, **kwargs):
+        if state["source"] == "kvk":
+            state["writes"] += 1  # type: ignore[operator]
+            if state["writes"] == 5:
+                state["counts"] = loader.graph_counts(pipeline.driver)
+                pid = server.read_pid(settings)
+                os.kill(pid, signal.SIGKILL)
+                try:  # the suite started the server: reap it, or it lingers as a zombie
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+                try:
+                    return real_write(*args, **kwargs)  # meets the dead server
+                except Exception as exc:
+                    # fail now rather than sit out the retry policy against a dead server
+                    raise dg.Failure(
+                        f"Neo4j gone: {type(exc).__name__}", allow_retries=False
+                    ) from exc
+        return real_write(*args, **kwargs)
+
+    class QuickRetryDriver:
+        """The resource's driver, retrying a failed transaction for 1 s instead of 30 s."""
+
+        @staticmethod
+        def driver(*args, **kwargs):
+            return GraphDatabase.driver(*args, max_transaction_retry_time=1.0, **kwargs)
+
+    config = main_run_config(pipeline.data, EXPORT_DATE)
+    config["ops"] = {k: v for k, v in config["ops"].items() if k.endswith("_landing")}
+    selection = [
+        dg.AssetKey(k)
+        for k in (
+            "kvk_landing",
+            "waste_landing",
+            "municipal_landing",
+            "organisations",
+            "establishments",
+            "municipalities",
+            "eural",
+            "sbi2008",
+            "sbi2025",
+            "graph_schema",
+            "graph_reference",
+            "graph_establishments",
+        )
+    ]
+    with pytest.MonkeyPatch.context() as mp:
+        for key, sub in (
+            ("REGIONOMIE_STATE_DIR", "state"),
+            ("REGIONOMIE_EXPORTS_DIR", "exports"),
+            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+        ):
+            mp.setenv(key, str(pipeline.root / sub))
+        mp.setattr(loader, "_session_write", write_then_kill)
+        mp.setattr(loader, "load_frames", load_noting_source)
+        mp.setattr("pipelines.resources.GraphDatabase", QuickRetryDriver)
+        interrupted = pipeline.defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            run_config=config,
+            instance=dg.DagsterInstance.ephemeral(),
+            asset_selection=selection,
+            partition_key=REGION,
+            raise_on_error=False,
+        )
+    assert state["counts"] is not None, step_failures(interrupted)
+    assert not interrupted.success
+    partial = state["counts"]
+    assert partial.get("Organisation", 0) > 0  # type: ignore[union-attr]
+    assert partial.get("Establishment", 0) < 3000  # type: ignore[union-attr]  # of 3,047
+    assert server.read_pid(settings) is None, "the server is really gone"
+
+    started = subprocess.run(
+        [sys.executable, "-m", "regionomie.cli", "neo4j", "start"],
+        env=_restart_env(neo4j_server),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+    with pytest.MonkeyPatch.context() as mp:
+        for key, sub in (
+            ("REGIONOMIE_STATE_DIR", "state"),
+            ("REGIONOMIE_EXPORTS_DIR", "exports"),
+            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+        ):
+            mp.setenv(key, str(pipeline.root / sub))
+        rerun = run_main_job(
+            pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
+        )
+    assert rerun.success, step_failures(rerun)
+    assert loader.graph_checksum(pipeline.driver) == expected_graph
+    assert _file_digests(folder) == expected_files
 
 
 def _extra_waste_file(landing: Path, matched_streams: set[str]) -> tuple[Path, str]:

@@ -69,8 +69,14 @@ def test_sample_parses_without_rejects_and_has_the_promised_mix() -> None:
     assert len(csv_est) == 3000
     assert set(csv_est["municipality_code"]) == set(REGIO_AMERSFOORT)
     share_2025 = (csv_est["sbi_version"] == "2025").mean()
-    share_sole = csv_est["is_sole_proprietor"].mean()
-    assert 0.06 < share_2025 < 0.14 and 0.02 < share_sole < 0.08
+    source = next((SAMPLE_DIR / "kvk").glob("establishments_*.csv"))
+    raw = pd.read_csv(source, sep=";", dtype=str).set_index("vestigingsnummer")["legal_form"]
+    forms = csv_est["vestigingsnummer"].map(raw)
+    share_eenmanszaak = (forms == "Eenmanszaak").mean()
+    assert 0.06 < share_2025 < 0.14 and 0.02 < share_eenmanszaak < 0.08
+    # names masked (fail closed): every eenmanszaak and vof, no BV/NV/stichting
+    natural = forms.isin(["Eenmanszaak", "Vennootschap onder firma"])
+    assert (csv_est["is_sole_proprietor"] == natural).all() and natural.any()
     assert (~csv_est["active"]).sum() > 10
     assert csv_est["nace_class"].notna().mean() > 0.95
 

@@ -16,8 +16,9 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from regionomie.domain.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from regionomie.domain.suggest import Answer, Suggestion, answer, engine_for
@@ -81,7 +82,7 @@ _ID_PATTERN = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
 
 def _salvage_id(raw: str) -> Any:
     """Best-effort id from a line that is not valid JSON, so the caller can still match it up."""
-    match = _ID_PATTERN.search(raw)
+    match = _ID_PATTERN.search(raw[:10_000])
     if not match:
         return None
     try:
@@ -99,39 +100,80 @@ def _print_table(items: list[Suggestion], out: TextIO) -> None:
         )
 
 
-def run_batch(kb: KnowledgeBase, lines: TextIO, out: TextIO, top: int) -> tuple[int, int]:
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def _lines(source: IO[bytes] | IO[str] | Iterable[bytes | str]) -> Iterator[bytes | str | None]:
+    """Input lines, each at most MAX_LINE_BYTES: a longer line yields None and is skipped to
+    its end without holding it in memory."""
+    readline = getattr(source, "readline", None)
+    if readline is None:
+        yield from source  # type: ignore[misc]
+        return
+    while True:
+        line = readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        newline = "\n" if isinstance(line, str) else b"\n"
+        if len(line) > MAX_LINE_BYTES and not line.endswith(newline):
+            while line and not line.endswith(newline):  # drain the rest of the long line
+                line = readline(MAX_LINE_BYTES)
+            yield None
+            continue
+        yield line
+
+
+def _answer_line(kb: KnowledgeBase, raw: bytes | str | None, line_no: int, top: int) -> dict:
+    """The output record for one input line: receivers, or an error naming the line. Nothing
+    a single line holds can stop the batch."""
+    if raw is None:
+        return {"id": None, "error": f"line {line_no}: longer than {MAX_LINE_BYTES} bytes"}
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"id": None, "error": f"line {line_no}: not UTF-8 text"}
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return {"id": _salvage_id(raw), "error": f"line {line_no}: invalid JSON ({exc.msg})"}
+    except RecursionError:
+        return {"id": _salvage_id(raw), "error": f"line {line_no}: JSON nested too deeply"}
+    if not isinstance(parsed, dict):
+        return {"id": None, "error": f"line {line_no}: expected a JSON object"}
+    record: dict[str, Any] = {"id": _plain_id(parsed.get("id"))}
+    bad_keys = [
+        k
+        for k in QUERY_KEYS
+        if parsed.get(k) is not None and not isinstance(parsed.get(k), str | int | float)
+    ]
+    if bad_keys:
+        record["error"] = f"line {line_no} field {bad_keys[0]}: expected a string or null"
+        return record
+    query = {k: _clean(parsed.get(k)) for k in QUERY_KEYS}
+    try:
+        record.update(_answer_json(answer(kb, top=top, **query)))
+    except Exception as exc:  # noqa: BLE001 - one odd query must not end the batch
+        record["error"] = f"line {line_no}: could not be answered ({type(exc).__name__})"
+    return record
+
+
+def _plain_id(value: Any) -> Any:
+    """The id echoed back: scalars as given, anything else as its JSON text (bounded)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, ensure_ascii=False)[:200]
+
+
+def run_batch(
+    kb: KnowledgeBase, lines: IO[bytes] | IO[str] | Iterable[bytes | str], out: TextIO, top: int
+) -> tuple[int, int]:
     """One JSON line out per non-blank input line; bad lines get an "error". Returns (ok, bad)."""
     ok = bad = 0
-    for line_no, raw in enumerate(lines, start=1):
-        if not raw.strip():
+    for line_no, raw in enumerate(_lines(lines), start=1):
+        if raw is not None and not raw.strip():
             continue
-        record: dict[str, Any] = {}
-        try:
-            parsed = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            record = {"id": _salvage_id(raw), "error": f"line {line_no}: invalid JSON ({exc.msg})"}
-        else:
-            if not isinstance(parsed, dict):
-                record = {"id": None, "error": f"line {line_no}: expected a JSON object"}
-            else:
-                record = {"id": parsed.get("id")}
-                bad_keys = [
-                    k
-                    for k in QUERY_KEYS
-                    if parsed.get(k) is not None
-                    and not isinstance(parsed.get(k), str | int | float)
-                ]
-                if bad_keys:
-                    record["error"] = (
-                        f"line {line_no} field {bad_keys[0]}: expected a string or null"
-                    )
-                else:
-                    query = {k: _clean(parsed.get(k)) for k in QUERY_KEYS}
-                    try:
-                        record.update(_answer_json(answer(kb, top=top, **query)))
-                    except (ValueError, RecursionError, MemoryError) as exc:
-                        # One unanswerable line must not stop the batch; say which and why.
-                        record["error"] = f"line {line_no}: {type(exc).__name__}: {exc}"
+        record = _answer_line(kb, raw, line_no, top)
         if "error" in record:
             bad += 1
         else:
@@ -155,11 +197,12 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         try:
             if str(args.input) == "-":
-                ok, bad = run_batch(kb, sys.stdin, sys.stdout, args.top)
+                stdin = getattr(sys.stdin, "buffer", sys.stdin)
+                ok, bad = run_batch(kb, stdin, sys.stdout, args.top)
             else:
-                with args.input.open(encoding="utf-8") as handle:
+                with args.input.open("rb") as handle:  # decoded per line: one bad line is one
                     ok, bad = run_batch(kb, handle, sys.stdout, args.top)
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             print(f"error: cannot read {args.input}: {exc}", file=sys.stderr)
             return 1
         elapsed = time.perf_counter() - started

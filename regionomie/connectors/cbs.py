@@ -35,6 +35,7 @@ from regionomie.connectors.http import (
     NotFound,
     get_json,
     make_session,
+    same_origin,
 )
 from regionomie.connectors.landing import iso_z, utc_now
 
@@ -318,6 +319,11 @@ class CbsODataClient:
             yield from items
             link = data.get("@odata.nextLink")
             next_url = urljoin(next_url, link) if link else None
+            if next_url is not None and not same_origin(url, next_url):
+                raise BadResponse(
+                    f"{url}: @odata.nextLink points to another host or scheme; not followed",
+                    url=url,
+                )
             first = False
 
     def observations(self, table: str, *, filter: str | None = None) -> Iterator[dict[str, Any]]:  # noqa: A002

@@ -8,12 +8,15 @@ and never the API key, instead of a traceback or silently empty data.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
@@ -28,6 +31,66 @@ DEFAULT_USER_AGENT = (
     f"regionomie/{_pkg_version} (+https://github.com/regionomie/regionomie; open-data research)"
 )
 _SNIPPET_BYTES = 80
+DEFAULT_MAX_RESPONSE_MB = 100
+# Headers that carry credentials besides Authorization (which requests strips by itself): they
+# never follow a redirect to another host, nor from https to http.
+SENSITIVE_HEADERS: tuple[str, ...] = (
+    "apikey",
+    "x-api-key",
+    "ocp-apim-subscription-key",
+    "proxy-authorization",
+    "cookie",
+)
+
+
+def max_response_bytes() -> int:
+    """Byte cap on one HTTP response body (after gzip/deflate decoding):
+    REGIONOMIE_HTTP_MAX_MB, default 100 MB."""
+    raw = os.environ.get("REGIONOMIE_HTTP_MAX_MB", "").strip()
+    try:
+        mb = float(raw) if raw else float(DEFAULT_MAX_RESPONSE_MB)
+    except ValueError:
+        raise ValueError(f"REGIONOMIE_HTTP_MAX_MB={raw!r} is not a number") from None
+    if mb <= 0:
+        raise ValueError("REGIONOMIE_HTTP_MAX_MB must be positive")
+    return int(mb * 1024 * 1024)
+
+
+def is_local_host(url: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: the only hosts a keyed API may be reached over plain
+    http (local test servers)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_https_for_key(base_url: str, what: str) -> None:
+    """Refuse a plain-http base URL for an API that sends a key, unless it is local."""
+    scheme = urlsplit(base_url).scheme.lower()
+    if scheme == "https" or (scheme == "http" and is_local_host(base_url)):
+        return
+    raise ValueError(
+        f"{what} must be an https:// URL (got {scheme or 'no scheme'}://): the API key would "
+        "travel unencrypted; plain http is only accepted for localhost test servers"
+    )
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Same scheme, host and port."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme.lower(), pa.hostname, pa.port or _default_port(pa.scheme)) == (
+        pb.scheme.lower(),
+        pb.hostname,
+        pb.port or _default_port(pb.scheme),
+    )
+
+
+def _default_port(scheme: str) -> int | None:
+    return {"http": 80, "https": 443}.get(scheme.lower())
 
 
 class ConnectorError(Exception):
@@ -102,6 +165,16 @@ class PoliteSession(requests.Session):
         kwargs.setdefault("timeout", self.timeout)
         self._wait_turn()
         return super().request(method, url, *args, **kwargs)
+
+    def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
+        """requests strips only Authorization on a redirect to another host; an `apikey`
+        header would follow it. Strip every credential header whenever requests would strip
+        Authorization (other host, or https -> http)."""
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in list(prepared_request.headers):
+                if name.lower() in SENSITIVE_HEADERS:
+                    del prepared_request.headers[name]
 
 
 def make_session(
@@ -237,6 +310,33 @@ def parse_json(resp: requests.Response, secrets: Iterable[str | None] = ()) -> A
         ) from None
 
 
+def _read_capped(resp: requests.Response, cap: int, secrets: tuple[str | None, ...]) -> None:
+    """Read the (decoded) body into resp.content, at most `cap` bytes; a bigger body (also one
+    that only inflates past the cap through gzip) is refused as BadResponse."""
+    url = redact(resp.url, secrets)
+    declared = resp.headers.get("Content-Length", "")
+    mb = cap / 1024 / 1024
+    if declared.isdigit() and int(declared) > cap and not resp.headers.get("Content-Encoding"):
+        raise BadResponse(
+            f"response from {url} is {int(declared):,} bytes, over the {mb:g} MB cap "
+            "(REGIONOMIE_HTTP_MAX_MB)",
+            url=url,
+            status=resp.status_code,
+        )
+    body = bytearray()
+    for chunk in resp.iter_content(chunk_size=1 << 16):
+        body += chunk
+        if len(body) > cap:
+            raise BadResponse(
+                f"response from {url} exceeds the {mb:g} MB cap (REGIONOMIE_HTTP_MAX_MB); "
+                "not read further",
+                url=url,
+                status=resp.status_code,
+            )
+    resp._content = bytes(body)  # what requests itself sets when it reads a body
+    resp._content_consumed = True
+
+
 def get_json(
     session: requests.Session,
     url: str,
@@ -250,13 +350,20 @@ def get_json(
     secrets = tuple(secrets)
     safe_url = redact(url, secrets)
     log.debug("GET %s params=%s", safe_url, redact(str(dict(params or {})), secrets))
+    cap = max_response_bytes()
     try:
-        resp = session.get(url, params=params, headers=dict(headers or {}))
+        resp = session.get(url, params=params, headers=dict(headers or {}), stream=True)
+        try:
+            _read_capped(resp, cap, secrets)
+        finally:
+            resp.close()
     except requests.exceptions.Timeout as exc:
         kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
         raise ConnectorTimeout(f"{kind} timeout from {safe_url}", url=safe_url) from None
     except requests.exceptions.ConnectionError as exc:
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        first = exc.args[0] if exc.args else None
+        # while the body streams, requests wraps urllib3's ReadTimeoutError itself
+        reason = first if isinstance(first, ReadTimeoutError) else getattr(first, "reason", None)
         # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.x
         timed_out = isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
         if timed_out and not isinstance(reason, NewConnectionError):

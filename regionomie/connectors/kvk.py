@@ -31,7 +31,13 @@ from typing import Any
 
 import requests
 
-from regionomie.connectors.http import BadResponse, NotFound, get_json, make_session
+from regionomie.connectors.http import (
+    BadResponse,
+    NotFound,
+    get_json,
+    make_session,
+    require_https_for_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +129,7 @@ class KvkClient:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         if not api_key:
             raise MissingApiKey(MISSING_KEY_HELP)
+        require_https_for_key(self.base_url, "KVK_API_BASE_URL")
         generation = (generation or DEFAULT_GENERATION).strip().lower()
         if generation not in GENERATIONS:
             raise ValueError(

@@ -38,7 +38,7 @@ ORGANISATIONS = TableContract(
         "kvk_nummer",  # str, 8 digits
         "name",  # str; personal data when is_sole_proprietor
         "legal_form",  # str, e.g. "Besloten Vennootschap", "Eenmanszaak"
-        "is_sole_proprietor",  # bool
+        "is_sole_proprietor",  # bool; True for natural-person and unknown legal forms
         "registration_date",  # str ISO date or None (zeroed KvK parts -> first of period)
         "end_date",  # str ISO date or None
         "employees",  # Int64 or None (totaalWerkzamePersonen)
@@ -55,7 +55,7 @@ ESTABLISHMENTS = TableContract(
         "vestigingsnummer",  # str, 12 digits
         "kvk_nummer",  # str, 8 digits
         "trade_name",  # str; personal data when is_sole_proprietor
-        "is_sole_proprietor",  # bool
+        "is_sole_proprietor",  # bool; True for natural-person and unknown legal forms
         "is_main",  # bool, hoofdvestiging
         "sbi_main",  # str SBI code, digits only (4 or 5)
         "sbi_version",  # "2008" | "2025"

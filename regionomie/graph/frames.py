@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.opportunities.common import add_display_columns, sole_proprietor_mask
+from regionomie.domain.privacy import sole_proprietor_label
 from regionomie.graph.model import MODEL, GraphModel
 
 SET_ASIDE_COLUMNS: tuple[str, ...] = ("table", "key", "field", "reason")
@@ -125,11 +127,30 @@ def municipality_frames(municipalities: pd.DataFrame) -> GraphFrames:
 # --------------------------------------------------------------------------- companies
 
 
+def organisation_display_names(organisations: pd.DataFrame) -> pd.Series:
+    """What Neo4j Browser captions an Organisation with: its name, or for a sole proprietor
+    (and, failing closed, an unknown legal form) a pseudonym naming only its SBI code."""
+    o = organisations
+    sole = sole_proprietor_mask(o)
+    sbi = o["sbi_main"] if "sbi_main" in o.columns else pd.Series("", index=o.index)
+    sbi = sbi.astype(object).where(sbi.notna(), "").astype(str)
+    pseudonym = pd.Series(
+        [sole_proprietor_label(f"SBI {c}" if c else "onbekende sector", None) for c in sbi],
+        index=o.index,
+        dtype=object,
+    )
+    name = o["name"] if "name" in o.columns else pd.Series(None, index=o.index, dtype=object)
+    fallback = "KvK " + o["kvk_nummer"].astype(str)
+    shown = name.astype(object).where(name.notna() & (name.astype(str) != ""), fallback)
+    return shown.where(~sole.to_numpy(dtype=bool), pseudonym)
+
+
 def organisation_frames(organisations: pd.DataFrame) -> GraphFrames:
     """ORGANISATIONS -> Organisation nodes."""
     o = organisations
     data = {c: o[c] for c in o.columns}
     data["key"] = o["kvk_nummer"]
+    data["display_name"] = organisation_display_names(o)
     return GraphFrames(nodes={"Organisation": _node_frame("Organisation", data)})
 
 
@@ -141,6 +162,7 @@ def establishment_frames(establishments: pd.DataFrame) -> GraphFrames:
     data = {c: e[c] for c in e.columns}
     data["key"] = e["vestigingsnummer"]
     data["name"] = e["trade_name"]
+    data["display_name"] = add_display_columns(e)["display_name"]
     nodes = _node_frame("Establishment", data)
 
     has_muni = e["municipality_code"].notna() & (e["municipality_code"].astype(str) != "")

@@ -26,6 +26,7 @@ from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 from regionomie import paths  # noqa: E402
+from regionomie.fileio import atomic_write, make_dirs  # noqa: E402
 from regionomie.quality.docs import render_report  # noqa: E402
 from regionomie.quality.suites import (  # noqa: E402
     PERSONAL_COLUMNS,
@@ -408,18 +409,23 @@ def write_frame(
 ) -> dict[str, Path]:
     """Write df as <dir>/<table>/<stem>.parquet and .csv; returns both paths."""
     folder = (directory or paths.quarantine_dir()) / table
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)
     parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    try:
-        df.to_parquet(parquet, index=False)
-    except (TypeError, ValueError, ImportError, ArithmeticError):
-        _arrow_safe(df).to_parquet(parquet, index=False)
-    except Exception as exc:  # pyarrow's own error types
-        if type(exc).__module__.startswith("pyarrow"):
-            _arrow_safe(df).to_parquet(parquet, index=False)
-        else:
-            raise
-    df.to_csv(csv, index=False)
+
+    def write_parquet(path: Path) -> None:
+        try:
+            df.to_parquet(path, index=False)
+        except (TypeError, ValueError, ImportError, ArithmeticError):
+            _arrow_safe(df).to_parquet(path, index=False)
+        except Exception as exc:  # pyarrow's own error types
+            if type(exc).__module__.startswith("pyarrow"):
+                _arrow_safe(df).to_parquet(path, index=False)
+            else:
+                raise
+
+    # owner-only and all-or-nothing: quarantined rows hold whole records, names included
+    atomic_write(parquet, write_parquet)
+    atomic_write(csv, lambda p: df.to_csv(p, index=False))
     return {"parquet": parquet, "csv": csv}
 
 

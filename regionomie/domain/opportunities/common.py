@@ -2,8 +2,9 @@
 
 Privacy rule: an eenmanszaak's trade name is usually a person's name (GDPR personal data).
 Every output of the engine carries `display_name`, never `trade_name`; for sole proprietors it
-is a pseudonym "Eenmanszaak (<sector>, <postcode digits>)" and the street address is reduced to
-postcode digits + city.
+is a pseudonym "Eenmanszaak (<sector>, <postcode digits>)", the street address is reduced to
+postcode digits + city and the location to the centre of its 500 m cell (rules in
+regionomie.domain.privacy), so no distance or map the engine derives reveals a home address.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+
+from regionomie.domain.privacy import coarsen_locations, names_are_personal, sole_proprietor_label
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEG_LAT = 110.574
@@ -113,7 +116,7 @@ def add_display_columns(
             return est[name]
         return pd.Series([default] * n, index=est.index)
 
-    sole = to_bool(col("is_sole_proprietor", False))
+    sole = sole_proprietor_mask(est)
     nace = digits(col("nace_class")).str.slice(0, 4)
     postcode = col("postcode").fillna("").astype(str).str.replace(" ", "", regex=False)
     pc4 = postcode.str.slice(0, 4)
@@ -121,7 +124,11 @@ def add_display_columns(
     unique_nace = sorted(set(nace))
     labels = {code: label(code) for code in unique_nace}
     sector = nace.map(labels)
-    pseudonym = "Eenmanszaak (" + sector + ", " + pc4.where(pc4 != "", "onbekend") + ")"
+    pseudonym = pd.Series(
+        [sole_proprietor_label(a, b) for a, b in zip(sector, pc4, strict=True)],
+        index=est.index,
+        dtype=object,
+    )
     trade = col("trade_name").fillna("").astype(str)
     trade = trade.where(trade != "", "Vestiging " + col("vestigingsnummer").astype(str))
     name = trade.where(~sole, pseudonym)
@@ -135,6 +142,12 @@ def add_display_columns(
     reduced_address = (pc4 + " " + city).str.strip()
     address = full_address.where(~sole, reduced_address)
     employees = pd.to_numeric(col("employees", np.nan), errors="coerce")
+    lat = pd.to_numeric(col("lat", np.nan), errors="coerce").astype("float64")
+    lon = pd.to_numeric(col("lon", np.nan), errors="coerce").astype("float64")
+    if sole.any():  # the engine never sees a sole proprietor's exact location
+        mask = sole.to_numpy(dtype=bool)
+        lat, lon = lat.copy(), lon.copy()
+        lat[mask], lon[mask] = coarsen_locations(lat[mask], lon[mask])
     out = pd.DataFrame(
         {
             "establishment_id": col("vestigingsnummer").astype(str),
@@ -144,14 +157,30 @@ def add_display_columns(
             "nace_class": nace,
             "sector_label": sector.astype(str),
             "municipality_code": col("municipality_code", None).astype(object),
-            "lat": pd.to_numeric(col("lat", np.nan), errors="coerce"),
-            "lon": pd.to_numeric(col("lon", np.nan), errors="coerce"),
+            "lat": lat,
+            "lon": lon,
             "employees": employees,
             "active": to_bool(col("active", True)) if "active" in est.columns else True,
         },
         index=est.index,
     )
     return out
+
+
+def sole_proprietor_mask(est: pd.DataFrame) -> pd.Series:
+    """is_sole_proprietor, failing closed: a missing flag is decided by the legal form, and a
+    row with neither counts as a sole proprietor (its name is masked)."""
+    if "is_sole_proprietor" in est.columns:
+        flag = est["is_sole_proprietor"]
+        sole = to_bool(flag)
+        unknown = flag.isna()
+        if unknown.any():
+            forms = est["legal_form"] if "legal_form" in est.columns else pd.Series("", est.index)
+            sole = sole | (unknown & names_are_personal(forms))
+        return sole.astype(bool)
+    if "legal_form" in est.columns:
+        return names_are_personal(est["legal_form"])
+    return pd.Series(True, index=est.index)
 
 
 def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

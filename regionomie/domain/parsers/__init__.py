@@ -28,19 +28,30 @@ def parse_file(
     retrieved_at (ISO-8601 UTC) defaults to the file's modification time."""
     if source not in SOURCES:
         raise SourceFileError(f"{Path(path).name}: unknown source {source!r} (kvk|waste|municipal)")
-    raw = read_raw(Path(path), retrieved_at)
-    if source == "kvk":
-        from regionomie.domain.parsers.kvk import parse_kvk
+    raw = read_raw(Path(path), retrieved_at, source=source)
+    try:
+        if source == "kvk":
+            from regionomie.domain.parsers.kvk import parse_kvk
 
-        results = parse_kvk(raw)
-    elif source == "waste":
-        from regionomie.domain.parsers.waste import parse_waste
+            results = parse_kvk(raw)
+        elif source == "waste":
+            from regionomie.domain.parsers.waste import parse_waste
 
-        results = parse_waste(raw)
-    else:
-        from regionomie.domain.parsers.municipal import parse_municipal
+            results = parse_waste(raw)
+        else:
+            from regionomie.domain.parsers.municipal import parse_municipal
 
-        results = parse_municipal(raw)
+            results = parse_municipal(raw)
+    except RecursionError:
+        raise SourceFileError(
+            f"{raw.name}: nested too deeply to parse (a JSON document nested thousands of "
+            "levels deep?)"
+        ) from None
+    except MemoryError:
+        raise SourceFileError(
+            f"{raw.name}: too large to parse in the memory available; lower the file size "
+            "limit (REGIONOMIE_MAX_FILE_MB_*) or split the file"
+        ) from None
     for name, result in results.items():
         if not result.balanced:  # a bug in a parser, never bad input
             raise AssertionError(

@@ -11,15 +11,25 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.parsers.limits import (
+    InputLimits,
+    check_file_size,
+    check_line_lengths,
+    check_zip_container,
+    inflate,
+)
 from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rejects
 
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
@@ -38,6 +48,7 @@ class RawFile:
     retrieved_at: str
     ingested_at: str
     retrieved_from: str = "argument"  # argument | file-name | mtime | bundle
+    limits: InputLimits = field(default_factory=InputLimits)
 
     @property
     def name(self) -> str:
@@ -48,17 +59,32 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
-    """Read a file's bytes once; refuse empty/unreadable/HTML files with a one-line error."""
+def read_raw(
+    path: Path,
+    retrieved_at: str | None = None,
+    *,
+    source: str | None = None,
+    limits: InputLimits | None = None,
+) -> RawFile:
+    """Read a file's bytes once; refuse symlinks, oversized, empty, unreadable and HTML files
+    and zip bombs with a one-line error. A .gz file, or a .zip holding one data file, is
+    inflated within the limits (the content hash stays that of the file as landed)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"{path.name}: cannot read file ({exc.strerror or exc})") from None
+    limits = limits or InputLimits.from_env()
+    data = _read_regular_file(path, source, limits)
+    content_hash = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in (".gz", ".zip") and data.startswith((b"\x1f\x8b", b"PK\x03\x04")):
+        data = inflate(path.name, data, suffix, limits)
+    elif data.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
+        check_zip_container(path.name, data, limits)
     if not data.strip():
         raise SourceFileError(f"{path.name}: file is empty")
-    if data.startswith(b"PK\x03\x04") and path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise SourceFileError(f"{path.name}: file is a zip archive; unzip it and land the CSV")
+    if data.startswith(b"PK\x03\x04") and suffix not in (".xlsx", ".xlsm"):
+        raise SourceFileError(
+            f"{path.name}: file is a zip archive; unzip it and land the CSV (or name it .zip: "
+            "one data file inside is read)"
+        )
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK")):
         raise SourceFileError(f"{path.name}: binary file, not text data")
     if _HTML_START.match(data[:512].lstrip(b"\xef\xbb\xbf")):
@@ -78,11 +104,40 @@ def read_raw(path: Path, retrieved_at: str | None = None) -> RawFile:
     return RawFile(
         path=path,
         data=data,
-        content_hash=hashlib.sha256(data).hexdigest(),
+        content_hash=content_hash,
         retrieved_at=retrieved_at,
         ingested_at=utc_now_iso(),
         retrieved_from=origin,
+        limits=limits,
     )
+
+
+def _read_regular_file(path: Path, source: str | None, limits: InputLimits) -> bytes:
+    """The bytes of a regular file that is no symlink (a link in the landing folder could point
+    at any private file), within its source's size limit, read without following links."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise SourceFileError(f"{path.name}: cannot read file ({exc.strerror or exc})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise SourceFileError(
+            f"{path.name}: is a symbolic link; refused (copy the file itself into the landing "
+            "folder)"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceFileError(f"{path.name}: not a regular file")
+    if source is not None:
+        check_file_size(path.name, st.st_size, source, limits)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise SourceFileError(f"{path.name}: cannot read file ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        limit = limits.max_file_bytes.get(source or "", None)
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if source is not None:
+        check_file_size(path.name, len(data), source, limits)  # grew while we read it
+    return data
 
 
 def detect_encoding(data: bytes) -> str:
@@ -130,6 +185,18 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
 
     Returns (frame, rejects for lines with too many fields, line number of each kept row).
     A file whose quoting never closes (truncated) is unusable as a whole."""
+    return next(iter_csv_chunks(raw, chunk_rows=None))
+
+
+def iter_csv_chunks(
+    raw: RawFile, chunk_rows: int | None = -1
+) -> Iterator[tuple[pd.DataFrame, list[dict[str, object]], np.ndarray]]:
+    """read_csv_text in chunks of `chunk_rows` rows (-1: raw.limits.csv_chunk_rows; None: one
+    chunk), so a big extract never sits in memory as one frame of Python strings. Line numbers
+    and rejects are those of the whole file; at least one (possibly empty) chunk is yielded."""
+    check_line_lengths(raw.name, raw.data, raw.limits)
+    if chunk_rows == -1:
+        chunk_rows = raw.limits.csv_chunk_rows
     enc = detect_encoding(raw.data)
     try:
         head = raw.data[:65536].decode(enc, errors="replace").lstrip("\ufeff")
@@ -151,10 +218,12 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
         else:
             seen[c] = 0
     n_fields = len(names)
+    next_line = 2  # physical line of the first row of the next chunk
+    yielded = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            frame = pd.read_csv(
+            reader = pd.read_csv(
                 io.BytesIO(raw.data),
                 sep=sep,
                 dtype=str,
@@ -167,7 +236,22 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
                 skiprows=1,
                 names=[*names, _EXTRA],
                 index_col=False,
+                chunksize=chunk_rows,
             )
+            chunks = reader if chunk_rows is not None else iter([reader])
+            for frame in chunks:
+                bad = [w for w in caught]
+                caught.clear()
+                tidy = _tidy_chunk(raw, frame, bad, n_fields, next_line)
+                next_line = tidy[3]
+                yielded = True
+                yield tidy[:3]
+            if caught:  # bad lines after the last full chunk are reported when the reader ends
+                empty = pd.DataFrame({c: pd.Series(dtype=str) for c in [*names, _EXTRA]})
+                tidy = _tidy_chunk(raw, empty, list(caught), n_fields, next_line)
+                caught.clear()
+                yielded = True
+                yield tidy[:3]
         except pd.errors.EmptyDataError:
             raise SourceFileError(f"{raw.name}: no header row") from None
         except pd.errors.ParserError as exc:
@@ -181,6 +265,19 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
             raise SourceFileError(f"{raw.name}: {where}unreadable CSV ({msg})") from None
         except UnicodeDecodeError as exc:
             raise SourceFileError(f"{raw.name}: not decodable as {enc} ({exc.reason})") from None
+    if not yielded:
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in names})
+        yield empty, [], np.zeros(0, dtype=np.int64)
+
+
+def _tidy_chunk(
+    raw: RawFile,
+    frame: pd.DataFrame,
+    caught: list[warnings.WarningMessage],
+    n_fields: int,
+    first_line: int,
+) -> tuple[pd.DataFrame, list[dict[str, object]], np.ndarray, int]:
+    """One chunk as read_csv_text returns it, plus the physical line after the chunk."""
     bad_lines: list[int] = []
     rejects: list[dict[str, object]] = []
     for w in caught:
@@ -191,9 +288,10 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
                 reject_row(raw.name, line, "", "", f"row: expected {n_fields} fields, saw {saw}")
             )
     n_total = len(frame) + len(bad_lines)
-    lines = np.arange(2, n_total + 2, dtype=np.int64)
+    lines = np.arange(first_line, first_line + n_total, dtype=np.int64)
     if bad_lines:
         lines = lines[~np.isin(lines, np.array(bad_lines, dtype=np.int64))]
+    frame = frame.reset_index(drop=True)
     extra = (frame[_EXTRA].astype(str) != "").to_numpy()
     if extra.any():
         for line in lines[extra]:
@@ -223,7 +321,7 @@ def read_csv_text(raw: RawFile) -> tuple[pd.DataFrame, list[dict[str, object]], 
             frame = frame[~blank_rows].reset_index(drop=True)
             lines = lines[~blank_rows]
     rejects.sort(key=lambda r: int(r["source_row"]))  # type: ignore[call-overload]
-    return frame, rejects, lines
+    return frame, rejects, lines, first_line + n_total
 
 
 def reject_row(

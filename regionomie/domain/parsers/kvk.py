@@ -12,6 +12,8 @@ Three shapes:
 SBI version: the KvK register switched to SBI 2025 in September 2025; API data retrieved after
 that carries SBI 2025 codes, older data SBI 2008. A `sbi_version` column in a CSV wins.
 A sole proprietor (eenmanszaak) name is personal data: it is never logged nor put in reasons.
+`is_sole_proprietor` fails closed: it is True for every natural-person or unknown legal form
+(regionomie.domain.privacy.name_is_personal), so only known legal entities show their name.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from regionomie.domain.parsers.common import (
     clean_str,
     decode_text,
     ensure_columns,
+    iter_csv_chunks,
     map_unique,
     none_where,
     norm_postcode,
@@ -44,10 +47,9 @@ from regionomie.domain.parsers.common import (
     reject_row,
     rejects_frame,
 )
+from regionomie.domain.privacy import name_is_personal, names_are_personal
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.domain.schemas import ESTABLISHMENTS, ORGANISATIONS
-
-SOLE_PROPRIETOR_FORMS = frozenset({"eenmanszaak"})
 
 # The documented establishments CSV (';' or ',' separated, UTF-8 with/without BOM or cp1252).
 # Only vestigingsnummer and kvk_nummer are required; missing optional columns become empty.
@@ -129,7 +131,10 @@ def _nace(code: str | None, version: str | None) -> str | None:
 
 
 def is_sole_proprietor(legal_form: object) -> bool:
-    return str(legal_form or "").strip().lower() in SOLE_PROPRIETOR_FORMS
+    """Fail closed (regionomie.domain.privacy): True, i.e. the name is masked, for every
+    natural-person form (eenmanszaak in any variant, vof, maatschap, ...) and for empty or
+    unknown forms; False only for known legal entities (BV, NV, stichting, ...)."""
+    return name_is_personal(legal_form)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -235,7 +240,7 @@ def parse_establishments_csv(raw: RawFile) -> dict[str, ParseResult]:
 
     good = ~chk.bad
     legal_form = clean_str(frame["legal_form"])
-    sole = legal_form.fillna("").str.lower().isin(SOLE_PROPRIETOR_FORMS)
+    sole = names_are_personal(legal_form)
     sbi_other = (
         frame["sbi_other"]
         .astype(str)
@@ -354,7 +359,33 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
 
     Aggregated: rows_in = groups + rejected rows (so the ParseResult balances) while
     sum(count) + len(rejected) equals the data rows read."""
-    frame, rejects, lines = read_csv_text(raw)
+    counts: list[pd.DataFrame] = []
+    rejected_parts: list[pd.DataFrame] = []
+    for frame, rejects, lines in iter_csv_chunks(raw):  # ~2 million rows: one chunk at a time
+        chunk_counts, chunk_rejected = _bulk_chunk(raw, frame, rejects, lines)
+        counts.append(chunk_counts)
+        rejected_parts.append(chunk_rejected)
+    agg = (
+        pd.concat(counts, ignore_index=True)
+        .groupby(["postcode_region", "sbi_code", "legal_form", "active"], sort=True)["count"]
+        .sum()
+        .reset_index()
+    )
+    agg["count"] = agg["count"].astype("int64")
+    agg["nace_class"] = map_unique(
+        agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
+    )
+    agg["coverage"] = OPEN_DATA_COVERAGE
+    agg = agg[list(SECTOR_DENSITY_COLUMNS)]
+    rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
+    rejected = pd.concat(rejected_parts, ignore_index=True)
+    return {"sector_density": ParseResult(rows=rows, rejected=rejected, notes=[OPEN_DATA_NOTE])}
+
+
+def _bulk_chunk(
+    raw: RawFile, frame: pd.DataFrame, rejects: list[dict[str, object]], lines: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk of the bulk file -> (counts per group, rejected rows)."""
     missing = [c for c in ("Postcode regio", "Rechtsvorm", "Hoofdactiviteiten") if c not in frame]
     if missing:
         raise SourceFileError(f"{raw.name}: line 1: required column {missing[0]!r} missing")
@@ -388,14 +419,8 @@ def parse_bulk_csv(raw: RawFile) -> dict[str, ParseResult]:
         .rename("count")
         .reset_index()
     )
-    agg["nace_class"] = map_unique(
-        agg["sbi_code"], lambda c: _nace(c, guess_version(c, raw.retrieved_at))
-    )
-    agg["coverage"] = OPEN_DATA_COVERAGE
-    agg = agg[list(SECTOR_DENSITY_COLUMNS)]
-    rows = add_provenance(agg, raw, "kvk-open-data", np.zeros(len(agg), dtype=np.int64))
     rejected = pd.concat([rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True)
-    return {"sector_density": ParseResult(rows=rows, rejected=rejected, notes=[OPEN_DATA_NOTE])}
+    return agg, rejected
 
 
 # --------------------------------------------------------------------------- API JSON
@@ -536,10 +561,7 @@ def _establishment(
         sbi_main, sbi_other = _sbi(org)
     version = guess_version(sbi_main, retrieved_at)
     legal_form = _legal_form(org) if org is not None else _legal_form(obj)
-    if legal_form:
-        sole = is_sole_proprietor(legal_form)
-    else:  # unknown: only legal entities carry an RSIN/statutory name; else treat as a person
-        sole = not (obj.get("rsin") or obj.get("statutaireNaam"))
+    sole = _is_personal(legal_form, obj)
     start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
@@ -591,6 +613,14 @@ def _establishment(
     }
 
 
+def _is_personal(legal_form: str | None, obj: dict[str, Any]) -> bool:
+    """The legal form decides; without one, only a statutory name (which only a legal entity
+    with articles has) shows the name. An RSIN is no evidence: a vof or maatschap has one."""
+    if legal_form:
+        return is_sole_proprietor(legal_form)
+    return not obj.get("statutaireNaam")
+
+
 def _legal_form(obj: dict[str, Any] | None) -> str | None:
     if not obj:
         return None
@@ -618,7 +648,7 @@ def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
         "kvk_nummer": kvk,
         "name": obj.get("naam") or obj.get("statutaireNaam"),
         "legal_form": legal_form,
-        "is_sole_proprietor": is_sole_proprietor(legal_form),
+        "is_sole_proprietor": _is_personal(legal_form, obj),
         "registration_date": reg_iso,
         "end_date": end_iso,
         "employees": _employees(obj),

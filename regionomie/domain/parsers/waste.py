@@ -32,11 +32,11 @@ from regionomie.domain.parsers.common import (
     add_provenance,
     blank,
     clean_str,
+    iter_csv_chunks,
     map_unique,
     none_where,
     norm_postcode,
     parse_decimal,
-    read_csv_text,
     reject_row,
     rejects_frame,
 )
@@ -290,11 +290,32 @@ def _unique_names(cells: list[str]) -> list[str]:
 
 
 def parse_waste(raw: RawFile) -> dict[str, ParseResult]:
+    """An LMA extract -> waste_records. A CSV is parsed in chunks (national receipt extracts
+    run to millions of rows): memory holds one chunk of raw strings, not the whole file."""
     notes: list[str] = []
     if raw.path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, rejects, lines, notes = _read_xlsx(raw)
+        parts = [_parse_frame(raw, frame, rejects, lines)]
     else:
-        frame, rejects, lines = read_csv_text(raw)
+        parts = [_parse_frame(raw, *chunk) for chunk in iter_csv_chunks(raw)]
+    rows = pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
+    rejected = (
+        pd.concat([p[1] for p in parts], ignore_index=True).sort_values(
+            "source_row", kind="stable", ignore_index=True
+        )
+        if len(parts) > 1
+        else parts[0][1]
+    )
+    rows_in = sum(p[2] for p in parts)
+    return {
+        "waste_records": ParseResult(rows=rows, rejected=rejected, rows_in=rows_in, notes=notes)
+    }
+
+
+def _parse_frame(
+    raw: RawFile, frame: pd.DataFrame, rejects: list[dict[str, object]], lines: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """One frame (or CSV chunk) of an extract -> (rows, rejected, rows_in)."""
     original_cols = set(frame.columns)
     frame = _canonical(frame, raw)
     kind = extract_type(raw, frame.loc[:, [c for c in frame.columns if c in original_cols]])
@@ -396,8 +417,4 @@ def parse_waste(raw: RawFile) -> dict[str, ParseResult]:
     rejected = pd.concat(
         [rejects_frame(rejects), chk.frame(raw.name, lines)], ignore_index=True
     ).sort_values("source_row", kind="stable", ignore_index=True)
-    return {
-        "waste_records": ParseResult(
-            rows=rows, rejected=rejected, rows_in=n + len(rejects), notes=notes
-        )
-    }
+    return rows, rejected, n + len(rejects)

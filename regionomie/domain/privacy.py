@@ -1,0 +1,295 @@
+"""Sole proprietors' personal data: which legal forms may show a name, and how exports hide
+the establishment numbers and exact locations of everyone else.
+
+Why one module: an eenmanszaak's trade name is usually a person's name, its vestigingsnummer
+gives that name in one public look-up, and its coordinates to 6 decimals are often a home
+address. Every parser decides "may this name be shown?" with `name_is_personal`, and every
+export writer passes its frames through `SoleProprietorShield.protect_frame` (JSON through
+`protect_json`), so a rewritten writer keeps the rules by calling the same functions.
+
+Fail closed: a name is shown only for legal forms that are known legal entities (BV, NV,
+stichting, vereniging, cooperatie, ...). Natural-person forms (eenmanszaak in any variant;
+vof, maatschap, commanditaire vennootschap and rederij, whose partners are usually people and
+whose names are often theirs) and empty or unknown forms are masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# KvK legal forms with legal personality (Boek 2 BW, public-law bodies, EU forms). Matched as
+# a prefix of the normalised text, so "Besloten Vennootschap met gewone structuur" and
+# "Cooperatie U.A." are entities too.
+LEGAL_ENTITY_FORMS: tuple[str, ...] = (
+    "besloten vennootschap",
+    "bv",
+    "naamloze vennootschap",
+    "nv",
+    "stichting",
+    "vereniging",  # incl. "vereniging van eigenaars", "... met volledige rechtsbevoegdheid"
+    "cooperatie",
+    "cooperatieve vereniging",
+    "onderlinge waarborgmaatschappij",
+    "owm",
+    "kerkgenootschap",
+    "kerkelijke organisatie",
+    "publiekrechtelijke rechtspersoon",
+    "overige privaatrechtelijke rechtspersoon",
+    "europese naamloze vennootschap",
+    "europese cooperatieve vennootschap",
+    "europees economisch samenwerkingsverband",
+    "se",
+    "sce",
+    "eesv",
+    "kapitaalvennootschap",
+    "buitenlandse kapitaalvennootschap",
+)
+# Forms whose name is usually (partly) a person's name; they win over an entity prefix
+# ("BV / eenmanszaak" is masked).
+NATURAL_PERSON_MARKERS: tuple[str, ...] = (
+    "eenmanszaak",
+    "eenmanzaak",
+    "natuurlijk persoon",
+    "vennootschap onder firma",
+    "vof",
+    "maatschap",
+    "commanditaire vennootschap",
+    "cv",
+    "rederij",
+    "zzp",
+)
+_ENTITY_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in LEGAL_ENTITY_FORMS) + r")\b")
+_PERSON_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in NATURAL_PERSON_MARKERS) + r")\b")
+
+# Exports coarsen a sole proprietor's location to the centre of a 500 m grid cell
+# (equirectangular around 52.2 N, the same approximation the opportunity engine uses).
+GRID_KM = 0.5
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON_NL = 111.320 * math.cos(math.radians(52.2))
+PSEUDONYM_PREFIX = "ez-"
+MIN_KEY_LENGTH = 16
+
+# Export columns holding an establishment id, with the coordinate columns of that actor.
+COORDINATE_OWNERS: dict[str, tuple[str, str]] = {
+    "establishment_id": ("lat", "lon"),
+    "vestigingsnummer": ("lat", "lon"),
+    "producer_id": ("producer_lat", "producer_lon"),
+    "receiver_id": ("receiver_lat", "receiver_lon"),
+}
+_TOKEN_RE = re.compile(r"(?<!\d)(\d{12}|\d{8})(?!\d)")
+
+
+def normalise_legal_form(legal_form: object) -> str:
+    """Lower case, accents and punctuation removed, spaces collapsed: 'Coöperatie U.A.' ->
+    'cooperatie ua', 'B.V.' -> 'bv'."""
+    if legal_form is None or (isinstance(legal_form, float) and math.isnan(legal_form)):
+        return ""
+    text = unicodedata.normalize("NFKD", str(legal_form))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)", "", text)  # b.v. -> bv., n.v. -> nv.
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def name_is_personal(legal_form: object) -> bool:
+    """True when a trade name under this legal form must be masked: natural-person forms and
+    every empty or unrecognised form (fail closed); False only for known legal entities."""
+    norm = normalise_legal_form(legal_form)
+    if not norm or _PERSON_RE.search(norm):
+        return True
+    return _ENTITY_RE.match(norm) is None
+
+
+def names_are_personal(legal_forms: pd.Series) -> pd.Series:
+    """Vectorised `name_is_personal`, once per distinct value (a million KvK rows carry a
+    few dozen distinct forms)."""
+    values = legal_forms.astype(object)
+    table = {v: name_is_personal(v) for v in pd.unique(values)}
+    return values.map(table).astype(bool)
+
+
+def sole_proprietor_label(sector_label: str, postcode4: str | None) -> str:
+    """The display name that replaces a sole proprietor's trade name (postcode4 None: the
+    record has no address, e.g. an organisation)."""
+    if postcode4 is None:
+        return f"Eenmanszaak ({sector_label})"
+    return f"Eenmanszaak ({sector_label}, {postcode4 or 'onbekend'})"
+
+
+def pseudonymous_id(establishment_id: object, key: bytes) -> str:
+    """A stable pseudonym for an establishment or KvK number: keyed (HMAC-SHA256), so nobody
+    without the key can run the 10^12 possible numbers through it and find the original."""
+    if len(key) < MIN_KEY_LENGTH:
+        raise ValueError(f"pseudonym key must be at least {MIN_KEY_LENGTH} bytes")
+    digest = hmac.new(key, str(establishment_id).encode("utf-8"), hashlib.sha256).hexdigest()
+    return PSEUDONYM_PREFIX + digest[:16]
+
+
+def coarsen_location(lat: object, lon: object) -> tuple[float | None, float | None]:
+    """The centre of the 500 m grid cell holding (lat, lon); None stays None."""
+    arr_lat, arr_lon = coarsen_locations(np.array([lat], dtype=object), np.array([lon]))
+    out_lat, out_lon = arr_lat[0], arr_lon[0]
+    return (
+        None if math.isnan(out_lat) else float(out_lat),
+        None if math.isnan(out_lon) else float(out_lon),
+    )
+
+
+def coarsen_locations(
+    lat: np.ndarray | pd.Series, lon: np.ndarray | pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised `coarsen_location` (NaN stays NaN). Idempotent: a cell centre maps to
+    itself."""
+    la = pd.to_numeric(pd.Series(np.asarray(lat, dtype=object)), errors="coerce").to_numpy(float)
+    lo = pd.to_numeric(pd.Series(np.asarray(lon, dtype=object)), errors="coerce").to_numpy(float)
+    step_lat = GRID_KM / _KM_PER_DEG_LAT
+    step_lon = GRID_KM / _KM_PER_DEG_LON_NL
+    with np.errstate(invalid="ignore"):
+        c_lat = (np.floor(la / step_lat) + 0.5) * step_lat
+        c_lon = (np.floor(lo / step_lon) + 0.5) * step_lon
+    return np.round(c_lat, 5), np.round(c_lon, 5)
+
+
+def _bool_values(values: pd.Series) -> pd.Series:
+    if values.dtype == bool:
+        return values
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    return text.isin(["true", "1", "ja", "yes", "y", "j", "1.0"])
+
+
+@dataclass(frozen=True)
+class SoleProprietorShield:
+    """Knows which establishment (12 digits) and KvK (8 digits) numbers belong to sole
+    proprietors, and rewrites export data so none of them, nor their exact location, leaves.
+
+    Built once per export from the establishments table; `key` comes from the environment
+    (regionomie.settings.pseudonym_key)."""
+
+    key: bytes
+    personal_ids: frozenset[str] = field(default_factory=frozenset)
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.key) < MIN_KEY_LENGTH:
+            raise ValueError(f"pseudonym key must be at least {MIN_KEY_LENGTH} bytes")
+
+    @classmethod
+    def from_establishments(cls, establishments: pd.DataFrame, key: bytes) -> SoleProprietorShield:
+        """Sole proprietors are rows flagged is_sole_proprietor, or (fail closed) rows whose
+        flag is missing and whose legal form is not a known legal entity."""
+        est = establishments
+        if est is None or est.empty:
+            return cls(key=key)
+        if "is_sole_proprietor" in est.columns:
+            flag = est["is_sole_proprietor"]
+            sole = _bool_values(flag)
+            unknown = flag.isna()
+            if unknown.any():
+                forms = (
+                    est["legal_form"] if "legal_form" in est.columns else pd.Series("", est.index)
+                )
+                sole = sole | (unknown & names_are_personal(forms))
+        elif "legal_form" in est.columns:
+            sole = names_are_personal(est["legal_form"])
+        else:
+            sole = pd.Series(True, index=est.index)
+        ids: set[str] = set()
+        for column in ("vestigingsnummer", "establishment_id", "kvk_nummer"):
+            if column in est.columns:
+                ids.update(str(v) for v in est.loc[sole.to_numpy(), column].dropna())
+        return cls(key=key, personal_ids=frozenset(i for i in ids if i))
+
+    def is_personal(self, value: object) -> bool:
+        return str(value) in self.personal_ids
+
+    def pseudonym(self, value: object) -> str:
+        text = str(value)
+        found = self._cache.get(text)
+        if found is None:
+            found = pseudonymous_id(text, self.key)
+            self._cache[text] = found
+        return found
+
+    def protect_text(self, text: str) -> str:
+        """Every 12-digit (establishment) or 8-digit (KvK) number of a sole proprietor inside
+        a text (ids, composite candidate ids, ';'-lists) becomes its pseudonym."""
+        if not self.personal_ids or not isinstance(text, str):
+            return text
+        return _TOKEN_RE.sub(
+            lambda m: self.pseudonym(m.group(1)) if m.group(1) in self.personal_ids else m.group(1),
+            text,
+        )
+
+    def protect_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A copy of `frame` where sole proprietors' locations are coarsened (the columns in
+        COORDINATE_OWNERS) and their numbers pseudonymised in every text column. Numeric
+        columns other than those coordinates are untouched."""
+        if frame is None or frame.empty or not self.personal_ids:
+            return frame
+        out = frame.copy()
+        for owner, (lat_col, lon_col) in COORDINATE_OWNERS.items():
+            if owner not in out.columns or lat_col not in out.columns or lon_col not in out.columns:
+                continue
+            mask = out[owner].astype(object).map(self.is_personal).to_numpy(dtype=bool)
+            if not mask.any():
+                continue
+            c_lat, c_lon = coarsen_locations(out.loc[mask, lat_col], out.loc[mask, lon_col])
+            out[lat_col] = pd.to_numeric(out[lat_col], errors="coerce").astype("float64")
+            out[lon_col] = pd.to_numeric(out[lon_col], errors="coerce").astype("float64")
+            out.loc[mask, lat_col] = c_lat
+            out.loc[mask, lon_col] = c_lon
+        for column in out.columns:
+            series = out[column]
+            if series.dtype.kind not in "OSU" and not isinstance(series.dtype, pd.StringDtype):
+                continue
+            uniques = pd.unique(series.dropna())
+            table = {
+                u: self.protect_text(u) for u in uniques if isinstance(u, str) and _has_digits(u)
+            }
+            changed = {u: v for u, v in table.items() if u != v}
+            if changed:
+                out[column] = series.map(
+                    lambda v, t=changed: t.get(v, v) if isinstance(v, str) else v
+                )
+        return out
+
+    def protect_json(self, obj: Any) -> Any:
+        """The same rules for JSON-like data (cards, GeoJSON properties): numbers inside
+        strings pseudonymised; in a mapping with an id key from COORDINATE_OWNERS whose value
+        is personal, that actor's coordinate keys are coarsened."""
+        if isinstance(obj, str):
+            return self.protect_text(obj)
+        if isinstance(obj, Mapping):
+            out = {k: self.protect_json(v) for k, v in obj.items()}
+            for owner, (lat_key, lon_key) in COORDINATE_OWNERS.items():
+                if owner in obj and self.is_personal(obj[owner]) and lat_key in obj:
+                    out[lat_key], out[lon_key] = coarsen_location(
+                        obj.get(lat_key), obj.get(lon_key)
+                    )
+            if "id" in obj and self.is_personal(obj["id"]):
+                out["id"] = self.pseudonym(obj["id"])
+            return out
+        if isinstance(obj, list | tuple):
+            return [self.protect_json(v) for v in obj]
+        return obj
+
+    def leaks(self, texts: Iterable[str]) -> list[str]:
+        """The personal numbers found in texts (for tests and audits)."""
+        found: set[str] = set()
+        for text in texts:
+            found.update(m for m in _TOKEN_RE.findall(text) if m in self.personal_ids)
+        return sorted(found)
+
+
+def _has_digits(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
