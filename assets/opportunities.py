@@ -87,6 +87,12 @@ class ExportConfig(dg.Config):
         default="",
         description="Export date folder (YYYY-MM-DD); empty = today in Europe/Amsterdam.",
     )
+    top_per_case: int = Field(
+        default=50, description="Candidates per business case in the CSV, XLSX and GeoJSON."
+    )
+    top_per_municipality: int = Field(
+        default=100, description="Best candidates per municipality in the CSV, XLSX and GeoJSON."
+    )
 
 
 @dg.asset(
@@ -129,6 +135,8 @@ def opportunity_exports(
         coalitions=result.coalitions,
         municipalities=region_municipalities,
         region_label=region.label,
+        top_per_case=config.top_per_case,
+        top_per_municipality=config.top_per_municipality,
     )
     return dg.MaterializeResult(
         metadata={

@@ -127,8 +127,8 @@ def test_xlsx_sheets_and_fixed_dates(exported: tuple[Path, object]) -> None:
     root, _ = exported
     path = root / "regio-amersfoort" / "2026-11-28" / "opportunities.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:4] == ["Top business cases", "All candidates", "Challenges", "Partners"]
-    ws = wb["All candidates"]
+    assert wb.sheetnames[:4] == ["Top business cases", "Top candidates", "Challenges", "Partners"]
+    ws = wb["Top candidates"]
     assert ws["A1"].value == "candidate_id"
     assert ws["A1"].font.b
     assert ws.freeze_panes == "A2"
@@ -273,3 +273,60 @@ def test_report_lists_cascades(exported: tuple[Path, object]) -> None:
     chains = result.result.cascades  # type: ignore[attr-defined]
     assert len(chains) > 0  # coffee -> mushrooms -> spent substrate -> soil in the fixture
     assert str(chains.iloc[0]["chain"]).replace(">", "&gt;") in report
+
+
+def test_readers_get_the_ranked_top_tools_get_everything(tmp_path: Path) -> None:
+    """CSV/XLSX/GeoJSON carry the top per case and per municipality; Parquet every candidate;
+    the report footer states the files' sizes."""
+    from regionomie.exports.writers import ranked_top, write_exports
+
+    n = 400
+    candidates = pd.DataFrame(
+        {
+            "candidate_id": [f"p{i:04d}|P|r{i % 7}" for i in range(n)],
+            "producer_id": [f"p{i:04d}" for i in range(n)],
+            "producer_name": [f"Bedrijf {i}" for i in range(n)],
+            "receiver_id": [f"r{i % 7}" for i in range(n)],
+            "receiver_name": [f"Afnemer {i % 7}" for i in range(n)],
+            "producer_municipality": ["GM0307" if i % 2 else "GM0308" for i in range(n)],
+            "case_id": ["case-a" if i % 3 == 0 else None for i in range(n)],
+            "score": [1.0 - i / n for i in range(n)],
+            "material_fit": [0.5] * n,
+            "producer_lat": [52.15] * n,
+            "producer_lon": [5.38] * n,
+            "receiver_lat": [52.16] * n,
+            "receiver_lon": [5.39] * n,
+        }
+    )
+    from regionomie.domain.opportunities.candidates import CANDIDATE_COLUMNS
+
+    for column in CANDIDATE_COLUMNS:
+        if column not in candidates:
+            candidates[column] = 1.0 if column.endswith(("_tonnes", "_km", "_eur")) else "x"
+    candidates["receiver_kind"] = "establishment"
+    top = ranked_top(candidates, top_per_case=10, top_per_municipality=20)
+    assert len(top) == len(set(top["candidate_id"]))
+    assert (top["producer_municipality"].value_counts() >= 20).all()
+    assert len(top) <= 10 + 2 * 20
+    assert top["score"].is_monotonic_decreasing
+    assert candidates.head(20)["candidate_id"].isin(top["candidate_id"]).all()
+    est = make_est([{"nace_class": "5610", "lat": 52.15, "lon": 5.38}])
+    paths = write_exports(
+        "regio-amersfoort",
+        candidates,
+        pd.DataFrame(),
+        [],
+        pd.DataFrame(),
+        est,
+        out_root=tmp_path,
+        date="2026-11-28",
+        top_per_case=10,
+        top_per_municipality=20,
+    )
+    folder = paths["csv"].parent
+    assert len(pd.read_csv(folder / "opportunities.csv")) == len(top)
+    assert len(pd.read_parquet(folder / "opportunities.parquet")) == n
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    for name in ("opportunities.csv", "opportunities.parquet", "opportunities.xlsx"):
+        assert f"<li>{name}: " in report
+    assert "400 kandidaat-uitwisselingen" in report

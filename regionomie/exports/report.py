@@ -230,8 +230,13 @@ def render_report(
     challenges: pd.DataFrame,
     municipalities: pd.DataFrame | None = None,
     cascades: pd.DataFrame | None = None,
+    n_candidates: int | None = None,
+    file_sizes: dict[str, int] | None = None,
+    pruning: dict[str, int] | None = None,
 ) -> str:
-    """The full HTML document as a string (UTF-8, no external resources)."""
+    """The full HTML document as a string (UTF-8, no external resources). `candidates` are
+    the ranked top shown; `n_candidates` all candidates kept; the footer states the size of
+    every export file and what the engine pruned."""
     names: dict[str, str] = {}
     if municipalities is not None and not municipalities.empty:
         names = dict(zip(municipalities["municipality_code"], municipalities["name"], strict=False))
@@ -253,7 +258,9 @@ def render_report(
         if cases is not None and not cases.empty
         else "<p class='muted'>Geen business cases gevonden.</p>"
     )
-    n_cand = 0 if candidates is None else len(candidates)
+    n_cand = (
+        n_candidates if n_candidates is not None else (0 if candidates is None else len(candidates))
+    )
     body = [
         "<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'>",
         f"<title>Circulaire kansen — {_e(region_label)} — {date.isoformat()}</title>",
@@ -289,9 +296,30 @@ def render_report(
         "<p class='muted'>Scores: gewogen som van materiaal-, volume-, afstand-, economische, "
         "klimaat-, sociale en nieuwheidscomponenten (zie opportunities.xlsx voor alle "
         "componenten per kandidaat).</p>",
+        _footer(file_sizes, pruning),
         "</body></html>",
     ]
     return "\n".join(body) + "\n"
+
+
+def _footer(file_sizes: dict[str, int] | None, pruning: dict[str, int] | None) -> str:
+    """What else is in the export folder, and how big; what the engine left out, counted."""
+    parts = ["<footer class='muted'>"]
+    if pruning:
+        pruned = sum(v for k, v in pruning.items() if k.startswith("pruned"))
+        parts.append(
+            f"<p>Kandidaten: {pruning.get('generated', 0):,} gegenereerd, "
+            f"{pruning.get('kept', 0):,} bewaard, {pruned:,} weggelaten (per leverancier en "
+            "materiaal de beste afnemers plus de beste start-up; per afnemer de beste "
+            "leveranciers).</p>"
+        )
+    if file_sizes:
+        rows = "".join(
+            f"<li>{_e(name)}: {size / 1024:,.0f} KB</li>" for name, size in file_sizes.items()
+        )
+        parts.append(f"<p>Bestanden in deze map:</p><ul>{rows}</ul>")
+    parts.append("</footer>")
+    return "".join(parts)
 
 
 __all__ = ["render_report", "render_map_svg"]

@@ -53,7 +53,8 @@ from regionomie.paths import exports_dir
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-XLSX_MAX_CANDIDATE_ROWS = 25_000  # the sheet is for reading; the full list is in CSV/Parquet
+TOP_PER_CASE = 50  # candidates per business case in the CSV/XLSX/GeoJSON
+TOP_PER_MUNICIPALITY = 100  # best candidates per producer municipality in the same files
 MANIFEST = "manifest.json"
 STALE_BUILD_SECONDS = 6 * 3600
 
@@ -94,11 +95,24 @@ def write_csv(
     return path
 
 
-def write_parquet(df: pd.DataFrame, path: Path, *, shield: SoleProprietorShield) -> Path:
+def write_parquet(
+    df: pd.DataFrame, path: Path, *, shield: SoleProprietorShield, rows_per_group: int = 100_000
+) -> Path:
     """Parquet without the pandas index and without DataFrame.attrs; sole proprietors shielded.
-    Values are kept as they are (Parquet is read by tools, not by spreadsheets)."""
-    table = pa.Table.from_pandas(shield.protect_frame(_clean(df)), preserve_index=False)
-    pq.write_table(table, path, compression="snappy")
+    Written in row groups, so memory holds one group of shielded rows at a time. Values are
+    kept as they are (Parquet is read by tools, not by spreadsheets)."""
+    frame = _clean(df)
+    writer: pq.ParquetWriter | None = None
+    try:
+        for start in range(0, max(len(frame), 1), rows_per_group):
+            part = shield.protect_frame(frame.iloc[start : start + rows_per_group])
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy")
+            writer.write_table(table.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
     return path
 
 
@@ -349,15 +363,42 @@ def partners_table(candidates: pd.DataFrame, establishments: pd.DataFrame) -> pd
     return both[cols].sort_values("establishment_id").reset_index(drop=True)
 
 
+def ranked_top(
+    candidates: pd.DataFrame,
+    top_per_case: int = TOP_PER_CASE,
+    top_per_municipality: int = TOP_PER_MUNICIPALITY,
+) -> pd.DataFrame:
+    """The candidates a person reads: the best `top_per_case` of every business case and the
+    best `top_per_municipality` per producer municipality, best first, every column kept.
+    `candidates` must be sorted best first."""
+    if candidates.empty:
+        return candidates
+    picked = np.zeros(len(candidates), dtype=bool)
+    if "case_id" in candidates:
+        in_case = candidates["case_id"].notna() & (candidates["case_id"].astype(str) != "")
+        rank = candidates[in_case].groupby("case_id", sort=False).cumcount()
+        picked[np.flatnonzero(in_case.to_numpy())[(rank < top_per_case).to_numpy()]] = True
+    municipality = candidates["producer_municipality"].fillna("")
+    picked |= (
+        municipality.groupby(municipality, sort=False).cumcount() < top_per_municipality
+    ).to_numpy()
+    return candidates[picked].reset_index(drop=True)
+
+
 def _readme(region: str, date: dt.date, n_candidates: int, n_in_sheet: int) -> pd.DataFrame:
     """The 'Toelichting' sheet: what each sheet holds and how the score is built."""
     lines = [
         ("Regio", region),
         ("Peildatum", date.isoformat()),
-        ("Kandidaten", f"{n_candidates} (in dit werkblad: {n_in_sheet}, hoogste score eerst)"),
-        ("Volledige lijst", "opportunities.csv / opportunities.parquet (alle kolommen)"),
+        (
+            "Kandidaten",
+            f"{n_candidates} in totaal; in dit bestand, opportunities.csv en "
+            f".geojson: de {n_in_sheet} beste (per business case en per gemeente), hoogste "
+            "score eerst",
+        ),
+        ("Volledige lijst", "opportunities.parquet (alle kandidaten, alle kolommen)"),
         ("Top business cases", "kandidaten gebundeld per materiaal x toepassing, gerangschikt"),
-        ("All candidates", "leverancier x materiaal x afnemer, met alle scorecomponenten"),
+        ("Top candidates", "leverancier x materiaal x afnemer, met alle scorecomponenten"),
         ("Challenges", "CBS-opgaven per gemeente; percentiel t.o.v. alle gemeenten in de data"),
         ("Partners", "betrokken vestigingen; eenmanszaken alleen onder pseudoniem"),
         (
@@ -556,6 +597,8 @@ def write_exports(
     municipalities: pd.DataFrame | None = None,
     region_label: str | None = None,
     pseudonym_key: bytes | None = None,
+    top_per_case: int = TOP_PER_CASE,
+    top_per_municipality: int = TOP_PER_MUNICIPALITY,
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` defaults to today (UTC) but is the only date
@@ -596,6 +639,9 @@ def write_exports(
             coalitions=coalitions,
             municipalities=municipalities,
             region_label=region_label,
+            top_per_case=top_per_case,
+            top_per_municipality=top_per_municipality,
+            pruning=candidates.attrs.get("pruning"),
         )
         _publish(build, final)
     except BaseException as exc:
@@ -633,6 +679,9 @@ def _write_all(
     coalitions: pd.DataFrame | None,
     municipalities: pd.DataFrame | None,
     region_label: str | None,
+    top_per_case: int,
+    top_per_municipality: int,
+    pruning: dict[str, int] | None,
 ) -> dict[str, str]:
     """Every export file into `folder`, manifest last. Returns {kind: file name}."""
     from regionomie.exports.report import render_report
@@ -640,19 +689,21 @@ def _write_all(
     counts = SafetyCounts()
     cand = _clean(candidates).sort_values(["score", "candidate_id"], ascending=[False, True])
     cand = cand.reset_index(drop=True)
+    top = ranked_top(cand, top_per_case, top_per_municipality)
     cases = _clean(business_cases)
     chall = _clean(challenges)
     if not chall.empty:
         chall = chall.sort_values(["municipality_code", "challenge_id"]).reset_index(drop=True)
-    partners = partners_table(cand, establishments) if not cand.empty else pd.DataFrame()
+    partners = partners_table(top, establishments) if not top.empty else pd.DataFrame()
     written: dict[str, str] = {}
 
     def put(kind: str, name: str, write: Callable[[Path], object]) -> None:
         write(folder / name)
         written[kind] = name
 
-    put("csv", "opportunities.csv", lambda p: write_csv(cand, p, shield=shield, counts=counts))
+    # Every candidate, for tools; the ranked top, with every score component, for people.
     put("parquet", "opportunities.parquet", lambda p: write_parquet(cand, p, shield=shield))
+    put("csv", "opportunities.csv", lambda p: write_csv(top, p, shield=shield, counts=counts))
     put(
         "business_cases_csv",
         "business_cases.csv",
@@ -660,10 +711,9 @@ def _write_all(
     )
     put("cards_json", "business_case_cards.json", lambda p: write_json(cards, p, shield=shield))
     coords = ["producer_lat", "producer_lon", "receiver_lat", "receiver_lon"]
-    sheet_cand = cand.drop(columns=coords, errors="ignore").head(XLSX_MAX_CANDIDATE_ROWS)
     sheets: list[tuple[str, pd.DataFrame]] = [
         ("Top business cases", cases),
-        ("All candidates", sheet_cand),
+        ("Top candidates", top.drop(columns=coords, errors="ignore")),
         ("Challenges", chall),
         ("Partners", partners.drop(columns=["lat", "lon"], errors="ignore")),
     ]
@@ -671,28 +721,32 @@ def _write_all(
         sheets.append(("Cascades", _clean(cascades)))
     if coalitions is not None and not coalitions.empty:
         sheets.append(("Coalitions", _clean(coalitions)))
-    sheets.append(("Toelichting", _readme(region, date, len(cand), len(sheet_cand))))
+    sheets.append(("Toelichting", _readme(region, date, len(cand), len(top))))
     put(
         "xlsx",
         "opportunities.xlsx",
         lambda p: write_xlsx(sheets, p, date, shield=shield, counts=counts),
     )
     geo = (
-        geojson_features(cand, partners, shield=shield)
-        if not cand.empty
+        geojson_features(top, partners, shield=shield)
+        if not top.empty
         else {"type": "FeatureCollection", "features": []}
     )
     put("geojson", "opportunities.geojson", lambda p: write_json(geo, p, shield=shield))
+    sizes = {name: (folder / name).stat().st_size for name in sorted(written.values())}
     report = render_report(
         region=region,
         region_label=region_label or region,
         date=date,
-        candidates=shield.protect_frame(cand),
+        candidates=shield.protect_frame(top),
         cases=shield.protect_frame(cases),
         cards=shield.protect_json(cards),
         challenges=chall,
         municipalities=municipalities,
         cascades=shield.protect_frame(cascades) if cascades is not None else None,
+        n_candidates=len(cand),
+        file_sizes=sizes,
+        pruning=pruning,
     )
     put("html", "report.html", lambda p: p.write_text(report, encoding="utf-8"))
     _write_manifest(folder, region, date, counts, shield)
