@@ -11,6 +11,7 @@ JSON line (HOSTILE-CORPUS ...)."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -187,27 +188,66 @@ def _personal(root: Path) -> tuple[list[str], list[str]]:
     return names, numbers
 
 
-def _export_texts(folder: Path) -> dict[str, str]:
-    from openpyxl import load_workbook
+def _strings(obj: object, out: set[str]) -> None:
+    if isinstance(obj, str):
+        out.add(obj)
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            out.add(str(key))
+            _strings(value, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            _strings(value, out)
 
+
+def _export_texts(folder: Path, xlsx_values: frozenset[str]) -> dict[str, str]:
+    """Per export file, every distinct text it holds (cells, JSON strings, HTML), one per line:
+    what a reader of the file can see, without the repetition of the raw files."""
     texts: dict[str, str] = {}
     for path in sorted(folder.iterdir()):
-        texts[path.name] = path.read_bytes().decode("utf-8", errors="replace")
-        if path.suffix == ".xlsx":
-            with zipfile.ZipFile(path) as zf:
+        values: set[str] = set()
+        if path.suffix == ".csv":
+            rows = csv.reader(io.StringIO(path.read_text(encoding="utf-8")))
+            values = {cell for row in rows for cell in row}
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            values = {str(c) for c in frame.columns}
+            for column in frame.columns:
+                values |= {str(v) for v in pd.unique(frame[column].dropna())}
+        elif path.suffix in (".json", ".geojson"):
+            _strings(json.loads(path.read_text(encoding="utf-8")), values)
+        elif path.suffix == ".xlsx":
+            values = set(xlsx_values)
+            with zipfile.ZipFile(path) as zf:  # everything but the cells: properties, styles
                 for member in zf.namelist():
-                    texts[f"{path.name}:{member}"] = zf.read(member).decode("utf-8", "replace")
-            workbook = load_workbook(path, read_only=True)
-            texts[f"{path.name}:cells"] = "\n".join(
-                str(v)
-                for ws in workbook.worksheets
-                for row in ws.iter_rows(values_only=True)
-                for v in row
-                if v is not None
-            )
-        if path.suffix == ".parquet":
-            texts[f"{path.name}:rows"] = pd.read_parquet(path).to_csv()
+                    if not member.startswith("xl/worksheets/"):
+                        values.add(zf.read(member).decode("utf-8", "replace"))
+        else:
+            values = {path.read_text(encoding="utf-8", errors="replace")}
+        texts[path.name] = "\n".join(sorted(values))
     return texts
+
+
+@functools.cache
+def _xlsx_cells(path: Path) -> tuple[int, int, int, frozenset[str]]:
+    """Read back once (openpyxl, read-only): (formula cells, text cells that would start a
+    formula, text cells, distinct texts incl. sheet titles). A lone '-' is a placeholder."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    formulas = risky = text = 0
+    values: set[str] = set()
+    for ws in workbook.worksheets:
+        values.add(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                formulas += cell.data_type == "f"
+                if isinstance(cell.value, str):
+                    text += 1
+                    risky += cell.value.startswith(TRIGGERS) and cell.value != "-"
+                    values.add(cell.value)
+    workbook.close()
+    return formulas, risky, text, frozenset(values)
 
 
 def _find_numbers(text: str, numbers: set[str]) -> set[str]:
@@ -218,19 +258,9 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
     """Measured on the first run: cells neutralised, no formula in the XLSX read back, no CSV
     cell starting one, no sole proprietor's name or number in any export file or in the logs
     of the run. A lone '-' is a placeholder, and numbers stay numbers."""
-    from openpyxl import load_workbook
-
     folder = pipeline.root / "exports" / REGION / EXPORT_DATE
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    workbook = load_workbook(folder / "opportunities.xlsx")
-    formula_cells = risky_xlsx = text_cells = 0
-    for ws in workbook.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                formula_cells += cell.data_type == "f"
-                if isinstance(cell.value, str):
-                    text_cells += 1
-                    risky_xlsx += cell.value.startswith(TRIGGERS) and cell.value != "-"
+    formula_cells, risky_xlsx, text_cells, xlsx_values = _xlsx_cells(folder / "opportunities.xlsx")
     risky_csv = 0
     for name in ("opportunities.csv", "business_cases.csv"):
         rows = csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8")))
@@ -245,7 +275,7 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
 
     names, numbers = _personal(pipeline.root)
     number_set = set(numbers)
-    texts = _export_texts(folder)
+    texts = _export_texts(folder, xlsx_values)
     leaked_names = {f: [n for n in names if n in t] for f, t in texts.items()}
     leaked_names = {f: v for f, v in leaked_names.items() if v}
     leaked_numbers = {f: sorted(_find_numbers(t, number_set)) for f, t in texts.items()}
@@ -290,21 +320,7 @@ def test_sole_proprietors_names_never_reach_exports(pipeline):
     names = [n for n in names if len(n) > 6 and n not in public]  # "Café X" in "Grand Café X"
     assert names, "the sample must contain sole proprietors"
     folder = pipeline.root / "exports" / REGION / EXPORT_DATE
-    texts = [
-        (folder / n).read_text(encoding="utf-8", errors="replace")
-        for n in ("opportunities.csv", "opportunities.geojson", "report.html")
-    ]
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(folder / "opportunities.xlsx", read_only=True)
-    cells = " ".join(
-        str(v)
-        for ws in workbook.worksheets
-        for row in ws.iter_rows(values_only=True)
-        for v in row
-        if v is not None
-    )
-    texts.append(cells)
+    texts = _export_texts(folder, _xlsx_cells(folder / "opportunities.xlsx")[3]).values()
     leaked = [n for n in names if any(n in t for t in texts)]
     assert leaked == []
 
