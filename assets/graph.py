@@ -7,7 +7,7 @@ batched, idempotent loader (regionomie.graph.loader). Counts go into the asset m
 import dagster as dg
 import pandas as pd
 
-from pipelines.resources import Neo4jResource
+from assets.resources import Neo4jResource
 
 GROUP = "graph"
 NEO4J_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL)

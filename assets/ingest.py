@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import Field
 
 from assets.quality_gate import QUALITY_CHECK, gate_table
-from pipelines.resources import LandingZone
+from assets.resources import LandingZone
 from regionomie.domain.parsers.landing import land_file
 from regionomie.domain.results import SourceFileError
 from regionomie.domain.staging import read_staged

@@ -8,8 +8,8 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from pipelines.partitions import REGIONS, region_partitions
-from pipelines.resources import Neo4jResource
+from assets.partitions import REGIONS, region_partitions
+from assets.resources import Neo4jResource
 from regionomie.console import progress_message
 from regionomie.domain.opportunities import OpportunityResult, run_opportunities
 

@@ -42,9 +42,9 @@ def main() -> int:
 
     import dagster as dg
 
+    from assets.resources import LocalLandingZone
     from pipelines.definitions import build_definitions
     from pipelines.main import run_main_job
-    from pipelines.resources import LocalLandingZone
     from regionomie.paths import SAMPLE_DIR
 
     defs = build_definitions()

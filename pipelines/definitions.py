@@ -12,8 +12,8 @@ from assets.graph import graph_assets
 from assets.ingest import landing_assets, table_assets, waste_party_links
 from assets.opportunities import opportunity_assets
 from assets.reference import reference_assets
+from assets.resources import LocalLandingZone, Neo4jResource
 from pipelines.jobs import all_jobs, ingest_jobs
-from pipelines.resources import LocalLandingZone, Neo4jResource
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
     LANDING_SOURCES,
@@ -22,21 +22,16 @@ from pipelines.sensors import (
     run_failure_alert,
 )
 from regionomie.fileio import apply_umask
+from regionomie.settings import neo4j_uri
 
 # Webserver, daemon and run workers all import this module: everything they write (Dagster's
 # storage and logs, staging, quarantine, exports) is owner-only by default.
 apply_umask()
 
 
-def _neo4j_uri() -> str:
-    return os.environ.get("NEO4J_URI") or (
-        f"bolt://127.0.0.1:{os.environ.get('NEO4J_BOLT_PORT', '7687')}"
-    )
-
-
 def resources_for(environment: str) -> dict[str, object]:
     neo4j = Neo4jResource(
-        uri=_neo4j_uri(),
+        uri=neo4j_uri(),
         user=os.environ.get("NEO4J_USER", "neo4j"),
         password=dg.EnvVar("NEO4J_PASSWORD"),
         database=os.environ.get("NEO4J_DATABASE") or None,

@@ -3,7 +3,7 @@ refresh and the per-region opportunity job (what the schedules start)."""
 
 import dagster as dg
 
-from pipelines.partitions import region_partitions
+from assets.partitions import region_partitions
 
 REGION_GROUPS = ("opportunities", "exports")
 LANDING_SOURCES = ("kvk", "waste", "municipal")

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
+from assets.partitions import region_partitions
 from pipelines.jobs import graph_refresh_job, opportunities_job
-from pipelines.partitions import region_partitions
 
 TIMEZONE = "Europe/Amsterdam"
 

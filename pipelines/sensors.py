@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.resources import LandingZone
+from assets.resources import LandingZone
 from regionomie.domain.landing_cursor import decide_new_files
 from regionomie.paths import state_dir
 

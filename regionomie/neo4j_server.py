@@ -19,7 +19,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from regionomie.paths import REPO_ROOT, state_dir
+from regionomie.paths import state_dir
+from regionomie.settings import (
+    append_env_file,
+    env_file,
+    setting,
+)
 
 NEO4J_VERSION = "5.26.19"
 APOC_VERSION = "5.26.19"
@@ -34,34 +39,6 @@ class Neo4jServerError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- settings
-
-
-def env_file() -> Path:
-    return Path(os.environ.get("REGIONOMIE_ENV_FILE", REPO_ROOT / ".env"))
-
-
-def read_env_file(path: Path | None = None) -> dict[str, str]:
-    """KEY=VALUE lines of the git-ignored .env. It holds secrets: a file readable by group or
-    others is tightened to 0600 first."""
-    path = path or env_file()
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    tighten_env_file(path)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip().strip('"').strip("'")
-    return values
-
-
-def setting(name: str, default: str | None = None) -> str | None:
-    """Environment first, then the git-ignored .env, then the default."""
-    if name in os.environ:
-        return os.environ[name]
-    return read_env_file().get(name, default)
 
 
 def ensure_password() -> str:
@@ -82,40 +59,9 @@ def ensure_password() -> str:
     return password
 
 
-def tighten_env_file(path: Path) -> None:
-    """chmod 0600 when group or others may read or write the file (and we own it)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return
-    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
-        os.chmod(path, 0o600)
-
-
-def append_env_file(text: str, path: Path | None = None) -> Path:
-    """Append secret lines to .env; a new file is created 0600 (never world-readable, not
-    even for a moment), an existing one is tightened first."""
-    path = path or env_file()
-    if path.exists():
-        tighten_env_file(path)
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            text = "\n" + text
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(text)
-    return path
-
-
 def generate_password() -> str:
     """Random, URL-safe, and never starting with '-' (it must survive command lines and .env)."""
     return "r" + secrets.token_urlsafe(18)
-
-
-def external_uri() -> str | None:
-    """NEO4J_URI pointing at another server (Aura, Docker, company) means: never start our own."""
-    uri = setting("NEO4J_URI")
-    return uri or None
 
 
 def cache_dir() -> Path:

@@ -1,5 +1,7 @@
-"""Process-wide settings for CLI entry points: the git-ignored .env joins the environment
-(existing variables win), and a persistent DAGSTER_HOME so CLI runs show up in `dagster dev`."""
+"""Process-wide settings, owned here and nowhere else: the git-ignored .env (read, created
+0600, joined to the environment with existing variables winning), which Neo4j the project uses
+(NEO4J_URI or its own server's Bolt port), the persistent DAGSTER_HOME so CLI runs show up in
+`dagster dev`, and the pseudonym key of the exports."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ import secrets
 from pathlib import Path
 
 from regionomie.fileio import make_dirs
-from regionomie.neo4j_server import append_env_file, read_env_file, setting
-from regionomie.paths import state_dir
+from regionomie.paths import REPO_ROOT, state_dir
 
 DAGSTER_YAML = """# Written by regionomie: local SQLite storage (README 'Production': Postgres).
 telemetry:
@@ -20,6 +21,65 @@ run_coordinator:
   config:
     max_concurrent_runs: 2
 """
+
+
+def env_file() -> Path:
+    return Path(os.environ.get("REGIONOMIE_ENV_FILE", REPO_ROOT / ".env"))
+
+
+def read_env_file(path: Path | None = None) -> dict[str, str]:
+    """KEY=VALUE lines of the git-ignored .env. It holds secrets: a file readable by group or
+    others is tightened to 0600 first."""
+    path = path or env_file()
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    tighten_env_file(path)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def setting(name: str, default: str | None = None) -> str | None:
+    """Environment first, then the git-ignored .env, then the default."""
+    if name in os.environ:
+        return os.environ[name]
+    return read_env_file().get(name, default)
+
+
+def tighten_env_file(path: Path) -> None:
+    """chmod 0600 when group or others may read or write the file (and we own it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+        os.chmod(path, 0o600)
+
+
+def append_env_file(text: str, path: Path | None = None) -> Path:
+    """Append secret lines to .env; a new file is created 0600 (never world-readable, not
+    even for a moment), an existing one is tightened first."""
+    path = path or env_file()
+    if path.exists():
+        tighten_env_file(path)
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            text = "\n" + text
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def external_uri() -> str | None:
+    """NEO4J_URI pointing at another server (Aura, Docker, company) means: never start our own."""
+    uri = setting("NEO4J_URI")
+    return uri or None
 
 
 def load_dotenv() -> None:
@@ -38,12 +98,18 @@ def dagster_home() -> Path:
     return home
 
 
+def neo4j_uri() -> str:
+    """The Bolt URI of the server the project uses: NEO4J_URI, else its own on 127.0.0.1."""
+    return external_uri() or f"bolt://127.0.0.1:{setting('NEO4J_BOLT_PORT', '7687')}"
+
+
 def neo4j_connection() -> tuple[str, str, str]:
     """(uri, user, password) of the server the project uses: NEO4J_URI or its own."""
-    uri = os.environ.get("NEO4J_URI") or (
-        f"bolt://127.0.0.1:{os.environ.get('NEO4J_BOLT_PORT', '7687')}"
+    return (
+        neo4j_uri(),
+        setting("NEO4J_USER", "neo4j") or "neo4j",
+        setting("NEO4J_PASSWORD", "") or "",
     )
-    return uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")
 
 
 PSEUDONYM_KEY_VARIABLE = "REGIONOMIE_PSEUDONYM_KEY"

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.resources import LocalLandingZone
+from assets.resources import LocalLandingZone
 from regionomie.paths import SAMPLE_DIR
 
 SECRET = "PRIVATE-SALARY-LIST Jan Jansen 123456789"

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from assets.resources import LocalLandingZone
 from pipelines.definitions import defs
-from pipelines.resources import LocalLandingZone
 from regionomie.domain.landing_cursor import decide_new_files
 from regionomie.paths import REPO_ROOT
 

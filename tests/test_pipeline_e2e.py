@@ -453,7 +453,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
             mp.setenv(key, str(pipeline.root / sub))
         mp.setattr(loader, "_session_write", write_then_kill)
         mp.setattr(loader, "load_frames", load_noting_source)
-        mp.setattr("pipelines.resources.GraphDatabase", QuickRetryDriver)
+        mp.setattr("assets.resources.GraphDatabase", QuickRetryDriver)
         interrupted = pipeline.defs.resolve_implicit_global_asset_job_def().execute_in_process(
             run_config=config,
             instance=dg.DagsterInstance.ephemeral(),
@@ -516,7 +516,7 @@ def _extra_waste_file(landing: Path, matched_streams: set[str]) -> tuple[Path, s
 
 
 def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
-    from pipelines.resources import LocalLandingZone
+    from assets.resources import LocalLandingZone
 
     with pytest.MonkeyPatch.context() as mp:
         for key, sub in (

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from regionomie import neo4j_server as server
+from regionomie import settings
 
 TRICKY = 'r-"pass word"#\\ with $(quotes)'
 
@@ -91,7 +92,7 @@ def test_loose_env_file_is_tightened(tmp_path: Path, monkeypatch: pytest.MonkeyP
     env = tmp_path / ".env"
     env.write_text("NEO4J_PASSWORD=something-long\n")
     env.chmod(0o644)
-    assert server.read_env_file(env) == {"NEO4J_PASSWORD": "something-long"}
+    assert settings.read_env_file(env) == {"NEO4J_PASSWORD": "something-long"}
     assert env.stat().st_mode & 0o777 == 0o600
 
 
@@ -107,7 +108,7 @@ def test_pseudonym_key_is_generated_into_env_once(
     first = pseudonym_key()
     monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY", raising=False)
     assert pseudonym_key() == first and len(first) >= 32
-    values = server.read_env_file(env)
+    values = settings.read_env_file(env)
     assert values["NEO4J_PASSWORD"] == "something-long"
     assert values["REGIONOMIE_PSEUDONYM_KEY"].encode() == first
     assert env.stat().st_mode & 0o777 == 0o600

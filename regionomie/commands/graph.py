@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionomie.settings import load_dotenv, neo4j_connection
+from regionomie.settings import external_uri, load_dotenv, neo4j_connection
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -129,7 +129,7 @@ def _bulk_load(args: argparse.Namespace) -> int:
     from regionomie.graph.loader import LoadRun, bulk_initial_load
 
     load_dotenv()
-    if server.external_uri():
+    if external_uri():
         print(
             "error: bulk-load imports offline into the project's own server; with NEO4J_URI "
             "set, load through the pipeline instead",

@@ -7,6 +7,7 @@ import json
 import sys
 
 from regionomie import neo4j_server as server
+from regionomie.settings import external_uri
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def _fail(exc: Exception) -> int:
 
 
 def _external() -> bool:
-    uri = server.external_uri()
+    uri = external_uri()
     if uri:
         print(f"NEO4J_URI is set to {uri}: using that server; not managing a local one.")
         return True

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
-from regionomie.settings import dagster_home, load_dotenv
+from regionomie.settings import dagster_home, external_uri, load_dotenv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,10 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     ui.set_defaults(func=_ui)
 
 
+def code_location_on_path() -> None:
+    """The Dagster code location (`pipelines/`, `assets/`) is loaded from the repository root,
+    as workspace.yaml does; it is not installed as top-level packages."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
 def _ensure_neo4j(start_if_needed: bool) -> int:
     from regionomie import neo4j_server as server
 
-    if server.external_uri():
+    if external_uri():
         return 0
     settings = server.ServerSettings.from_env()
     try:
@@ -72,10 +79,11 @@ def _run(args: argparse.Namespace) -> int:
     home = dagster_home()
     import dagster as dg
 
+    code_location_on_path()
+    from assets.partitions import REGIONS
     from assets.quality_gate import ACCEPT_VOLUME_TAG, ACCEPTED_BY_TAG
     from pipelines.definitions import defs
     from pipelines.main import run_main_job, source_files, step_failures
-    from pipelines.partitions import REGIONS
     from regionomie.console import RunConsole
 
     if args.region not in REGIONS:
