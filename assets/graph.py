@@ -109,18 +109,11 @@ def graph_reference(
 )
 def graph_knowledge_base(context: dg.AssetExecutionContext, neo4j: Neo4jResource):
     from regionomie.domain.knowledge import load_knowledge_base
-    from regionomie.graph.knowledge_nodes import load_knowledge_base_graph
+    from regionomie.graph.knowledge_frames import SOURCE, knowledge_frames
 
     kb = load_knowledge_base()
-    counts = load_knowledge_base_graph(
-        neo4j.driver,
-        kb.materials,
-        kb.pathways,
-        kb.yields,
-        run_id=context.run_id,
-        database=neo4j.database,
-    )
-    return dg.MaterializeResult(metadata=_counts_metadata(counts))
+    frames = knowledge_frames(kb.materials, kb.pathways, kb.yields)
+    return _load(context, neo4j, frames, source=SOURCE, full_snapshot=True)
 
 
 @_graph_asset(

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from regionomie.graph.loader import prepare_relationships
+from regionomie.graph.rows import prepare_relationships
 
 
 def test_parallel_flows_of_two_materials_are_both_kept():

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from regionomie.graph import cypher, loader, migrations, sample
 from regionomie.graph import frames as gf
-from regionomie.graph import loader, migrations, sample
+from regionomie.graph.checksum import graph_checksum, graph_counts
 from regionomie.graph.model import MODEL
+from regionomie.graph.rows import row_hashes
 
 pytestmark = pytest.mark.neo4j
 
@@ -24,17 +26,30 @@ def _one(driver, query: str, **params):
     return records
 
 
+def _load(driver, frames: gf.GraphFrames, run_id: str, as_of: str, full_snapshot: bool = False):
+    """The one loading API, as the sample source, in small batches."""
+    return loader.load_frames(
+        driver,
+        frames,
+        run_id=run_id,
+        source=sample.SOURCE,
+        as_of=as_of,
+        full_snapshot=full_snapshot,
+        batch_size=3,
+    )
+
+
 def test_sample_region_loads_with_expected_shape(graph):
     result = sample.load_sample_region(graph, "run-1")
-    counts = loader.graph_counts(graph)
+    counts = graph_counts(graph)
     t = sample.tables()
     assert counts["Establishment"] == len(t["establishments"])
     assert counts["Organisation"] == t["establishments"]["kvk_nummer"].nunique()
     assert counts["LOCATED_IN"] == len(t["establishments"])
     # one main sector per establishment + one extra sector (bakery) for establishment 1
     assert counts["ACTIVE_IN"] == len(t["establishments"]) + 1
-    assert result["Establishment"].created == len(t["establishments"])
-    assert result["Establishment"].set_aside == 0
+    assert result["Establishment"]["created"] == len(t["establishments"])
+    assert result["Establishment"]["set_aside"] == 0
     rec = _one(
         graph,
         "MATCH (e:Establishment {vestigingsnummer: '000000000001'})-[p:PRODUCES]->"
@@ -44,8 +59,8 @@ def test_sample_region_loads_with_expected_shape(graph):
     assert rec[0]["t"] == pytest.approx(10.0)  # 6000 + 4000 kg
     assert rec[0]["l"] == 5
     assert rec[0]["lat"] == pytest.approx(52.157)
-    assert (rec[0]["s"], rec[0]["run"]) == ("sample", "run-1")
-    status = _one(graph, "MATCH (r:LoadRun {run_id: 'run-1'}) RETURN r.status AS s")
+    assert (rec[0]["s"], rec[0]["run"]) == ("sample", "run-1/sample")
+    status = _one(graph, "MATCH (r:LoadRun {run_id: 'run-1/sample'}) RETURN r.status AS s")
     assert status[0]["s"] == "finished"
 
 
@@ -66,28 +81,30 @@ def test_every_node_and_relationship_carries_provenance(graph):
 
 def test_loading_twice_is_idempotent(graph):
     sample.load_sample_region(graph, "run-1")
-    first_sum = loader.graph_checksum(graph)
-    first_counts = loader.graph_counts(graph)
+    first_sum = graph_checksum(graph)
+    first_counts = graph_counts(graph)
     result = sample.load_sample_region(graph, "run-2")
-    assert loader.graph_checksum(graph) == first_sum
-    counts = loader.graph_counts(graph)
+    assert graph_checksum(graph) == first_sum
+    counts = graph_counts(graph)
     assert counts.pop("LoadRun") == 2
     first_counts.pop("LoadRun")
     assert {k: v for k, v in counts.items() if k != "LOADED_FROM"} == {
         k: v for k, v in first_counts.items() if k != "LOADED_FROM"
     }
-    assert result.total("written") == 0
-    assert result.total("closed") == 0
+    assert result["written"] == 0
+    assert result["closed"] == 0
     # nothing was touched by the second run
-    touched = _one(graph, "MATCH (n) WHERE n.load_run = 'run-2' AND NOT n:LoadRun RETURN count(n)")
+    touched = _one(
+        graph, "MATCH (n) WHERE n.load_run = 'run-2/sample' AND NOT n:LoadRun RETURN count(n)"
+    )
     assert touched[0][0] == 0
 
 
 def test_checksum_sees_a_property_change(graph):
     sample.load_sample_region(graph, "run-1")
-    before = loader.graph_checksum(graph)
+    before = graph_checksum(graph)
     graph.execute_query("MATCH (m:Material {code: '200108'}) SET m.hazardous = true")
-    assert loader.graph_checksum(graph) != before
+    assert graph_checksum(graph) != before
 
 
 def test_one_changed_row_is_the_only_row_written(graph):
@@ -96,15 +113,14 @@ def test_one_changed_row_is_the_only_row_written(graph):
     est = t["establishments"].copy()
     est.loc[est["vestigingsnummer"] == "000000000005", "employees"] = 41
     est["ingested_at"] = "2026-01-01T00:00:00+00:00"  # re-parsed later: not a change
-    run = loader.start_load_run(graph, "run-2", "sample", as_of="2025-02-28")
-    result = loader.load_establishments(graph, run, est, full_snapshot=True, batch_size=3)
+    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-02-28", True)
     counts = result["Establishment"]
-    assert (counts.created, counts.updated, counts.closed) == (0, 1, 0)
-    assert counts.unchanged == len(est) - 1
-    assert result["ACTIVE_IN"].written == 0
+    assert (counts["created"], counts["updated"], counts["closed"]) == (0, 1, 0)
+    assert counts["unchanged"] == len(est) - 1
+    assert result["ACTIVE_IN"]["created"] + result["ACTIVE_IN"]["updated"] == 0
     rec = _one(
         graph,
-        "MATCH (e:Establishment) WHERE e.load_run = 'run-2' "
+        "MATCH (e:Establishment) WHERE e.load_run = 'run-2/sample' "
         "RETURN e.vestigingsnummer AS v, e.employees AS n",
     )
     assert [(r["v"], r["n"]) for r in rec] == [("000000000005", 41)]
@@ -114,13 +130,12 @@ def test_missing_from_full_snapshot_is_closed_not_deleted(graph):
     sample.load_sample_region(graph, "run-1")
     est = sample.tables()["establishments"]
     est = est[est["vestigingsnummer"] != "000000000002"]
-    run = loader.start_load_run(graph, "run-2", "sample", as_of="2025-03-31")
-    result = loader.load_establishments(graph, run, est, full_snapshot=True, batch_size=3)
-    assert result["Establishment"].closed == 1
-    assert result["Establishment"].written == 0
-    assert result["ACTIVE_IN"].closed == 1
-    assert result["LOCATED_IN"].closed == 1
-    assert result["HAS_ESTABLISHMENT"].closed == 1
+    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-03-31", True)
+    assert result["Establishment"]["closed"] == 1
+    assert result["written"] == 0
+    assert result["ACTIVE_IN"]["closed"] == 1
+    assert result["LOCATED_IN"]["closed"] == 1
+    assert result["HAS_ESTABLISHMENT"]["closed"] == 1
     rec = _one(
         graph,
         "MATCH (e:Establishment {vestigingsnummer: '000000000002'})-[r:ACTIVE_IN]->() "
@@ -134,16 +149,14 @@ def test_missing_from_full_snapshot_is_closed_not_deleted(graph):
         False,
         "2025-03-31",
     )
-    assert rec[0]["run"] == "run-2"
+    assert rec[0]["run"] == "run-2/sample"
     # running the same snapshot again closes nothing more and writes nothing
-    run3 = loader.start_load_run(graph, "run-3", "sample", as_of="2025-04-30")
-    again = loader.load_establishments(graph, run3, est, full_snapshot=True, batch_size=3)
-    assert again.total("written") == 0 and again.total("closed") == 0
+    again = _load(graph, gf.establishment_frames(est), "run-3", "2025-04-30", True)
+    assert again["written"] == 0 and again["closed"] == 0
     # coming back reopens it and its relationships
-    back = loader.load_establishments(
-        graph, run3, sample.tables()["establishments"], full_snapshot=True, batch_size=3
-    )
-    assert back["Establishment"].updated == 1
+    everyone = gf.establishment_frames(sample.tables()["establishments"])
+    back = _load(graph, everyone, "run-3", "2025-04-30", True)
+    assert back["Establishment"]["updated"] == 1
     rec = _one(
         graph,
         "MATCH (e:Establishment {vestigingsnummer: '000000000002'})-[r:ACTIVE_IN]->() "
@@ -156,10 +169,9 @@ def test_moved_establishment_closes_old_link(graph):
     sample.load_sample_region(graph, "run-1")
     est = sample.tables()["establishments"].copy()
     est.loc[est["vestigingsnummer"] == "000000000003", "municipality_code"] = "GM0344"
-    run = loader.start_load_run(graph, "run-2", "sample", as_of="2025-05-31")
-    result = loader.load_establishments(graph, run, est, batch_size=3)
-    assert result["LOCATED_IN"].created == 1
-    assert result["LOCATED_IN"].closed == 1
+    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-05-31")
+    assert result["LOCATED_IN"]["created"] == 1
+    assert result["LOCATED_IN"]["closed"] == 1
     rec = _one(
         graph,
         "MATCH (:Establishment {vestigingsnummer: '000000000003'})-[r:LOCATED_IN]->(m) "
@@ -176,10 +188,10 @@ def test_removed_flow_is_closed(graph):
     t = sample.tables()
     records = t["waste_records"]
     records = records[records["afvalstroomnummer"] != "100000000003"]
-    run = loader.start_load_run(graph, "run-2", "sample", as_of="2025-06-30")
-    result = loader.load_flows(graph, run, records, t["waste_party_links"])
-    assert result["SENDS"].closed == 1
-    assert result["SENDS"].written == 0
+    flows = gf.flow_frame(records, t["waste_party_links"])
+    result = _load(graph, flows, "run-2", "2025-06-30", full_snapshot=True)
+    assert result["SENDS"]["closed"] == 1
+    assert result["written"] == 0
     rec = _one(
         graph,
         "MATCH (:Establishment {vestigingsnummer: '000000000004'})-[s:SENDS]->() "
@@ -190,40 +202,40 @@ def test_removed_flow_is_closed(graph):
 
 def test_missing_end_node_is_set_aside_and_retried(graph):
     t = sample.tables()
-    run = loader.start_load_run(graph, "run-1", "sample", as_of="2025-01-31")
-    loader.load_sectors(graph, run, t["sbi2008"], t["sbi2025"])
-    loader.load_organisations(graph, run, t["organisations"])
+    as_of = "2025-01-31"
+    _load(graph, gf.sector_frames(t["sbi2008"], t["sbi2025"]), "run-1", as_of, True)
+    _load(graph, gf.organisation_frames(t["organisations"]), "run-1", as_of)
     # municipalities not loaded yet: every LOCATED_IN lacks its end node
-    first = loader.load_establishments(graph, run, t["establishments"], batch_size=3)
+    establishments = gf.establishment_frames(t["establishments"])
+    first = _load(graph, establishments, "run-1", as_of)
     n = len(t["establishments"])
-    assert first["LOCATED_IN"].set_aside == n
-    assert "end node missing (Establishment/Municipality)" in first["LOCATED_IN"].reasons
-    assert first["LOCATED_IN"].rows_in == n
-    loader.load_municipalities(graph, run, t["municipalities"])
-    second = loader.load_establishments(graph, run, t["establishments"], batch_size=3)
-    assert second["LOCATED_IN"].created == n
-    assert second["LOCATED_IN"].set_aside == 0
-    third = loader.load_establishments(graph, run, t["establishments"], batch_size=3)
-    assert third.total("written") == 0
+    assert first["LOCATED_IN"]["set_aside"] == n
+    assert "end node missing (Establishment/Municipality)" in first["LOCATED_IN"]["reasons"]
+    assert first["LOCATED_IN"]["rows_in"] == n
+    _load(graph, gf.municipality_frames(t["municipalities"]), "run-1", as_of, True)
+    second = _load(graph, establishments, "run-1", as_of)
+    assert second["LOCATED_IN"]["created"] == n
+    assert second["LOCATED_IN"]["set_aside"] == 0
+    third = _load(graph, establishments, "run-1", as_of)
+    assert third["written"] == 0
 
 
 def test_bad_rows_are_counted_not_lost(graph):
     t = sample.tables()
-    run = loader.start_load_run(graph, "run-1", "sample", as_of="2025-01-31")
-    loader.load_municipalities(graph, run, t["municipalities"])
+    _load(graph, gf.municipality_frames(t["municipalities"]), "run-1", "2025-01-31", True)
     est = t["establishments"]
     est = pd.concat([est, est.iloc[[0]]], ignore_index=True)  # repeated key
     est.loc[1, "vestigingsnummer"] = None  # missing key
-    result = loader.load_establishments(graph, run, est, batch_size=3)
+    result = _load(graph, gf.establishment_frames(est), "run-1", "2025-01-31")
     counts = result["Establishment"]
-    assert counts.rows_in == len(est)
-    assert counts.set_aside == 2
-    assert counts.created + counts.updated + counts.unchanged + counts.set_aside == len(est)
+    assert counts["rows_in"] == len(est)
+    assert counts["set_aside"] == 2
+    assert sum(counts[k] for k in ("created", "updated", "unchanged", "set_aside")) == len(est)
 
 
 def _clean_sample_checksum(driver) -> str:
     sample.load_sample_region(driver, "clean")
-    return loader.graph_checksum(driver)
+    return graph_checksum(driver)
 
 
 def test_crash_halfway_then_rerun_converges(graph):
@@ -239,22 +251,22 @@ def test_crash_halfway_then_rerun_converges(graph):
 
     with pytest.raises(Crash):
         sample.load_sample_region(graph, "crashed", on_batch=die_after_two)
-    status = _one(graph, "MATCH (r:LoadRun {run_id: 'crashed'}) RETURN r.status AS s")
+    status = _one(graph, "MATCH (r:LoadRun {run_id: 'crashed/sample'}) RETURN r.status AS s")
     assert status[0]["s"] == "running"
     half = _one(graph, "MATCH (e:Establishment) RETURN count(e) AS c")[0]["c"]
     assert 0 < half < len(sample.tables()["establishments"])
-    assert loader.graph_checksum(graph) != clean
+    assert graph_checksum(graph) != clean
     result = sample.load_sample_region(graph, "rerun")
-    assert loader.graph_checksum(graph) == clean
-    assert result["Establishment"].created == len(sample.tables()["establishments"]) - half
+    assert graph_checksum(graph) == clean
+    assert result["Establishment"]["created"] == len(sample.tables()["establishments"]) - half
 
 
 def test_labels_and_types_come_from_the_model():
     for spec in MODEL.nodes.values():
-        query = loader.node_write_query(spec)
+        query = cypher.node_write_query(spec)
         assert f"`{spec.label}`" in query and "$rows" in query
     for spec in MODEL.relationships.values():
-        query = loader.rel_write_query(spec)
+        query = cypher.rel_write_query(spec)
         assert f"`{spec.type}`" in query
         assert query.index("MATCH (a") < query.index("MERGE (a)")
 
@@ -263,7 +275,7 @@ def test_row_hash_ignores_dtype_but_sees_values():
     a = pd.DataFrame({"x": pd.array([1, None], dtype="Int64"), "y": ["a", None]})
     b = pd.DataFrame({"x": [1.0, float("nan")], "y": ["a", None]})
     c = pd.DataFrame({"x": [2.0, float("nan")], "y": ["a", None]})
-    ha, hb, hc = (loader.row_hashes(f, ["x", "y"]) for f in (a, b, c))
+    ha, hb, hc = (row_hashes(f, ["x", "y"]) for f in (a, b, c))
     assert list(ha) == list(hb)
     assert ha[0] != hc[0] and ha[1] == hc[1]
 
@@ -279,9 +291,10 @@ def test_merge_frames_concatenates_families():
 
 def test_load_frames_reports_flat_counts(graph):
     t = sample.tables()
-    run = loader.start_load_run(graph, "ref", "reference", as_of="2025-01-31")
-    loader.load_municipalities(graph, run, t["municipalities"])
-    loader.load_sectors(graph, run, t["sbi2008"], t["sbi2025"])
+    reference = gf.merge_frames(
+        gf.municipality_frames(t["municipalities"]), gf.sector_frames(t["sbi2008"], t["sbi2025"])
+    )
+    loader.load_frames(graph, reference, run_id="ref", source="reference", full_snapshot=True)
     frames = gf.merge_frames(
         gf.organisation_frames(t["organisations"]), gf.establishment_frames(t["establishments"])
     )
@@ -297,15 +310,14 @@ def test_shipped_reference_lists_load(graph):
     from regionomie.domain import reference
 
     eural = reference.load_eural()
-    run = loader.start_load_run(graph, "ref", "reference", as_of="2025-01-31")
     frames = gf.merge_frames(
         gf.municipality_frames(reference.load_municipalities()),
         gf.material_frames(eural),
         gf.sector_frames(reference.load_sbi2008(), reference.load_sbi2025()),
     )
-    result = loader.load_graph_frames(graph, run, frames)
-    assert result.total("set_aside") == 0
-    counts = loader.graph_counts(graph)
+    result = loader.load_frames(graph, frames, run_id="ref", source="reference")
+    assert result["set_aside"] == 0
+    counts = graph_counts(graph)
     assert counts["Material"] == len(eural)
     assert counts["Municipality"] == len(reference.load_municipalities())
     rec = _one(
@@ -322,5 +334,5 @@ def test_shipped_reference_lists_load(graph):
         "RETURN s.key AS k, length(p) AS hops",
     )
     assert [(r["k"], r["hops"]) for r in chain] == [("sbi2008:I", 4)]
-    again = loader.load_graph_frames(graph, run, frames)
-    assert again.total("written") == 0
+    again = loader.load_frames(graph, frames, run_id="ref-2", source="reference")
+    assert again["written"] == 0

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from regionomie.graph import migrations, sample
-from regionomie.graph.knowledge_nodes import load_knowledge_base_graph
+from regionomie.graph import knowledge_frames, migrations, sample
+from regionomie.graph.loader import load_frames
 from regionomie.graph.queries import QueryFileError, load_queries, parse_query
 
 pytestmark = pytest.mark.neo4j
@@ -70,7 +70,7 @@ def _provenance(rows: list[dict]) -> None:
     assert (row["labels"], row["source"], row["load_run"], row["run_status"]) == (
         ["Establishment"],
         "sample",
-        "q-run",
+        "q-run/sample",
         "finished",
     )
     assert row["data_source"] == "sample"
@@ -142,7 +142,13 @@ def loaded(neo4j_driver):
             }
         ]
     )
-    load_knowledge_base_graph(neo4j_driver, materials, pathways, None, run_id="kb-run")
+    load_frames(
+        neo4j_driver,
+        knowledge_frames.knowledge_frames(materials, pathways, None),
+        run_id="kb-run",
+        source=knowledge_frames.SOURCE,
+        full_snapshot=True,
+    )
     return neo4j_driver
 
 

@@ -327,7 +327,7 @@ def test_sole_proprietors_names_never_reach_exports(pipeline):
 
 def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     from pipelines.main import run_main_job
-    from regionomie.graph.loader import graph_checksum
+    from regionomie.graph.checksum import graph_checksum
 
     folder = pipeline.root / "exports" / REGION / EXPORT_DATE
     before_graph = graph_checksum(pipeline.driver)
@@ -378,12 +378,13 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
     from pipelines.main import main_run_config, run_main_job, step_failures
     from regionomie import neo4j_server as server
     from regionomie.graph import loader
+    from regionomie.graph.checksum import graph_checksum, graph_counts
 
     if neo4j_server.instance_dir is None:
         pytest.skip("an external Neo4j (NEO4J_TEST_URI) cannot be killed and restarted here")
     settings = server.ServerSettings(instance_dir=neo4j_server.instance_dir)
     folder = pipeline.root / "exports" / REGION / EXPORT_DATE
-    expected_graph = loader.graph_checksum(pipeline.driver)
+    expected_graph = graph_checksum(pipeline.driver)
     expected_files = _file_digests(folder)
     _wipe(pipeline.driver)
 
@@ -402,7 +403,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         if state["source"] == "kvk":
             state["writes"] += 1  # type: ignore[operator]
             if state["writes"] == 5:
-                state["counts"] = loader.graph_counts(pipeline.driver)
+                state["counts"] = graph_counts(pipeline.driver)
                 pid = server.read_pid(settings)
                 os.kill(pid, signal.SIGKILL)
                 try:  # the suite started the server: reap it, or it lingers as a zombie
@@ -488,7 +489,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
             pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
     assert rerun.success, step_failures(rerun)
-    assert loader.graph_checksum(pipeline.driver) == expected_graph
+    assert graph_checksum(pipeline.driver) == expected_graph
     assert _file_digests(folder) == expected_files
 
 
@@ -588,7 +589,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
 def test_failed_blocking_check_stops_downstream(neo4j_server, neo4j_driver, tmp_path):
     """Schema drift in a dataset: its check fails and the graph load never runs."""
     from pipelines.definitions import build_definitions
-    from regionomie.graph.loader import graph_checksum
+    from regionomie.graph.checksum import graph_checksum
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NEO4J_URI", neo4j_server.uri)

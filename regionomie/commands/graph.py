@@ -66,7 +66,7 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _checksum(_: argparse.Namespace) -> int:
-    from regionomie.graph.loader import graph_checksum
+    from regionomie.graph.checksum import graph_checksum
 
     with _driver() as driver:
         print(graph_checksum(driver))
@@ -126,7 +126,8 @@ def _bulk_load(args: argparse.Namespace) -> int:
     import uuid
 
     from regionomie import neo4j_server as server
-    from regionomie.graph.loader import LoadRun, bulk_initial_load
+    from regionomie.graph.bulk_load import bulk_initial_load
+    from regionomie.graph.load_runs import LoadRun
 
     load_dotenv()
     if external_uri():

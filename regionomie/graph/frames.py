@@ -46,7 +46,8 @@ def _blank_to_none(series: pd.Series) -> pd.Series:
     return out.where(~mask & out.notna(), None)
 
 
-def _node_frame(label: str, data: dict[str, object], model: GraphModel = MODEL) -> pd.DataFrame:
+def node_frame(label: str, data: dict[str, object], model: GraphModel = MODEL) -> pd.DataFrame:
+    """A label's node frame: `key` + exactly the model's properties (absent ones None)."""
     spec = model.node(label)
     columns = ["key", *spec.properties]
     if spec.point:
@@ -58,7 +59,8 @@ def _node_frame(label: str, data: dict[str, object], model: GraphModel = MODEL) 
     return frame.reset_index(drop=True)
 
 
-def _rel_frame(name: str, data: dict[str, object], model: GraphModel = MODEL) -> pd.DataFrame:
+def rel_frame(name: str, data: dict[str, object], model: GraphModel = MODEL) -> pd.DataFrame:
+    """A family's relationship frame: start, end + the model's identity and properties."""
     spec = model.rel(name)
     columns = ["start", "end", *spec.identity, *spec.properties]
     length = len(data["start"])  # type: ignore[arg-type]
@@ -96,7 +98,7 @@ def sector_key(version: object, code: object) -> str | None:
 def municipality_frames(municipalities: pd.DataFrame) -> GraphFrames:
     """MUNICIPALITIES -> Municipality, Province nodes and IN_PROVINCE."""
     m = municipalities
-    munis = _node_frame(
+    munis = node_frame(
         "Municipality",
         {"key": m["municipality_code"], "name": m["name"], "lat": m["lat"], "lon": m["lon"]},
     )
@@ -105,11 +107,11 @@ def municipality_frames(municipalities: pd.DataFrame) -> GraphFrames:
         .drop_duplicates("province_code")
         .sort_values("province_code")
     )
-    prov = _node_frame(
+    prov = node_frame(
         "Province", {"key": provinces["province_code"], "name": provinces["province_name"]}
     )
     with_prov = m[m["province_code"].notna()]
-    rel = _rel_frame(
+    rel = rel_frame(
         "IN_PROVINCE", {"start": with_prov["municipality_code"], "end": with_prov["province_code"]}
     )
     missing = m[m["province_code"].isna()]
@@ -151,7 +153,7 @@ def organisation_frames(organisations: pd.DataFrame) -> GraphFrames:
     data = {c: o[c] for c in o.columns}
     data["key"] = o["kvk_nummer"]
     data["display_name"] = organisation_display_names(o)
-    return GraphFrames(nodes={"Organisation": _node_frame("Organisation", data)})
+    return GraphFrames(nodes={"Organisation": node_frame("Organisation", data)})
 
 
 def establishment_frames(establishments: pd.DataFrame) -> GraphFrames:
@@ -163,15 +165,15 @@ def establishment_frames(establishments: pd.DataFrame) -> GraphFrames:
     data["key"] = e["vestigingsnummer"]
     data["name"] = e["trade_name"]
     data["display_name"] = add_display_columns(e)["display_name"]
-    nodes = _node_frame("Establishment", data)
+    nodes = node_frame("Establishment", data)
 
     has_muni = e["municipality_code"].notna() & (e["municipality_code"].astype(str) != "")
-    located = _rel_frame(
+    located = rel_frame(
         "LOCATED_IN",
         {"start": e.loc[has_muni, "vestigingsnummer"], "end": e.loc[has_muni, "municipality_code"]},
     )
     has_org = e["kvk_nummer"].notna() & (e["kvk_nummer"].astype(str) != "")
-    owned = _rel_frame(
+    owned = rel_frame(
         "HAS_ESTABLISHMENT",
         {"start": e.loc[has_org, "kvk_nummer"], "end": e.loc[has_org, "vestigingsnummer"]},
     )
@@ -202,7 +204,7 @@ def establishment_frames(establishments: pd.DataFrame) -> GraphFrames:
     active_in = pd.concat([main, other], ignore_index=True).drop_duplicates(
         ["start", "end"], keep="first"
     )
-    active_in = _rel_frame("ACTIVE_IN", {c: active_in[c] for c in active_in.columns})
+    active_in = rel_frame("ACTIVE_IN", {c: active_in[c] for c in active_in.columns})
 
     set_aside = [
         _set_aside(
@@ -228,7 +230,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
     level = s8["level"].astype(str)
     nace8 = s8["code"].where(level.isin(["class", "subclass"]), "").str[:4]
     nodes = [
-        _node_frame(
+        node_frame(
             "Sector",
             {
                 "key": "sbi2008:" + s8["code"],
@@ -242,7 +244,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
         )
     ]
     has_parent = s8["parent"] != ""
-    part_of = _rel_frame(
+    part_of = rel_frame(
         "SECTOR_PART_OF",
         {
             "start": "sbi2008:" + s8.loc[has_parent, "code"],
@@ -251,7 +253,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
     )
     classes = s8[level == "class"]
     nodes.append(
-        _node_frame(
+        node_frame(
             "Sector",
             {
                 "key": "nace:" + classes["code"],
@@ -265,7 +267,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
         )
     )
     corr = [
-        _rel_frame(
+        rel_frame(
             "CORRESPONDS_TO",
             {
                 "start": "sbi2008:" + classes["code"],
@@ -277,7 +279,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
     if sbi2025 is not None and len(sbi2025):
         s25 = sbi2025.fillna("")
         nodes.append(
-            _node_frame(
+            node_frame(
                 "Sector",
                 {
                     "key": "sbi2025:" + s25["code"],
@@ -293,7 +295,7 @@ def sector_frames(sbi2008: pd.DataFrame, sbi2025: pd.DataFrame | None = None) ->
         known = set(classes["code"])
         mapped = s25[s25["nace2_class"].isin(known)]
         corr.append(
-            _rel_frame(
+            rel_frame(
                 "CORRESPONDS_TO",
                 {
                     "start": "sbi2025:" + mapped["code"],
@@ -329,7 +331,7 @@ def material_frames(eural: pd.DataFrame) -> GraphFrames:
     nodes and PART_OF entry -> subchapter -> chapter."""
     e = eural.copy()
     hazardous = e["hazardous"].astype(object).map(_flag)
-    nodes = _node_frame(
+    nodes = node_frame(
         "Material",
         {
             "key": e["code"].astype(str),
@@ -344,7 +346,7 @@ def material_frames(eural: pd.DataFrame) -> GraphFrames:
     level = e["level"].astype(str)
     entry = e[level == "entry"]
     sub = e[level == "subchapter"]
-    part_of = _rel_frame(
+    part_of = rel_frame(
         "MATERIAL_PART_OF",
         {
             "start": pd.concat([entry["code"], sub["code"]]).astype(str),
@@ -382,7 +384,7 @@ def production_frame(records: pd.DataFrame, links: pd.DataFrame) -> GraphFrames:
         .groupby(["vestigingsnummer", "eural_code", "period"], as_index=False)
         .agg(weight_kg=("weight_kg", "sum"), loads=("loads", "sum"))
     )
-    frame = _rel_frame(
+    frame = rel_frame(
         "PRODUCES",
         {
             "start": grouped["vestigingsnummer"],
@@ -425,7 +427,7 @@ def flow_frame(records: pd.DataFrame, links: pd.DataFrame) -> GraphFrames:
             processing_code=("processing_code", lambda s: ";".join(sorted(set(s) - {""}))),
         )
     )
-    frame = _rel_frame(
+    frame = rel_frame(
         "SENDS",
         {
             "start": grouped["start"],
@@ -452,7 +454,7 @@ def challenge_frames(challenges: pd.DataFrame) -> GraphFrames:
     """derive_challenges() output -> Challenge nodes and FACES {value, percentile, severity}."""
     c = challenges
     defs = c.drop_duplicates("challenge_id").sort_values("challenge_id")
-    nodes = _node_frame(
+    nodes = node_frame(
         "Challenge",
         {
             "key": defs["challenge_id"],
@@ -462,7 +464,7 @@ def challenge_frames(challenges: pd.DataFrame) -> GraphFrames:
         },
     )
     period = c["period"].astype(str) if "period" in c else pd.Series([""] * len(c), index=c.index)
-    faces = _rel_frame(
+    faces = rel_frame(
         "FACES",
         {
             "start": c["municipality_code"],

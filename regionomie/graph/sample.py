@@ -8,6 +8,8 @@ Names are invented; the eenmanszaak's name is flagged is_sole_proprietor=True.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from neo4j import Driver
 
@@ -18,20 +20,10 @@ from regionomie.domain.schemas import (
     WASTE_PARTY_LINKS,
     WASTE_RECORDS,
 )
-from regionomie.graph.loader import (
-    BatchHook,
-    LoadResult,
-    finish_load_run,
-    load_challenges,
-    load_establishments,
-    load_flows,
-    load_municipalities,
-    load_organisations,
-    load_production,
-    load_reference_materials,
-    load_sectors,
-    start_load_run,
-)
+from regionomie.graph import frames as gf
+from regionomie.graph.loader import BatchHook, load_frames
+
+SOURCE = "sample"
 
 
 def _provenance(n: int, source: str, file: str) -> dict[str, list[object]]:
@@ -316,6 +308,21 @@ def tables() -> dict[str, pd.DataFrame]:
     }
 
 
+def sample_frames(data: dict[str, pd.DataFrame] | None = None) -> gf.GraphFrames:
+    """Graph frames of every sample table (or of `data`, shaped like tables())."""
+    t = data or tables()
+    return gf.merge_frames(
+        gf.municipality_frames(t["municipalities"]),
+        gf.material_frames(t["eural"]),
+        gf.sector_frames(t["sbi2008"], t["sbi2025"]),
+        gf.organisation_frames(t["organisations"]),
+        gf.establishment_frames(t["establishments"]),
+        gf.production_frame(t["waste_records"], t["waste_party_links"]),
+        gf.flow_frame(t["waste_records"], t["waste_party_links"]),
+        gf.challenge_frames(t["challenges"]),
+    )
+
+
 def load_sample_region(
     driver: Driver,
     run_id: str,
@@ -325,43 +332,16 @@ def load_sample_region(
     batch_size: int = 3,
     on_batch: BatchHook | None = None,
     full_snapshot: bool = True,
-) -> LoadResult:
-    """Load every sample table in dependency order under one LoadRun (small batches on
-    purpose, so tests exercise batching)."""
-    t = data or tables()
-    run = start_load_run(driver, run_id, "sample", as_of=as_of, mode="full")
-    result = LoadResult()
-    result.merge(load_municipalities(driver, run, t["municipalities"], batch_size=batch_size))
-    result.merge(load_reference_materials(driver, run, t["eural"], batch_size=batch_size))
-    result.merge(load_sectors(driver, run, t["sbi2008"], t["sbi2025"], batch_size=batch_size))
-    result.merge(
-        load_organisations(
-            driver,
-            run,
-            t["organisations"],
-            full_snapshot=full_snapshot,
-            batch_size=batch_size,
-            on_batch=on_batch,
-        )
+) -> dict[str, Any]:
+    """Load every sample table as source "sample" with load_frames (LoadRun
+    '<run_id>/sample'; small batches on purpose, so tests exercise batching)."""
+    return load_frames(
+        driver,
+        sample_frames(data),
+        run_id=run_id,
+        source=SOURCE,
+        as_of=as_of,
+        full_snapshot=full_snapshot,
+        batch_size=batch_size,
+        on_batch=on_batch,
     )
-    result.merge(
-        load_establishments(
-            driver,
-            run,
-            t["establishments"],
-            full_snapshot=full_snapshot,
-            batch_size=batch_size,
-            on_batch=on_batch,
-        )
-    )
-    result.merge(
-        load_production(
-            driver, run, t["waste_records"], t["waste_party_links"], batch_size=batch_size
-        )
-    )
-    result.merge(
-        load_flows(driver, run, t["waste_records"], t["waste_party_links"], batch_size=batch_size)
-    )
-    result.merge(load_challenges(driver, run, t["challenges"], batch_size=batch_size))
-    finish_load_run(driver, run, [result])
-    return result

@@ -1,0 +1,145 @@
+"""A region's opportunities as graph frames (pure; no database): the best-ranked candidates
+as Opportunity nodes linked to their producer, receiver (or receiving sector), residual stream
+and the severe challenges of their municipalities, and the named business cases as
+BusinessCase nodes that INCLUDE them.
+
+Which properties the nodes carry is declared in graph_schema/model.yaml (the full candidate
+list, with every score component, lives in the exports). The loader replaces a region's
+frames as a whole (`loader.replace_partition`), so a re-run never leaves stale opportunities.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from regionomie.graph.frames import GraphFrames, node_frame, rel_frame
+from regionomie.graph.model import MODEL
+
+SOURCE = "regionomie-opportunity-engine"
+MAX_OPPORTUNITY_NODES = 1000  # per region; the full list lives in the exports
+SEVERE = 0.5  # challenges at or above this severity are ADDRESSED by an opportunity
+
+
+def _columns(frame: pd.DataFrame, label: str) -> dict[str, object]:
+    """The frame's columns that are declared properties of the label."""
+    return {p: frame[p].to_numpy() for p in MODEL.node(label).properties if p in frame.columns}
+
+
+def _coalesce(frame: pd.DataFrame, *columns: str) -> pd.Series:
+    out = pd.Series(None, index=frame.index, dtype=object)
+    for col in reversed(columns):
+        if col in frame.columns:
+            out = frame[col].astype(object).where(frame[col].notna(), out)
+    return out
+
+
+def _titles(ranked: pd.DataFrame) -> pd.Series:
+    """'<material> -> <receiver>', None when either side is unknown."""
+    material = _coalesce(ranked, "material_name", "material_id")
+    receiver = _coalesce(ranked, "receiver_name", "receiver_label", "receiver_nace")
+    known = material.notna() & receiver.notna()
+    titles = material.astype(str) + " -> " + receiver.astype(str)
+    return titles.where(known, None)
+
+
+def _severe_challenges(challenges: pd.DataFrame) -> dict[str, list[str]]:
+    """Municipality code -> the ids of its challenges with severity >= SEVERE."""
+    if not len(challenges) or "severity" not in challenges.columns:
+        return {}
+    severe = challenges[challenges["severity"] >= SEVERE]
+    by_municipality: dict[str, list[str]] = {}
+    for code, challenge_id in zip(severe["municipality_code"], severe["challenge_id"], strict=True):
+        by_municipality.setdefault(str(code), []).append(str(challenge_id))
+    return by_municipality
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or None throughout when the frame lacks it."""
+    if name in frame.columns:
+        return frame[name].astype(object)
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _links(start: pd.Series, end: pd.Series, prefix: str = "") -> dict[str, object]:
+    """start/end columns of the rows whose end is known (end prefixed, e.g. 'nace:')."""
+    known = end.notna().to_numpy()
+    ends = end.to_numpy()[known]
+    return {"start": start.to_numpy()[known], "end": [f"{prefix}{e}" for e in ends]}
+
+
+def _pairs(starts: pd.Series, ends: list[list[str]], prefix: str = "") -> dict[str, object]:
+    """One start/end row per item of each start's list of ends."""
+    pairs = [(s, f"{prefix}{e}") for s, items in zip(starts, ends, strict=True) for e in items]
+    return {"start": [s for s, _ in pairs], "end": [e for _, e in pairs]}
+
+
+def opportunity_frames(
+    region: str,
+    candidates: pd.DataFrame,
+    cases: pd.DataFrame,
+    challenges: pd.DataFrame,
+    *,
+    max_nodes: int = MAX_OPPORTUNITY_NODES,
+) -> GraphFrames:
+    """Opportunity nodes for the best `max_nodes` candidates (by score, then id), ranked 1..n,
+    and BusinessCase nodes; node keys are '<region>:<candidate or case id>'."""
+    ranked = candidates.sort_values(["score", "candidate_id"], ascending=[False, True])
+    ranked = ranked.head(max_nodes).reset_index(drop=True)
+    ranked = ranked.assign(rank=range(1, len(ranked) + 1))
+    keys = region + ":" + ranked["candidate_id"].astype(str)
+    severe = _severe_challenges(challenges)
+    addressed = [
+        sorted(set(severe.get(str(p), [])) | set(severe.get(str(r), [])))
+        for p, r in zip(
+            _column(ranked, "producer_municipality"),
+            _column(ranked, "receiver_municipality"),
+            strict=True,
+        )
+    ]
+    opportunities = node_frame(
+        "Opportunity",
+        {
+            **_columns(ranked, "Opportunity"),
+            "key": keys.to_numpy(),
+            "region": region,
+            "title": _titles(ranked).to_numpy(),
+            "challenge_ids": addressed,
+        },
+    )
+    relationships = {
+        family: rel_frame(family, _links(keys, _column(ranked, column), prefix))
+        for family, column, prefix in (
+            ("FROM_PRODUCER", "producer_id", ""),
+            ("TO_RECEIVER", "receiver_id", ""),
+            ("FOR_SECTOR", "receiver_nace", "nace:"),
+            ("USES_STREAM", "material_id", ""),
+        )
+    }
+    relationships["ADDRESSES"] = rel_frame("ADDRESSES", _pairs(keys, addressed))
+    members: dict[str, list[str]] = {}
+    if "case_id" in candidates.columns:
+        for case_id, candidate_id in zip(
+            candidates["case_id"], candidates["candidate_id"], strict=True
+        ):
+            if isinstance(case_id, str):
+                members.setdefault(case_id, []).append(str(candidate_id))
+    case_ids = _column(cases, "case_id")
+    case_keys = region + ":" + case_ids.astype(str)
+    case_members = [sorted(members.get(str(c), [])) for c in case_ids]
+    business_cases = node_frame(
+        "BusinessCase",
+        {
+            **_columns(cases, "BusinessCase"),
+            "key": case_keys.to_numpy(),
+            "region": region,
+            "candidate_ids": case_members,
+        },
+    )
+    # only the members that became Opportunity nodes (the top max_nodes) can be linked
+    written = set(ranked["candidate_id"].astype(str))
+    linked = [[m for m in ids if m in written] for ids in case_members]
+    relationships["INCLUDES"] = rel_frame("INCLUDES", _pairs(case_keys, linked, region + ":"))
+    return GraphFrames(
+        nodes={"Opportunity": opportunities, "BusinessCase": business_cases},
+        relationships=relationships,
+    )
