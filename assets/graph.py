@@ -52,20 +52,24 @@ def graph_schema(neo4j: Neo4jResource) -> dg.MaterializeResult:
 
 
 def _load(
-    context: dg.AssetExecutionContext, neo4j: Neo4jResource, frames, source: str, **options
+    context: dg.AssetExecutionContext, neo4j: Neo4jResource, family: str, **tables: pd.DataFrame
 ) -> dg.MaterializeResult:
+    """One graph family: frames from regionomie.flow, written by the loader."""
+    from regionomie.flow import graph_family
     from regionomie.graph.loader import load_frames
 
+    spec = graph_family(family)
+    frames = spec.frames(tables)
     counts = load_frames(
         neo4j.driver,
         frames,
         run_id=context.run_id,
-        source=source,
+        source=spec.source,
         database=neo4j.database,
-        **options,
+        full_snapshot=spec.full_snapshot(tables),
     )
     if len(frames.set_aside):
-        context.log.warning(f"{source}: {len(frames.set_aside)} rows set aside for the graph")
+        context.log.warning(f"{family}: {len(frames.set_aside)} rows set aside for the graph")
     return dg.MaterializeResult(
         metadata={**_counts_metadata(counts), "rows_set_aside": len(frames.set_aside)}
     )
@@ -83,23 +87,15 @@ def graph_reference(
     sbi2008: pd.DataFrame,
     sbi2025: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    from regionomie.domain import reference
-    from regionomie.graph.frames import (
-        material_frames,
-        merge_frames,
-        municipality_frames,
-        sector_frames,
+    return _load(
+        context,
+        neo4j,
+        "reference",
+        municipalities=municipalities,
+        eural=eural,
+        sbi2008=sbi2008,
+        sbi2025=sbi2025,
     )
-
-    source_municipalities = (
-        municipalities if len(municipalities) else reference.load_municipalities()
-    )
-    frames = merge_frames(
-        municipality_frames(source_municipalities),
-        material_frames(eural),
-        sector_frames(sbi2008, sbi2025),
-    )
-    return _load(context, neo4j, frames, source="reference")
 
 
 @_graph_asset(
@@ -107,13 +103,10 @@ def graph_reference(
     description="Residual streams of the knowledge base, the EURAL codes they are reported "
     "under, and the sectors that can use them (CAN_FEED, with evidence).",
 )
-def graph_knowledge_base(context: dg.AssetExecutionContext, neo4j: Neo4jResource):
-    from regionomie.domain.knowledge import load_knowledge_base
-    from regionomie.graph.knowledge_frames import SOURCE, knowledge_frames
-
-    kb = load_knowledge_base()
-    frames = knowledge_frames(kb.materials, kb.pathways, kb.yields)
-    return _load(context, neo4j, frames, source=SOURCE, full_snapshot=True)
+def graph_knowledge_base(
+    context: dg.AssetExecutionContext, neo4j: Neo4jResource
+) -> dg.MaterializeResult:
+    return _load(context, neo4j, "knowledge_base")
 
 
 @_graph_asset(
@@ -127,12 +120,9 @@ def graph_establishments(
     organisations: pd.DataFrame,
     establishments: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    from regionomie.graph.frames import establishment_frames, merge_frames, organisation_frames
-
-    frames = merge_frames(organisation_frames(organisations), establishment_frames(establishments))
-    # The table is the whole known register (union of everything landed): a full snapshot, so
-    # establishments no longer in it are closed. Never on an empty table.
-    return _load(context, neo4j, frames, source="kvk", full_snapshot=len(establishments) > 0)
+    return _load(
+        context, neo4j, "establishments", organisations=organisations, establishments=establishments
+    )
 
 
 @_graph_asset(
@@ -145,13 +135,9 @@ def graph_waste(
     waste_records: pd.DataFrame,
     waste_party_links: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    from regionomie.graph.frames import flow_frame, merge_frames, production_frame
-
-    frames = merge_frames(
-        production_frame(waste_records, waste_party_links),
-        flow_frame(waste_records, waste_party_links),
+    return _load(
+        context, neo4j, "waste", waste_records=waste_records, waste_party_links=waste_party_links
     )
-    return _load(context, neo4j, frames, source="lma", full_snapshot=len(waste_records) > 0)
 
 
 @_graph_asset(
@@ -161,11 +147,7 @@ def graph_waste(
 def graph_challenges(
     context: dg.AssetExecutionContext, neo4j: Neo4jResource, municipal_indicators: pd.DataFrame
 ) -> dg.MaterializeResult:
-    from regionomie.domain.challenges import derive_challenges
-    from regionomie.graph.frames import challenge_frames
-
-    challenges = derive_challenges(municipal_indicators, None)
-    return _load(context, neo4j, challenge_frames(challenges), source="cbs")
+    return _load(context, neo4j, "challenges", municipal_indicators=municipal_indicators)
 
 
 graph_assets = [

@@ -5,7 +5,6 @@ union, run the dataset's Great Expectations suite, quarantine failing rows and g
 downstream through blocking asset checks.
 """
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -17,13 +16,10 @@ from assets.quality_gate import QUALITY_CHECK, gate_table
 from assets.resources import LandingZone
 from regionomie.domain.parsers.landing import land_file
 from regionomie.domain.results import SourceFileError
+from regionomie.domain.sources import SOURCE_TABLES
 from regionomie.domain.staging import read_staged
+from regionomie.flow import PARTY_LINKS, party_links
 
-SOURCE_TABLES: dict[str, tuple[str, ...]] = {
-    "kvk": ("organisations", "establishments"),
-    "waste": ("waste_records",),
-    "municipal": ("municipal_indicators", "municipalities"),
-}
 GROUPS = {"kvk": "ingest_kvk", "waste": "ingest_waste", "municipal": "ingest_municipal"}
 
 
@@ -124,42 +120,13 @@ table_assets = [
 @dg.asset(
     group_name="ingest_waste",
     kinds={"pandas", "great_expectations"},
-    check_specs=[dg.AssetCheckSpec(QUALITY_CHECK, asset="waste_party_links", blocking=True)],
+    check_specs=[dg.AssetCheckSpec(QUALITY_CHECK, asset=PARTY_LINKS, blocking=True)],
     description="Every waste party linked to an establishment (address, then name) or kept "
     "unmatched, with method and confidence.",
 )
 def waste_party_links(
     context: dg.AssetExecutionContext, waste_records: pd.DataFrame, establishments: pd.DataFrame
 ):
-    from regionomie.domain.matching import link_waste_parties
-
-    links = with_derived_provenance(
-        link_waste_parties(waste_records, establishments), waste_records, establishments
-    )
-    yield from gate_table(
-        context,
-        "waste_party_links",
-        links,
-        related={"establishments": establishments, "waste_records": waste_records},
-    )
-
-
-def with_derived_provenance(
-    links: pd.DataFrame, waste_records: pd.DataFrame, establishments: pd.DataFrame
-) -> pd.DataFrame:
-    """A derived table carries the provenance of its inputs (deterministic: no wall clock)."""
-    hashes = sorted(
-        set(waste_records.get("content_hash", pd.Series(dtype=str)).dropna())
-        | set(establishments.get("content_hash", pd.Series(dtype=str)).dropna())
-    )
-    digest = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
-    newest = waste_records.get("retrieved_at", pd.Series(dtype=str)).dropna()
-    stamp = str(newest.max()) if len(newest) else None
-    return links.assign(
-        source="waste-party-matching",
-        source_file="waste_records+establishments",
-        source_row=range(1, len(links) + 1),
-        content_hash=digest,
-        retrieved_at=stamp,
-        ingested_at=stamp,
-    )
+    related = {"establishments": establishments, "waste_records": waste_records}
+    links = party_links(waste_records, establishments)
+    yield from gate_table(context, PARTY_LINKS, links, related=related)

@@ -2,7 +2,7 @@
 regionomie.domain.opportunities and the writers in regionomie.exports."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -10,15 +10,21 @@ from pydantic import Field
 
 from assets.partitions import REGIONS, region_partitions
 from assets.resources import Neo4jResource
+from regionomie import flow
 from regionomie.console import progress_message
-from regionomie.domain.opportunities import OpportunityResult, run_opportunities
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from regionomie.domain.opportunities import OpportunityResult
 
 # Declarative automation: follow upstream updates, but never past a failed blocking check.
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 )
+
+
+class RegionConfig(dg.Config):
+    scoring_file: str = Field(
+        default=str(flow.SCORING_FILE),
+        description="Scoring weights and bounds (YAML); the defaults in code when absent.",
+    )
 
 
 @dg.asset(
@@ -33,6 +39,7 @@ FOLLOW_UPSTREAM = (
 )
 def regional_opportunities(
     context: dg.AssetExecutionContext,
+    config: RegionConfig,
     neo4j: Neo4jResource,
     establishments: pd.DataFrame,
     waste_records: pd.DataFrame,
@@ -44,14 +51,18 @@ def regional_opportunities(
     from regionomie.graph.opportunity_nodes import write_region_opportunities
 
     region = REGIONS[context.partition_key]
-    result = run_opportunities(
-        establishments=establishments,
-        kb=load_knowledge_base(),
-        waste_records=waste_records,
-        waste_party_links=waste_party_links,
-        municipal_indicators=municipal_indicators,
-        municipalities=municipalities if len(municipalities) else None,
-        region_codes=region.municipality_codes,
+    tables = {
+        "establishments": establishments,
+        "waste_records": waste_records,
+        "waste_party_links": waste_party_links,
+        "municipal_indicators": municipal_indicators,
+        "municipalities": municipalities,
+    }
+    result = flow.compute_region(
+        region,
+        tables,
+        load_knowledge_base(),
+        flow.FlowConfig.load(Path(config.scoring_file)),
         progress=lambda label, done, total: context.log.info(progress_message(label, done, total)),
     )
     written = write_region_opportunities(
@@ -63,23 +74,23 @@ def regional_opportunities(
         run_id=context.run_id,
         database=neo4j.database,
     )
+    return dg.Output(result, metadata={**result_metadata(result), **written})
+
+
+def result_metadata(result: OpportunityResult) -> dict[str, object]:
     top = result.cases.head(5)
-    return dg.Output(
-        result,
-        metadata={
-            "candidates": len(result.candidates),
-            "business_cases": len(result.cases),
-            "cascades": len(result.cascades),
-            "coalitions": len(result.coalitions),
-            "set_aside": len(result.set_aside),
-            **{f"candidates_{k}": v for k, v in result.candidates.attrs.get("pruning", {}).items()},
-            "cascade_continuations_pruned": result.cascades.attrs.get("pruned_continuations", 0),
-            **written,
-            "top_cases": dg.MetadataValue.md(
-                "\n".join(f"{r.rank}. {r.name}" for r in top.itertuples()) or "(none)"
-            ),
-        },
-    )
+    return {
+        "candidates": len(result.candidates),
+        "business_cases": len(result.cases),
+        "cascades": len(result.cascades),
+        "coalitions": len(result.coalitions),
+        "set_aside": len(result.set_aside),
+        **{f"candidates_{k}": v for k, v in result.candidates.attrs.get("pruning", {}).items()},
+        "cascade_continuations_pruned": result.cascades.attrs.get("pruned_continuations", 0),
+        "top_cases": dg.MetadataValue.md(
+            "\n".join(f"{r.rank}. {r.name}" for r in top.itertuples()) or "(none)"
+        ),
+    }
 
 
 class ExportConfig(dg.Config):
@@ -88,10 +99,12 @@ class ExportConfig(dg.Config):
         description="Export date folder (YYYY-MM-DD); empty = today in Europe/Amsterdam.",
     )
     top_per_case: int = Field(
-        default=50, description="Candidates per business case in the CSV, XLSX and GeoJSON."
+        default=flow.TOP_PER_CASE,
+        description="Candidates per business case in the CSV, XLSX and GeoJSON.",
     )
     top_per_municipality: int = Field(
-        default=100, description="Best candidates per municipality in the CSV, XLSX and GeoJSON."
+        default=flow.TOP_PER_MUNICIPALITY,
+        description="Best candidates per municipality in the CSV, XLSX and GeoJSON.",
     )
 
 
@@ -113,37 +126,23 @@ def opportunity_exports(
     establishments: pd.DataFrame,
     municipalities: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    from regionomie.exports.writers import write_exports
-
     region = REGIONS[context.partition_key]
-    date = dt.date.fromisoformat(config.date) if config.date else dt.datetime.now(AMSTERDAM).date()
-    region_municipalities = (
-        municipalities[municipalities["municipality_code"].isin(region.municipality_codes)]
-        if len(municipalities)
-        else None
-    )
-    result = regional_opportunities
-    paths = write_exports(
-        region=region.name,
-        candidates=result.candidates,
-        business_cases=result.cases,
-        cards=result.cards,
-        challenges=result.challenges,
-        establishments=establishments,
-        date=date,
-        cascades=result.cascades,
-        coalitions=result.coalitions,
-        municipalities=region_municipalities,
-        region_label=region.label,
-        top_per_case=config.top_per_case,
-        top_per_municipality=config.top_per_municipality,
+    date = flow.export_date(config.date)
+    paths = flow.write_region_exports(
+        region,
+        regional_opportunities,
+        {"establishments": establishments, "municipalities": municipalities},
+        date,
+        flow.FlowConfig(
+            top_per_case=config.top_per_case, top_per_municipality=config.top_per_municipality
+        ),
     )
     return dg.MaterializeResult(
         metadata={
             "export_date": date.isoformat(),
             "folder": dg.MetadataValue.path(str(next(iter(paths.values())).parent)),
             **{name: dg.MetadataValue.path(str(path)) for name, path in sorted(paths.items())},
-            "rows": len(result.candidates),
+            "rows": len(regional_opportunities.candidates),
         }
     )
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 import dagster as dg
 import pandas as pd
 
-from regionomie.quality.context import reference_context
-from regionomie.quality.validate import check_metadata, validate_table, write_quarantine
+from regionomie.flow import check_table
+from regionomie.quality.validate import check_metadata
 
 QUALITY_CHECK = "great_expectations_suite"
 # A deliberate change in volume (a region that grew, the first real load after the sample, a
@@ -34,17 +34,15 @@ def gate_table(
     previous = previous_row_count(context)
     tags = context.run.tags
     accepted = (tags.get(ACCEPT_VOLUME_TAG) or "").strip()
-    validation_context = reference_context(
-        related=related or {}, previous_row_count=None if accepted else previous
+    checked = check_table(
+        table,
+        frame,
+        related=related,
+        previous_row_count=None if accepted else previous,
+        run_id=context.run_id,
     )
-    outcome = validate_table(table, frame, context=validation_context, run_id=context.run_id)
-    paths = write_quarantine(outcome)
+    outcome, paths = checked.outcome, checked.quarantine_paths
     rows_valid, rows_quarantined = len(outcome.valid), len(outcome.quarantined)
-    if outcome.rows_in != rows_valid + rows_quarantined:  # the product's core invariant
-        raise RuntimeError(
-            f"{table}: rows in {outcome.rows_in} != valid {rows_valid} + quarantined "
-            f"{rows_quarantined}"
-        )
     plain = check_metadata(outcome, paths)
     if accepted and previous:
         # Who accepted which change, and why: kept with the check, never silently passed.

@@ -4,17 +4,17 @@ code list must stop the graph before it spreads."""
 import dagster as dg
 
 from assets.quality_gate import QUALITY_CHECK, gate_table
-from regionomie.domain import reference
+from regionomie.flow import REFERENCE_TABLES, reference_table
 
-_LOADERS = {
-    "eural": (reference.load_eural, "The European List of Waste (EURAL) in data/reference."),
-    "sbi2008": (reference.load_sbi2008, "SBI 2008 activity codes, sections to subclasses."),
-    "sbi2025": (reference.load_sbi2025, "SBI 2025 codes with their NACE Rev.2 correspondence."),
+DESCRIPTIONS = {
+    "eural": "The European List of Waste (EURAL) in data/reference.",
+    "sbi2008": "SBI 2008 activity codes, sections to subclasses.",
+    "sbi2025": "SBI 2025 codes with their NACE Rev.2 correspondence.",
 }
 
 
 def _reference_asset(name: str) -> dg.AssetsDefinition:
-    loader, description = _LOADERS[name]
+    description = DESCRIPTIONS[name]
 
     @dg.asset(
         name=name,
@@ -24,9 +24,9 @@ def _reference_asset(name: str) -> dg.AssetsDefinition:
         description=description,
     )
     def reference_asset(context: dg.AssetExecutionContext):
-        yield from gate_table(context, name, loader())
+        yield from gate_table(context, name, reference_table(name))
 
     return reference_asset
 
 
-reference_assets = [_reference_asset(name) for name in _LOADERS]
+reference_assets = [_reference_asset(name) for name in REFERENCE_TABLES]

@@ -149,8 +149,15 @@ def run_once(name: str, data: Path, work: Path) -> dict[str, Any]:
             capture_output=True,
             text=True,
         )
-    finally:
         wall = time.perf_counter() - started
+        checksum = subprocess.run(
+            [str(REGIONOMIE), "graph", "checksum"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    finally:
         stop.set()
         watcher.join()
         if java:
@@ -171,6 +178,10 @@ def run_once(name: str, data: Path, work: Path) -> dict[str, Any]:
         "candidates": _pruning(state),
         "export_mb": {
             f: round(v["bytes"] / 1_048_576, 2) for f, v in sorted(manifest["files"].items())
+        },
+        "fingerprint": {
+            "graph_checksum": checksum,
+            **{f: v["sha256"] for f, v in sorted(manifest["files"].items())},
         },
         "console": [line for line in proc.stderr.splitlines() if line.startswith("  ")],
     }
@@ -228,6 +239,7 @@ def _print(r: dict[str, Any]) -> None:
     )
     print(f"          candidates {r['candidates']}")
     print(f"          exports (MB) {r['export_mb']}  non-Parquet total {non_parquet:.1f} MB")
+    print(f"          graph checksum {r['fingerprint']['graph_checksum']}")
     for line in r["console"]:
         print(f"          {line.strip()}")
 

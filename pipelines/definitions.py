@@ -16,11 +16,11 @@ from assets.resources import LocalLandingZone, Neo4jResource
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
-    LANDING_SOURCES,
     kvk_polling_sensor,
     make_landing_sensor,
     run_failure_alert,
 )
+from regionomie.domain.sources import SOURCES
 from regionomie.fileio import apply_umask
 from regionomie.settings import neo4j_uri
 
@@ -58,7 +58,7 @@ def build_definitions() -> dg.Definitions:
         *graph_assets,
         *opportunity_assets,
     ]
-    sensors = [make_landing_sensor(source, ingest_jobs[source]) for source in LANDING_SOURCES]
+    sensors = [make_landing_sensor(source, ingest_jobs[source]) for source in SOURCES]
     sensors += [kvk_polling_sensor, run_failure_alert]
     return dg.Definitions(
         assets=all_assets,

@@ -4,9 +4,9 @@ refresh and the per-region opportunity job (what the schedules start)."""
 import dagster as dg
 
 from assets.partitions import region_partitions
+from regionomie.domain.sources import SOURCES
 
 REGION_GROUPS = ("opportunities", "exports")
-LANDING_SOURCES = ("kvk", "waste", "municipal")
 
 _region_assets = dg.AssetSelection.groups(*REGION_GROUPS)
 
@@ -18,7 +18,7 @@ ingest_jobs = {
         "and exports follow through declarative automation.",
         tags={"regionomie/trigger": "ingest"},
     )
-    for source in LANDING_SOURCES
+    for source in SOURCES
 }
 
 graph_refresh_job = dg.define_asset_job(

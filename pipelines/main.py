@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-SOURCES = ("kvk", "waste", "municipal")
+from regionomie.domain.sources import SOURCES
 
 
 def source_files(data_dir: Path) -> dict[str, list[str]]:

@@ -13,8 +13,6 @@ from assets.resources import LandingZone
 from regionomie.domain.landing_cursor import decide_new_files
 from regionomie.paths import state_dir
 
-LANDING_SOURCES = ("kvk", "waste", "municipal")
-
 
 def landing_job_name(source: str) -> str:
     return f"ingest_{source}_job"

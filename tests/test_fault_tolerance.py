@@ -16,8 +16,8 @@ import pytest
 from test_exports import tables
 
 from regionomie.domain.opportunities.demo import demo_kb
-from regionomie.exports import run_region
 from regionomie.exports.writers import is_complete
+from regionomie.flow import FlowConfig, run_region
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR
 
 REGION = "regio-amersfoort"
@@ -27,7 +27,8 @@ import os, resource, signal, sys
 from pathlib import Path
 import pandas as pd
 from regionomie.domain.opportunities.demo import demo_kb
-from regionomie.exports import run_region, writers
+from regionomie.exports import writers
+from regionomie.flow import FlowConfig, run_region
 root, tables_dir, date, mode = sys.argv[1:5]
 tables = {p.stem: pd.read_parquet(p) for p in Path(tables_dir).glob("*.parquet")}
 if mode == "kill":  # SIGKILL ourselves once the CSV and Parquet files are written
@@ -36,7 +37,7 @@ elif mode == "fsize":  # no file may grow past 4 KB: the 'disk' is full
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 try:
-    run_region("regio-amersfoort", tables, demo_kb(), date, out_root=Path(root))
+    run_region("regio-amersfoort", tables, demo_kb(), date, FlowConfig(exports_root=Path(root)))
 except writers.ExportError as exc:
     print(f"ExportError: {exc}")
     sys.exit(3)
@@ -90,7 +91,7 @@ def staged_tables(tmp_path: Path) -> Path:
 def test_export_killed_half_way_is_never_published(tmp_path: Path, staged_tables: Path) -> None:
     root = tmp_path / "exports"
     region_dir = root / REGION
-    run_region(REGION, tables(), demo_kb(), "2026-11-28", out_root=root)
+    run_region(REGION, tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=root))
     first = _digests(region_dir / "2026-11-28")
 
     # a newer date, killed after two files: nothing published, latest unchanged
@@ -108,7 +109,7 @@ def test_export_killed_half_way_is_never_published(tmp_path: Path, staged_tables
     assert is_complete(region_dir / "2026-11-28")
 
     # the next run completes it and cleans the dead builds away
-    run_region(REGION, tables(), demo_kb(), "2026-12-05", out_root=root)
+    run_region(REGION, tables(), demo_kb(), "2026-12-05", FlowConfig(exports_root=root))
     assert is_complete(region_dir / "2026-12-05")
     assert (region_dir / "latest").resolve().name == "2026-12-05"
     assert [p.name for p in region_dir.iterdir() if p.name.startswith(".")] == []
@@ -118,11 +119,13 @@ def test_crash_between_the_fallback_renames_is_undone(tmp_path: Path) -> None:
     from regionomie.exports.writers import update_latest
 
     root = tmp_path / "exports"
-    run_region(REGION, tables(), demo_kb(), "2026-11-28", out_root=root)
+    run_region(REGION, tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=root))
     region_dir = root / REGION
     before = _digests(region_dir / "2026-11-28")
     os.rename(region_dir / "2026-11-28", region_dir / ".2026-11-28.old-0123abcd")
-    run_region(REGION, tables(), demo_kb(), "2026-10-01", out_root=root)  # any later run
+    run_region(
+        REGION, tables(), demo_kb(), "2026-10-01", FlowConfig(exports_root=root)
+    )  # any later run
     assert _digests(region_dir / "2026-11-28") == before
     assert update_latest(region_dir).resolve().name == "2026-11-28"
 
@@ -130,7 +133,7 @@ def test_crash_between_the_fallback_renames_is_undone(tmp_path: Path) -> None:
 def test_disk_full_while_exporting_is_a_clear_error(tmp_path: Path, staged_tables: Path) -> None:
     root = tmp_path / "exports"
     region_dir = root / REGION
-    run_region(REGION, tables(), demo_kb(), "2026-11-28", out_root=root)
+    run_region(REGION, tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=root))
     first = _digests(region_dir / "2026-11-28")
     for date in ("2026-12-05", "2026-11-28"):
         full = _child(EXPORT_CHILD, str(root), str(staged_tables), date, "fsize")

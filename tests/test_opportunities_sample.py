@@ -27,7 +27,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from regionomie.domain.knowledge import load_knowledge_base
     from regionomie.domain.matching import link_waste_parties
     from regionomie.domain.parsers import parse_file
-    from regionomie.exports import run_region
+    from regionomie.flow import FlowConfig, run_region
 
     kvk = parse_file(_one("kvk", "establishments_*.csv"), "kvk")
     waste = parse_file(_one("waste", "ontvangstmeldingen_*.csv"), "waste")
@@ -48,7 +48,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
     out = tmp_path_factory.mktemp("sample_exports")
     kb = load_knowledge_base()
-    result = run_region("regio-amersfoort", tables, kb, "2026-11-28", out_root=out)
+    result = run_region("regio-amersfoort", tables, kb, "2026-11-28", FlowConfig(exports_root=out))
     return {"tables": tables, "result": result, "kb": kb, "out": out}
 
 

@@ -325,6 +325,35 @@ def test_sole_proprietors_names_never_reach_exports(pipeline):
     assert leaked == []
 
 
+def test_cli_and_dagster_write_byte_identical_exports(pipeline, tmp_path, capsys):
+    """`regionomie opportunities` for the same region and date, on the same staged tables and
+    the same scoring file, writes the very files the Dagster assets wrote: one flow, two
+    doors."""
+    from regionomie.cli import main
+
+    dagster_folder = pipeline.root / "exports" / REGION / EXPORT_DATE
+    scoring = tmp_path / "absent-scoring.yaml"  # the defaults in code, as the run used
+    code = main(
+        [
+            "opportunities",
+            "--region",
+            REGION,
+            "--date",
+            EXPORT_DATE,
+            "--out",
+            str(tmp_path),
+            "--scoring",
+            str(scoring),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    cli_files = _file_digests(tmp_path / REGION / EXPORT_DATE)
+    assert len(cli_files) >= 6
+    assert cli_files == _file_digests(dagster_folder)
+    console = capsys.readouterr().err
+    assert "establishments:" in console and "quarantined" in console
+
+
 def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     from pipelines.main import run_main_job
     from regionomie.graph.checksum import graph_checksum

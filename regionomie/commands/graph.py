@@ -73,59 +73,13 @@ def _checksum(_: argparse.Namespace) -> int:
     return 0
 
 
-def bulk_frames():
-    """Graph frames of everything staged, validated exactly as the pipeline validates it."""
-    import pandas as pd
-
-    from regionomie.domain import reference
-    from regionomie.domain.challenges import derive_challenges
-    from regionomie.domain.matching import link_waste_parties
-    from regionomie.domain.staging import read_staged
-    from regionomie.graph import frames as gf
-    from regionomie.quality.context import reference_context
-    from regionomie.quality.validate import validate_table
-
-    def valid(table: str, frame: pd.DataFrame, **related: pd.DataFrame) -> pd.DataFrame:
-        outcome = validate_table(
-            table, frame, context=reference_context(related=related), build_docs=False
-        )
-        if outcome.dataset_failures:
-            raise ValueError(f"{table}: blocking rule failed: {outcome.dataset_failures[0]}")
-        print(
-            f"  {table}: {outcome.rows_in} in, {len(outcome.valid)} valid, "
-            f"{len(outcome.quarantined)} quarantined",
-            file=sys.stderr,
-        )
-        return outcome.valid
-
-    municipalities = read_staged("municipalities")
-    municipalities = (
-        valid("municipalities", municipalities)
-        if len(municipalities)
-        else reference.load_municipalities()
-    )
-    organisations = valid("organisations", read_staged("organisations"))
-    establishments = valid("establishments", read_staged("establishments"))
-    waste = valid("waste_records", read_staged("waste_records"))
-    links = link_waste_parties(waste, establishments)
-    indicators = valid("municipal_indicators", read_staged("municipal_indicators"))
-    return gf.merge_frames(
-        gf.municipality_frames(municipalities),
-        gf.material_frames(reference.load_eural()),
-        gf.sector_frames(reference.load_sbi2008(), reference.load_sbi2025()),
-        gf.organisation_frames(organisations),
-        gf.establishment_frames(establishments),
-        gf.production_frame(waste, links),
-        gf.flow_frame(waste, links),
-        gf.challenge_frames(derive_challenges(indicators, None)),
-    )
-
-
 def _bulk_load(args: argparse.Namespace) -> int:
     import tempfile
     import uuid
 
+    from regionomie import flow
     from regionomie import neo4j_server as server
+    from regionomie.commands.opportunities import report_table
     from regionomie.graph.bulk_load import bulk_initial_load
     from regionomie.graph.load_runs import LoadRun
 
@@ -145,12 +99,13 @@ def _bulk_load(args: argparse.Namespace) -> int:
     settings = server.ServerSettings.from_env()
     password = server.ensure_password()
     try:
-        frames = bulk_frames()
+        frames = flow.all_graph_frames(flow.current_tables(report=report_table))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Neo4j: {server.stop(settings)}", file=sys.stderr)
-    run = LoadRun(run_id=f"bulk-{uuid.uuid4()}", source="bulk", as_of=_today(), mode="bulk")
+    today = flow.today().isoformat()
+    run = LoadRun(run_id=f"bulk-{uuid.uuid4()}", source="bulk", as_of=today, mode="bulk")
     try:
         with tempfile.TemporaryDirectory(prefix="regionomie-bulk-") as work:
             result, timings = bulk_initial_load(
@@ -168,11 +123,5 @@ def _bulk_load(args: argparse.Namespace) -> int:
         f"bulk load finished: {result.total('written')} rows written; "
         + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     )
-    print("Next: `regionomie run` adds the knowledge base and opportunities incrementally.")
+    print("Next: `regionomie run` adds the opportunities incrementally.")
     return 0
-
-
-def _today() -> str:
-    from datetime import date
-
-    return date.today().isoformat()

@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from regionomie.domain.parsers import SOURCES
 from regionomie.domain.results import SourceFileError
+from regionomie.domain.sources import SOURCES
 
 EXIT_OK = 0
 EXIT_UNUSABLE = 1

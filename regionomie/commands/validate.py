@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from regionomie.domain.sources import SOURCES
+
 EXIT_OK, EXIT_GATE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 SHOW_ROWS = 5
 MASK = "<masked>"
@@ -34,7 +36,7 @@ def register(subparsers: Any) -> None:
         "quarantine and Data Docs, and report. Exit 0 = usable.",
     )
     p.add_argument("file", type=Path, help="landing file (CSV, XLSX, JSON, GeoJSON)")
-    p.add_argument("--source", required=True, choices=("kvk", "waste", "municipal"))
+    p.add_argument("--source", required=True, choices=SOURCES)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--region", help="region name from data/regions.yaml (coverage checks)")
     p.add_argument(

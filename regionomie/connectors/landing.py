@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from regionomie.domain.sources import SOURCES
 from regionomie.paths import landing_dir
 
-FAMILIES: tuple[str, ...] = ("kvk", "waste", "municipal")
 STAMP_FORMAT = "%Y%m%dT%H%M%S"
 
 
@@ -38,8 +38,8 @@ def slug(text: str) -> str:
 
 
 def family_dir(family: str, root: Path | None = None) -> Path:
-    if family not in FAMILIES:
-        raise ValueError(f"unknown landing family {family!r}; expected one of {FAMILIES}")
+    if family not in SOURCES:
+        raise ValueError(f"unknown landing family {family!r}; expected one of {SOURCES}")
     folder = (root or landing_dir()) / family
     folder.mkdir(parents=True, exist_ok=True)
     return folder

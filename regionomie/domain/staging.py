@@ -24,14 +24,19 @@ def staged_files(table: str, root: Path | None = None) -> list[Path]:
     return sorted(folder.glob("*.parquet")) if folder.exists() else []
 
 
+def empty_table(table: str) -> pd.DataFrame:
+    """A table nothing was landed for: no rows, the contract's columns."""
+    contract = CONTRACTS.get(table)
+    columns = list(contract.all_columns) if contract else []
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
 def read_staged(table: str, root: Path | None = None) -> pd.DataFrame:
     """Union of all staged files of `table`; for keyed contracts the newest row per key wins
     (by retrieved_at, then source file name, so the outcome never depends on file order)."""
     files = staged_files(table, root)
     if not files:
-        contract = CONTRACTS.get(table)
-        columns = list(contract.all_columns) if contract else []
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+        return empty_table(table)
     frames = [pd.read_parquet(path) for path in files]
     frame = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)

@@ -81,23 +81,13 @@ def to_bool(series: pd.Series) -> pd.Series:
 
 
 def nace_labeler() -> Callable[[str], str]:
-    """nace_class_label from regionomie.domain.reference when available, else 'NACE xxxx'."""
-    try:
-        from regionomie.domain.reference import nace_class_label  # type: ignore[attr-defined]
-    except Exception:  # reference module not there yet: degrade to the code itself
-        nace_class_label = None
+    """The NACE class label from the reference lists; 'NACE xxxx' for a code they lack."""
+    from regionomie.domain.reference import nace_class_label
 
     def label(nace: str) -> str:
         if not nace:
             return "onbekende sector"
-        if nace_class_label is not None:
-            try:
-                text = nace_class_label(nace)
-            except Exception:
-                text = None
-            if text:
-                return str(text)
-        return f"NACE {nace}"
+        return nace_class_label(nace) or f"NACE {nace}"
 
     return label
 

@@ -8,13 +8,10 @@ SourceFileError (one line) is raised only when the whole file is unusable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from regionomie.domain.parsers.common import read_raw
 from regionomie.domain.results import ParseResult, SourceFileError
-
-Source = Literal["kvk", "waste", "municipal"]
-SOURCES: tuple[str, ...] = ("kvk", "waste", "municipal")
+from regionomie.domain.sources import SOURCES, Source
 
 
 def parse_file(
