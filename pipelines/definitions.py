@@ -1,6 +1,6 @@
 """The composition root: the one place that builds the Dagster Definitions.
 
-Resources are chosen per environment (REGIONOMIE_ENV = local | ci | production); secrets come
+Resources are chosen per environment (REGIONOMIE_ENV = local | production); secrets come
 from the environment (dagster dev loads the git-ignored .env) through dg.EnvVar.
 """
 
@@ -22,7 +22,7 @@ from pipelines.sensors import (
 )
 from regionomie.domain.sources import SOURCES
 from regionomie.fileio import apply_umask
-from regionomie.settings import neo4j_uri
+from regionomie.settings import ENVIRONMENTS, environment, neo4j_uri, production_problems
 
 # Webserver, daemon and run workers all import this module: everything they write (Dagster's
 # storage and logs, staging, quarantine, exports) is owner-only by default.
@@ -30,6 +30,15 @@ apply_umask()
 
 
 def resources_for(environment: str) -> dict[str, object]:
+    """`local`: the project's own Neo4j and data/landing. `production`: the same code against
+    an external Neo4j, a shared landing folder, webhook alerts and Postgres-backed Dagster
+    storage; a missing piece stops the code location with one line naming every one."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"REGIONOMIE_ENV={environment!r}: use one of {', '.join(ENVIRONMENTS)}")
+    if environment == "production":
+        problems = production_problems()
+        if problems:
+            raise ValueError("REGIONOMIE_ENV=production needs: " + "; ".join(problems))
     neo4j = Neo4jResource(
         uri=neo4j_uri(),
         user=os.environ.get("NEO4J_USER", "neo4j"),
@@ -37,16 +46,7 @@ def resources_for(environment: str) -> dict[str, object]:
         database=os.environ.get("NEO4J_DATABASE") or None,
     )
     landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
-    by_environment: dict[str, dict[str, object]] = {
-        "local": {"neo4j": neo4j, "landing_zone": landing},
-        "ci": {"neo4j": neo4j, "landing_zone": landing},
-        # Production swaps storage, not code: point NEO4J_URI at the server and
-        # REGIONOMIE_LANDING_DIR at the mounted share (a bucket subclass of LandingZone later).
-        "production": {"neo4j": neo4j, "landing_zone": landing},
-    }
-    if environment not in by_environment:
-        raise ValueError(f"REGIONOMIE_ENV={environment!r}: use one of {sorted(by_environment)}")
-    return by_environment[environment]
+    return {"neo4j": neo4j, "landing_zone": landing}
 
 
 def build_definitions() -> dg.Definitions:
@@ -66,7 +66,7 @@ def build_definitions() -> dg.Definitions:
         jobs=all_jobs,
         schedules=all_schedules,
         sensors=sensors,
-        resources=resources_for(os.environ.get("REGIONOMIE_ENV", "local")),
+        resources=resources_for(environment()),
     )
 
 

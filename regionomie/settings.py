@@ -130,3 +130,37 @@ def pseudonym_key() -> bytes:
     if len(key) < 16:
         raise ValueError(f"{PSEUDONYM_KEY_VARIABLE} must be at least 16 characters")
     return key.encode("utf-8")
+
+
+ENVIRONMENTS = ("local", "production")
+
+
+def environment() -> str:
+    """REGIONOMIE_ENV: `local` (one machine, the project's own Neo4j) or `production`."""
+    value = setting("REGIONOMIE_ENV", "local") or "local"
+    if value not in ENVIRONMENTS:
+        raise ValueError(f"REGIONOMIE_ENV={value!r}: use one of {', '.join(ENVIRONMENTS)}")
+    return value
+
+
+def production_problems(dagster_yaml: Path | None = None) -> list[str]:
+    """What a production deployment lacks. Production differs from local where an operator
+    needs it: an external Neo4j (never the project's own server), a shared landing folder,
+    failed-run alerts that reach a person, and Dagster's run storage in Postgres (a
+    webserver, a daemon and run workers on SQLite files lose runs and cursors)."""
+    problems = []
+    uri = external_uri()
+    if not uri:
+        problems.append("NEO4J_URI (the production Neo4j; the own server is for local use)")
+    if not setting("NEO4J_PASSWORD"):
+        problems.append("NEO4J_PASSWORD")
+    if not setting("REGIONOMIE_LANDING_DIR"):
+        problems.append("REGIONOMIE_LANDING_DIR (the shared drop folder)")
+    webhook = setting("REGIONOMIE_ALERT_WEBHOOK_URL") or ""
+    if not webhook.startswith("https://"):
+        problems.append("REGIONOMIE_ALERT_WEBHOOK_URL (https) for failed-run alerts")
+    config = dagster_yaml or dagster_home() / "dagster.yaml"
+    text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    if "postgres" not in text:
+        problems.append(f"{config}: Dagster storage in Postgres (see deploy/dagster.yaml)")
+    return problems

@@ -343,3 +343,37 @@ def test_volume_change_is_refused_then_accepted_with_a_reason(tmp_path, monkeypa
     record = accepted.metadata["volume_change_accepted"].value
     assert record["reason"] == "region grew" and record["by"] == "ana"
     assert record["rows"] > record["previous_rows"]
+
+
+def test_production_needs_what_an_operator_needs(tmp_path, monkeypatch):
+    """REGIONOMIE_ENV=production differs from local: without an external Neo4j, a landing
+    folder, an https alert webhook and Postgres-backed Dagster storage it refuses to start,
+    naming every missing piece in one line; with them it builds against the external URI."""
+    from pipelines.definitions import resources_for
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("REGIONOMIE_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    for name in ("NEO4J_URI", "NEO4J_PASSWORD", "REGIONOMIE_ALERT_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("REGIONOMIE_LANDING_DIR", raising=False)
+    with pytest.raises(ValueError) as refused:
+        resources_for("production")
+    message = str(refused.value)
+    assert "\n" not in message
+    for needed in ("NEO4J_URI", "NEO4J_PASSWORD", "REGIONOMIE_LANDING_DIR", "WEBHOOK", "Postgres"):
+        assert needed in message
+    assert resources_for("local")["neo4j"].uri.startswith("bolt://127.0.0.1:")
+
+    (home / "dagster.yaml").write_text(
+        (REPO_ROOT / "deploy" / "dagster.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.setenv("NEO4J_URI", "neo4j+s://graph.example.org:7687")
+    monkeypatch.setenv("NEO4J_PASSWORD", "a-long-production-secret")
+    monkeypatch.setenv("REGIONOMIE_LANDING_DIR", str(tmp_path / "share"))
+    monkeypatch.setenv("REGIONOMIE_ALERT_WEBHOOK_URL", "https://alerts.example.org/hook")
+    resources = resources_for("production")
+    assert resources["neo4j"].uri == "neo4j+s://graph.example.org:7687"
+    with pytest.raises(ValueError, match="REGIONOMIE_ENV='ci'"):
+        resources_for("ci")
