@@ -6,4 +6,3 @@ from regionomie.domain.regions import load_regions
 
 REGIONS = load_regions()
 region_partitions = dg.StaticPartitionsDefinition(sorted(REGIONS))
-SAMPLE_REGION = "regio-amersfoort"

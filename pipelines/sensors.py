@@ -14,10 +14,6 @@ from regionomie.domain.landing_cursor import decide_new_files
 from regionomie.paths import state_dir
 
 
-def landing_job_name(source: str) -> str:
-    return f"ingest_{source}_job"
-
-
 def _file_hash(path: Path) -> str:
     """sha256 of the content; a symlink is never followed (its target could be any private
     file, or endless): it is identified by where it points."""

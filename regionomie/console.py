@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 PROGRESS_MESSAGE = re.compile(r"^progress (?P<label>[\w .-]+?) (?P<done>\d+)/(?P<total>\d+)$")
-QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 _ROW_KEYS = ("rows_valid", "candidates", "rows", "rows_in", "parsed")
 
 

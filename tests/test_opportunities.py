@@ -535,10 +535,10 @@ def test_at_most_n_uses_per_material_in_top_list() -> None:
 
 def test_supply_without_pathway_is_set_aside_with_reason() -> None:
     kb = demo_kb()
-    kb.producer_yields = pd.concat(
+    kb.yields = pd.concat(
         [
-            kb.producer_yields,
-            pd.DataFrame([("champost", "5610", 0.1, "test")], columns=kb.producer_yields.columns),
+            kb.yields,
+            pd.DataFrame([("champost", "5610", 0.1, "test")], columns=kb.yields.columns),
         ],
         ignore_index=True,
     )  # restaurants now "produce" champost, but no champost pathway starts at 5610

@@ -244,9 +244,6 @@ class Resolution:
     names: dict[str, str]
     notes: list[str] = field(default_factory=list)
 
-    def key_for(self, indicator: str) -> str | None:
-        return next((k for k, n in self.names.items() if n == indicator), None)
-
 
 def _rank(m: Measure) -> tuple[int, int]:
     """Among measures matching one spec: directly under a 'Totaal' group first, then the

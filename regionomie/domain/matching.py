@@ -204,9 +204,3 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
         columns=list(WASTE_PARTY_LINKS.columns),
     )
     return out.reset_index(drop=True)
-
-
-def match_summary(links: pd.DataFrame) -> dict[str, int]:
-    """Counts per match_method (for logs and reports; no names)."""
-    counts = links["match_method"].value_counts()
-    return {m: int(counts.get(m, 0)) for m in ("address", "name", "none")}

@@ -20,7 +20,7 @@ import hmac
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,13 +282,6 @@ class SoleProprietorShield:
         if isinstance(obj, list | tuple):
             return [self.protect_json(v) for v in obj]
         return obj
-
-    def leaks(self, texts: Iterable[str]) -> list[str]:
-        """The personal numbers found in texts (for tests and audits)."""
-        found: set[str] = set()
-        for text in texts:
-            found.update(m for m in _TOKEN_RE.findall(text) if m in self.personal_ids)
-        return sorted(found)
 
 
 def _has_digits(text: str) -> bool:

@@ -27,11 +27,6 @@ class Region:
     municipality_codes: tuple[str, ...]
     municipality_names: tuple[str, ...] = ()
 
-    def municipality_name(self, code: str) -> str:
-        """Name from regions.yaml (fallback: the code) for labels when no reference table."""
-        names = dict(zip(self.municipality_codes, self.municipality_names, strict=False))
-        return names.get(code, code)
-
 
 class RegionsFileError(ValueError):
     """regions.yaml is unusable; the message names file and region/field."""

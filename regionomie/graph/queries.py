@@ -84,10 +84,3 @@ def parse_query(path: Path) -> Query:
 
 def load_queries(directory: Path = QUERIES_DIR) -> dict[str, Query]:
     return {p.stem: parse_query(p) for p in sorted(directory.glob("*.cypher"))}
-
-
-def run_query(driver: Any, name: str, database: str | None = None, **params: Any) -> list[dict]:
-    """Run one library query by name; returns plain dict rows."""
-    query = load_queries()[name]
-    records, _, _ = driver.execute_query(query.text, parameters_=params, database_=database)
-    return [record.data() for record in records]

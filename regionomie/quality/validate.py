@@ -59,7 +59,6 @@ try:
 except (ImportError, AttributeError):  # pragma: no cover - a future GX without the knob
     pass
 
-QUARANTINE_REASON_COLUMNS: tuple[str, ...] = ("failed_rules", "failed_values")
 MASK = "<masked>"
 _BULKY_RESULT_KEYS = (
     "unexpected_list",

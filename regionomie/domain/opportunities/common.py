@@ -24,7 +24,7 @@ KM_PER_DEG_LON_NL = 111.320 * float(np.cos(np.radians(52.2)))  # equirectangular
 
 class KnowledgeLike(Protocol):
     """What the engine needs from regionomie.domain.knowledge.KnowledgeBase: materials and
-    pathways DataFrames, and the yields as `yields` (KnowledgeBase) or `producer_yields`."""
+    pathways DataFrames and `yields` (tonnes per employee per producer class)."""
 
     materials: pd.DataFrame
     pathways: pd.DataFrame
@@ -174,7 +174,7 @@ def sole_proprietor_mask(est: pd.DataFrame) -> pd.Series:
 
 
 def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """materials, pathways, producer_yields with normalised code columns."""
+    """materials, pathways, yields with normalised code columns."""
     materials = kb.materials.copy()
     materials["material_id"] = materials["material_id"].astype(str)
     materials["hazardous"] = to_bool(materials["hazardous"]) if "hazardous" in materials else False
@@ -202,9 +202,7 @@ def kb_frames(kb: KnowledgeLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
         if column not in pathways:
             pathways[column] = ""
         pathways[column] = pathways[column].fillna("").astype(str)
-    yields_df = getattr(kb, "producer_yields", None)
-    if yields_df is None:
-        yields_df = getattr(kb, "yields", None)
+    yields_df = getattr(kb, "yields", None)
     if yields_df is None:
         yields_df = pd.DataFrame(
             columns=["material_id", "producer_nace", "tonnes_per_employee_per_year", "source"]

@@ -26,9 +26,8 @@ they are configurable, not facts.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -82,9 +81,6 @@ class ScoringConfig:
         if total <= 0:
             raise ValueError("scoring weights: at least one weight must be positive")
         return {k: max(0.0, self.weights.get(k, 0.0)) / total for k in DEFAULT_WEIGHTS}
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def load_scoring_config(path: Path | None) -> ScoringConfig:

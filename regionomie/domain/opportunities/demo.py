@@ -18,7 +18,7 @@ from regionomie.domain.schemas import ESTABLISHMENTS
 class DemoKnowledgeBase:
     materials: pd.DataFrame
     pathways: pd.DataFrame
-    producer_yields: pd.DataFrame
+    yields: pd.DataFrame
 
 
 def demo_kb() -> DemoKnowledgeBase:
@@ -159,7 +159,7 @@ def demo_kb() -> DemoKnowledgeBase:
         ],
         columns=list(PATHWAY_COLUMNS),
     )
-    producer_yields = pd.DataFrame(
+    yields = pd.DataFrame(
         [
             ("koffiedik", "5610", 0.3, "demo"),
             ("koffiedik", "5630", 0.4, "demo"),
@@ -171,7 +171,7 @@ def demo_kb() -> DemoKnowledgeBase:
         ],
         columns=list(YIELD_COLUMNS),
     )
-    return DemoKnowledgeBase(materials, pathways, producer_yields)
+    return DemoKnowledgeBase(materials, pathways, yields)
 
 
 #: sector mix of synthetic establishments: NACE class -> share (rest is "other" 7022)

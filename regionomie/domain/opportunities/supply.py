@@ -109,7 +109,7 @@ def observed_supply(
 def estimated_supply(
     establishments: pd.DataFrame, kb: KnowledgeLike, config: ScoringConfig | None = None
 ) -> pd.DataFrame:
-    """Supply rows (source "estimate"): producer_yields (t per employee per year) x employees
+    """Supply rows (source "estimate"): kb.yields (t per employee per year) x employees
     (config.default_employees when unknown); 4-digit yield rows win over 2-digit ones."""
     config = config or ScoringConfig()
     _, _, yields = kb_frames(kb)

@@ -25,8 +25,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from regionomie.domain.parsers import Source, parse_file
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.fileio import StorageFullError, atomic_write, is_storage_full
@@ -241,9 +239,3 @@ def _land(path: Path, source: Source, retrieved_at: str | None) -> LandingReport
             staged_path.unlink(missing_ok=True)
         raise
     return report
-
-
-def read_quarantine(table: str, content_hash: str) -> pd.DataFrame:
-    """The rows set aside for one landed file (empty frame when none)."""
-    path = quarantine_dir() / table / f"{content_hash}.csv"
-    return pd.read_csv(path, dtype=str) if path.exists() else pd.DataFrame()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,7 +279,3 @@ class ReceiverPrior:
                 hit += float(vec[self.position[receiver]])
                 total += float(vec.sum())
         return hit, total
-
-
-def count_receivers(exchanges: Iterable[Exchange]) -> Counter[str]:
-    return Counter(ex.receiver_nace for ex in exchanges)
