@@ -14,7 +14,7 @@ from regionomie.domain.suggest import (
     Suggestion,
     normalise_sector,
     normalise_waste_code,
-    sector_key,
+    sector_candidates,
     suggest_receivers,
 )
 
@@ -212,11 +212,12 @@ def test_normalise_waste_code(raw: str | None, expected: tuple[str | None, bool]
     assert normalise_waste_code(raw) == expected
 
 
-def test_sector_key_maps_nace21_back_to_nace2(kb: KnowledgeBase) -> None:
-    assert sector_key(kb, "56111") == "5611|5610"
-    assert sector_key(kb, "5610") == "5610"
-    assert sector_key(kb, "16.11.0") == "1611|1610"
-    assert sector_key(kb, None) is None
+def test_sector_candidates_map_nace21_back_to_nace2() -> None:
+    assert sector_candidates("56111") == ("5611", "5610")
+    assert sector_candidates("5610") == ("5610",)
+    assert sector_candidates("16.11.0") == ("1611", "1610")
+    assert sector_candidates("NACE C10.71") == ("1071",)
+    assert sector_candidates(None) == ()
 
 
 def test_sbi_2025_restaurant_class_still_fits(kb: KnowledgeBase) -> None:

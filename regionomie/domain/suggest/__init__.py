@@ -40,7 +40,7 @@ __all__ = [
     "engine_for",
     "normalise_sector",
     "normalise_waste_code",
-    "sector_key",
+    "sector_candidates",
     "suggest_receivers",
 ]
 
@@ -65,9 +65,3 @@ def suggest_receivers(
 ) -> list[Suggestion]:
     """Rank receiving NACE 4-digit classes for a residual stream; up to `top`, deterministic."""
     return answer(kb, producer_sector, waste_code, waste_description, top).receivers
-
-
-def sector_key(kb: KnowledgeBase, value: object) -> str | None:
-    """The query sector as '|'-joined NACE 2 candidates: '56111' -> '5611|5610'."""
-    del kb  # the mapping comes from the shipped SBI reference lists
-    return "|".join(sector_candidates(value)) or None

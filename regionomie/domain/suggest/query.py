@@ -17,6 +17,7 @@ from regionomie.domain.reference import (
     load_sbi2008,
     load_sbi2025,
     normalise_eural,
+    normalise_sbi,
 )
 
 # NACE 2.1 classes (first 4 digits of SBI 2025) that differ from their NACE 2 class and are not
@@ -63,10 +64,9 @@ def sector_digits(value: object) -> str | None:
         return None
     text = re.sub(r"^(?:sbi|nace)[\s:]*", "", text, flags=re.IGNORECASE)
     text = re.sub(r"^[A-Ua-u](?=\d)", "", text)  # Eurostat style with section letter: C10.71
-    digits = re.sub(r"\D", "", text)
-    if not 2 <= len(digits) <= 5 or re.sub(r"[\d.\s]", "", text):
+    if re.sub(r"[\d.\s]", "", text) or len(re.sub(r"\D", "", text)) > 5:
         return None
-    return digits
+    return normalise_sbi(text)
 
 
 def normalise_sector(value: object) -> str | None:
