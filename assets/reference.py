@@ -4,7 +4,7 @@ code list must stop the graph before it spreads."""
 import dagster as dg
 
 from assets.quality_gate import QUALITY_CHECK, gate_table
-from regionomie.flow import REFERENCE_TABLES, reference_table
+from regionomie.domain.reference import REFERENCE_LISTS, load_list
 
 DESCRIPTIONS = {
     "eural": "The European List of Waste (EURAL) in data/reference.",
@@ -24,9 +24,9 @@ def _reference_asset(name: str) -> dg.AssetsDefinition:
         description=description,
     )
     def reference_asset(context: dg.AssetExecutionContext):
-        yield from gate_table(context, name, reference_table(name))
+        yield from gate_table(context, name, load_list(name))
 
     return reference_asset
 
 
-reference_assets = [_reference_asset(name) for name in REFERENCE_TABLES]
+reference_assets = [_reference_asset(name) for name in REFERENCE_LISTS]

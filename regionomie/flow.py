@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from regionomie.domain import reference
 from regionomie.domain.opportunities import OpportunityResult, ScoringConfig, run_opportunities
 from regionomie.domain.opportunities.config import load_scoring_config
 from regionomie.domain.regions import Region, get_region
@@ -30,7 +31,6 @@ from regionomie.paths import SCORING_FILE, exports_dir
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PARTY_LINKS = "waste_party_links"
-REFERENCE_TABLES = ("eural", "sbi2008", "sbi2025")
 Tables = Mapping[str, pd.DataFrame]
 Progress = Callable[[str, int, int], None]
 
@@ -144,18 +144,6 @@ def party_links(waste_records: pd.DataFrame, establishments: pd.DataFrame) -> pd
     )
 
 
-def reference_table(name: str) -> pd.DataFrame:
-    """A shipped reference list (EURAL, SBI 2008, SBI 2025), validated like any dataset."""
-    from regionomie.domain import reference
-
-    loaders = {
-        "eural": reference.load_eural,
-        "sbi2008": reference.load_sbi2008,
-        "sbi2025": reference.load_sbi2025,
-    }
-    return loaders[name]()
-
-
 def current_tables(
     staged: Callable[[str], pd.DataFrame] | None = None,
     report: Callable[[str, CheckedTable], None] | None = None,
@@ -175,8 +163,8 @@ def current_tables(
             raise FlowError(f"{table}: blocking rule failed: {checked.failures[0]}")
         tables[table] = checked.valid
 
-    for table in REFERENCE_TABLES:
-        keep(table, reference_table(table))
+    for table in reference.REFERENCE_LISTS:
+        keep(table, reference.load_list(table))
     for table in (t for family in SOURCE_TABLES.values() for t in family):
         keep(table, staged(table))
     keep(
@@ -190,8 +178,6 @@ def current_tables(
 
 def municipalities_or_reference(tables: Tables) -> pd.DataFrame:
     """The municipalities table when one was landed, else the shipped reference list."""
-    from regionomie.domain import reference
-
     frame = tables.get("municipalities")
     return frame if frame is not None and len(frame) else reference.load_municipalities()
 

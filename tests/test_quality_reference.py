@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from regionomie.quality.context import load_reference_table, reference_context
+from regionomie.domain.reference import load_list
+from regionomie.quality.context import reference_context
 from regionomie.quality.validate import validate_table
 
 
@@ -18,16 +19,14 @@ def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("name", ["eural", "sbi2008", "sbi2025"])
 def test_shipped_reference_lists_are_clean(name: str) -> None:
-    out = validate_table(
-        name, load_reference_table(name), context=reference_context(), build_docs=False
-    )
+    out = validate_table(name, load_list(name), context=reference_context(), build_docs=False)
     assert out.passed, out.dataset_failures
     assert out.rule_counts == {}
     assert out.rows_valid > 500
 
 
 def test_damaged_eural_is_caught() -> None:
-    df = load_reference_table("eural")
+    df = load_list("eural")
     entries = df.index[df["level"] == "entry"]
     df.loc[entries[0], "hazardous"] = pd.NA  # an entry without its '*' decision
     df.loc[entries[1], "code"] = "2101"  # entry code of the wrong length
@@ -40,7 +39,7 @@ def test_damaged_eural_is_caught() -> None:
 
 
 def test_sbi2008_orphan_is_caught() -> None:
-    df = load_reference_table("sbi2008")
+    df = load_list("sbi2008")
     i = df.index[df["level"] == "subclass"][0]
     df.loc[i, "parent"] = "9999"
     out = validate_table("sbi2008", df, context=reference_context(), build_docs=False)

@@ -418,3 +418,12 @@ def municipality_codes() -> frozenset[str]:
 def load_provinces() -> pd.DataFrame:
     """The 12 provinces (province_code "PV26", name)."""
     return _read_reference("provinces.csv", ("province_code", "name"))
+
+
+REFERENCE_LISTS: tuple[str, ...] = ("eural", "sbi2008", "sbi2025")
+
+
+def load_list(name: str) -> pd.DataFrame:
+    """A shipped reference list by its table name (one of REFERENCE_LISTS)."""
+    loaders = {"eural": load_eural, "sbi2008": load_sbi2008, "sbi2025": load_sbi2025}
+    return loaders[name]()

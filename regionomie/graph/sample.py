@@ -13,6 +13,8 @@ from typing import Any
 import pandas as pd
 from neo4j import Driver
 
+from regionomie.domain.challenges import CHALLENGE_COLUMNS
+from regionomie.domain.reference import EURAL_COLUMNS
 from regionomie.domain.schemas import (
     ESTABLISHMENTS,
     MUNICIPALITIES,
@@ -108,18 +110,7 @@ def eural() -> pd.DataFrame:
         ("200108", "entry", "20", "2001", "false", "Biologisch afbreekbaar keukenafval", "Kitchen"),
         ("200125", "entry", "20", "2001", "false", "Spijsolie en -vetten", "Edible oil and fat"),
     ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "code",
-            "level",
-            "chapter",
-            "subchapter",
-            "hazardous",
-            "description_nl",
-            "description_en",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(EURAL_COLUMNS))
 
 
 # (vestigingsnummer, kvk, name, sole, sbi, municipality, lat, lon, employees)
@@ -275,20 +266,8 @@ def challenges() -> pd.DataFrame:
         ("GM0344", "unemployment", "Werkloosheid", "ww_benefits", "2024", 0.018, 0.02, 0.1, 0.1),
         ("GM0307", "loneliness", "Eenzaamheid", "age_65_plus", "2024", 0.22, 0.2, 0.6, 0.6),
     ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "municipality_code",
-            "challenge_id",
-            "label",
-            "indicator",
-            "period",
-            "value",
-            "national_median",
-            "percentile",
-            "severity",
-        ],
-    )
+    given = [c for c in CHALLENGE_COLUMNS if c not in ("national_value", "higher_is_worse")]
+    frame = pd.DataFrame(rows, columns=given)
     frame["higher_is_worse"] = True
     return frame
 

@@ -41,15 +41,3 @@ def reference_context(
         previous_row_count=previous_row_count,
         related=dict(related or {}),
     )
-
-
-def load_reference_table(name: str) -> pd.DataFrame:
-    """The shipped reference list `name` ("eural", "sbi2008", "sbi2025") as validated."""
-    from regionomie.domain import reference
-
-    loaders = {
-        "eural": reference.load_eural,
-        "sbi2008": reference.load_sbi2008,
-        "sbi2025": reference.load_sbi2025,
-    }
-    return loaders[name]()
