@@ -368,3 +368,55 @@ def test_readers_get_the_ranked_top_tools_get_everything(tmp_path: Path) -> None
     for name in ("opportunities.csv", "opportunities.parquet", "opportunities.xlsx"):
         assert f"<li>{name}: " in report
     assert "400 kandidaat-uitwisselingen" in report
+
+
+def test_region_without_coordinates_sets_everything_aside_with_a_reason(tmp_path: Path) -> None:
+    rows = [{"nace_class": "5610", "lat": None, "lon": None} for _ in range(30)]
+    rows += [{"nace_class": "0113", "lat": None, "lon": None}]
+    done = run_region(
+        "regio-amersfoort",
+        {"establishments": make_est(rows), "municipalities": MUNICIPALITIES},
+        demo_kb(),
+        "2026-11-28",
+        FlowConfig(exports_root=tmp_path),
+    )
+    result = done.result
+    assert len(result.candidates) == 0
+    assert len(result.set_aside) == len(result.supply) > 0  # nothing placed, nothing lost
+    assert result.set_aside["reason"].str.contains("coordinates").all()
+    folder = tmp_path / "regio-amersfoort" / "2026-11-28"
+    assert EXPECTED <= {p.name for p in folder.iterdir()}
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 200_000
+
+
+def test_a_100000_tonne_producer_stays_bounded(tmp_path: Path) -> None:
+    """One producer reporting 100,000 t of one stream: its candidates stay within the bounds
+    and the reader files within their top-N, whatever the tonnage."""
+    from test_opportunities import waste_tables
+
+    records, links = waste_tables()
+    records["weight_kg"] = 50_000_000.0  # two months: 100,000 t in 2024
+    cafe = {"nace_class": "5610", "lat": 52.155, "lon": 5.387}
+    growers = [{"nace_class": "0113", "lat": 52.16, "lon": 5.38 + i * 1e-3} for i in range(200)]
+    config = FlowConfig(exports_root=tmp_path, top_per_case=5, top_per_municipality=10)
+    done = run_region(
+        "regio-amersfoort",
+        {
+            "establishments": make_est([cafe, *growers]),
+            "waste_records": records,
+            "waste_party_links": links,
+            "municipalities": MUNICIPALITIES,
+        },
+        demo_kb(),
+        "2026-11-28",
+        config,
+    )
+    cand = done.result.candidates
+    big = cand[cand["producer_id"].eq("000000000001") & cand["material_id"].eq("koffiedik")]
+    assert done.result.supply["tonnes_per_year"].max() == pytest.approx(100_000.0)
+    bound = config.scoring.receivers_per_producer_material
+    assert 0 < (big["receiver_kind"] == "establishment").sum() <= bound
+    assert (big["receiver_kind"] == "sector").sum() <= 1
+    assert big["matched_tonnes"].sum() <= 100_000.0 + 1e-6
+    csv_rows = pd.read_csv(done.paths["csv"])
+    assert len(csv_rows) <= len(done.result.cases) * 5 + 10 * len(MUNICIPALITIES)
