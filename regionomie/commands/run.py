@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+from regionomie.foreground import DEFAULT_GRACE_SECONDS, run_in_foreground
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
 from regionomie.settings import dagster_home, external_uri, load_dotenv
 
@@ -43,6 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run)
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", default="3000")
+    ui.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=DEFAULT_GRACE_SECONDS,
+        metavar="SECONDS",
+        help="on SIGTERM/SIGINT: how long dagster dev and its processes may take to shut down "
+        f"before they are killed (default {DEFAULT_GRACE_SECONDS:.0f})",
+    )
     ui.set_defaults(func=_ui)
 
 
@@ -135,6 +143,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
+    """`dagster dev` in the foreground; stopping us (SIGTERM, SIGINT, Ctrl-C) stops it and the
+    webserver, daemon and code server it started (regionomie.foreground)."""
     load_dotenv()
     dagster_home()
     command = [
@@ -147,4 +157,4 @@ def _ui(args: argparse.Namespace) -> int:
         "-h",
         "127.0.0.1",
     ]
-    return subprocess.call(command, cwd=REPO_ROOT)
+    return run_in_foreground(command, cwd=REPO_ROOT, grace_seconds=args.stop_timeout)
