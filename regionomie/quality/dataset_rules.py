@@ -448,7 +448,7 @@ def municipality_rules(ctx: ValidationContext) -> list[Rule]:
 
 
 def _open_data_coverage() -> str:
-    from regionomie.domain.parsers.kvk import OPEN_DATA_COVERAGE
+    from regionomie.domain.parsers.kvk_open_data import OPEN_DATA_COVERAGE
 
     return OPEN_DATA_COVERAGE
 

@@ -73,8 +73,8 @@ def rules_for(table: str, context: ValidationContext | None = None) -> list[Rule
 
 
 def _sector_density_columns() -> tuple[str, ...]:
-    # Not a schemas.py contract (yet): the KvK bulk parser declares its own output columns.
-    from regionomie.domain.parsers.kvk import SECTOR_DENSITY_COLUMNS
+    # Not a schemas.py contract (yet): the KvK open-data parser declares its own output columns.
+    from regionomie.domain.parsers.kvk_open_data import SECTOR_DENSITY_COLUMNS
     from regionomie.domain.schemas import PROVENANCE_COLUMNS
 
     return tuple(SECTOR_DENSITY_COLUMNS) + PROVENANCE_COLUMNS
