@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from regionomie.domain.schemas import CONTRACTS, PROVENANCE_COLUMNS
-from regionomie.quality.suites import ValidationContext
+from regionomie.quality.rules import ValidationContext
 
 TODAY = date(2026, 6, 15)
 EURAL = frozenset({"200108", "200125", "020799", "020304", "170504", "160104", "200301"})

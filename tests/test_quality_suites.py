@@ -7,13 +7,8 @@ import test_quality_fixtures as fx
 
 from regionomie.domain.schemas import CONTRACTS
 from regionomie.quality.geo import on_dutch_land
-from regionomie.quality.suites import (
-    SUITE_VERSIONS,
-    TABLES,
-    WEIGHT_CEILING_KG_BY_CHAPTER,
-    build_suite,
-    rules_for,
-)
+from regionomie.quality.suites import TABLES, build_suite, rules_for
+from regionomie.quality.thresholds import SUITE_VERSIONS, WEIGHT_CEILING_KG_BY_CHAPTER
 
 ON_LAND = {  # (lat, lon) of real places
     "Amersfoort": (52.156, 5.387),

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import test_quality_fixtures as fx
 
-from regionomie.quality.suites import MAX_EMPLOYEES, WEIGHT_CEILING_KG_BY_CHAPTER
+from regionomie.quality.thresholds import MAX_EMPLOYEES, WEIGHT_CEILING_KG_BY_CHAPTER
 from regionomie.quality.validate import check_metadata, validate_table, write_quarantine
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from regionomie.quality.suites import ValidationContext
+from regionomie.quality.rules import ValidationContext
 
 
 def reference_context(

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regionomie.quality.suites import PERSONAL_COLUMNS, Rule
+from regionomie.quality.rules import PERSONAL_COLUMNS, Rule
 
 if TYPE_CHECKING:
     from regionomie.quality.validate import ValidationOutcome

@@ -28,15 +28,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from regionomie import paths  # noqa: E402
 from regionomie.fileio import atomic_write, make_dirs  # noqa: E402
 from regionomie.quality.docs import render_report  # noqa: E402
-from regionomie.quality.suites import (  # noqa: E402
-    PERSONAL_COLUMNS,
-    SUITE_VERSIONS,
-    Rule,
-    ValidationContext,
-    build_suite,
-    expected_columns,
-    rules_for,
-)
+from regionomie.quality.rules import PERSONAL_COLUMNS, Rule, ValidationContext  # noqa: E402
+from regionomie.quality.suites import build_suite, expected_columns, rules_for  # noqa: E402
+from regionomie.quality.thresholds import SUITE_VERSIONS  # noqa: E402
 
 __all__ = [
     "ValidationContext",

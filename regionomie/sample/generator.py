@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionomie.domain.parsers.kvk import ESTABLISHMENT_CSV_COLUMNS
+from regionomie.domain.parsers.kvk_csv import ESTABLISHMENT_CSV_COLUMNS
 from regionomie.sample.kvk import establishment_chunk, kvk_api_files
 from regionomie.sample.municipal import cbs_household_waste, cbs_kerncijfers, pdok_outlines
 from regionomie.sample.tables import REGIO_AMERSFOORT, municipality_frame

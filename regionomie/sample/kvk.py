@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionomie.domain.parsers.kvk import ESTABLISHMENT_CSV_COLUMNS
+from regionomie.domain.parsers.kvk_csv import ESTABLISHMENT_CSV_COLUMNS
 from regionomie.sample.tables import (
     DEFAULT_POPULATION,
     FIRST,
