@@ -17,7 +17,7 @@ from test_opportunities import MUNICIPALITIES, SOLE_NAME, make_est
 
 from regionomie.commands import opportunities as command
 from regionomie.domain.opportunities.demo import demo_kb
-from regionomie.exports.writers import update_latest
+from regionomie.exports.publish import update_latest
 from regionomie.flow import FlowConfig, run_region
 from regionomie.paths import SAMPLE_DIR
 

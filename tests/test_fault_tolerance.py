@@ -16,7 +16,7 @@ import pytest
 from test_exports import tables
 
 from regionomie.domain.opportunities.demo import demo_kb
-from regionomie.exports.writers import is_complete
+from regionomie.exports.publish import is_complete
 from regionomie.flow import FlowConfig, run_region
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR
 
@@ -116,7 +116,7 @@ def test_export_killed_half_way_is_never_published(tmp_path: Path, staged_tables
 
 
 def test_crash_between_the_fallback_renames_is_undone(tmp_path: Path) -> None:
-    from regionomie.exports.writers import update_latest
+    from regionomie.exports.publish import update_latest
 
     root = tmp_path / "exports"
     run_region(REGION, tables(), demo_kb(), "2026-11-28", FlowConfig(exports_root=root))

@@ -13,7 +13,6 @@ from regionomie.domain.challenges import derive_challenges
 from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.opportunities.candidates import (
     CANDIDATE_COLUMNS,
-    ReceiverFit,
     empty_candidates,
     generate_candidates,
 )
@@ -30,6 +29,7 @@ from regionomie.domain.opportunities.network import (
     cascades,
     coalitions,
 )
+from regionomie.domain.opportunities.scoring import ReceiverFit
 from regionomie.domain.opportunities.supply import (
     SUPPLY_COLUMNS,
     estimate_supply,

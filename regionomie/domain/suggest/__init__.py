@@ -3,23 +3,23 @@
     answer(kb, producer_sector, waste_code, waste_description, top=10) -> Answer
     suggest_receivers(...) -> list[Suggestion]      (the receivers of `answer`)
 
-Modules: query (reading the inputs), text (description -> materials), exchanges (documented
-exchanges and the receiver prior), model (the fitted ranking weights), engine (evidence,
-candidates, ranking, explanations). Pure domain code: no dagster, no neo4j.
+Modules: query (reading the inputs), text (description -> materials), reading (a query ->
+materials with confidence), exchanges (documented exchanges and the receiver prior), candidates
+(candidate classes, their evidence and features), model (the fitted ranking weights), explain
+(basis, citation and reason of a suggestion), engine (the engine: prior, ranking, the regional
+engine's receiver fit). Pure domain code: no dagster, no neo4j.
 """
 
 from __future__ import annotations
 
 from regionomie.domain.knowledge import KnowledgeBase
-from regionomie.domain.suggest.engine import (
+from regionomie.domain.suggest.engine import Answer, Engine, engine_for
+from regionomie.domain.suggest.explain import (
     BASIS_DOCUMENTED,
     BASIS_GENERIC,
     BASIS_KNOWLEDGE,
     BASIS_RELATED,
-    Answer,
-    Engine,
     Suggestion,
-    engine_for,
 )
 from regionomie.domain.suggest.query import (
     normalise_sector,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.reference import load_eural
-from regionomie.domain.suggest.engine import BASIS_KNOWLEDGE, engine_for
+from regionomie.domain.suggest.engine import engine_for
+from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE
 from regionomie.domain.suggest.query import read_query
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regionomie.domain.suggest.engine import BASIS_KNOWLEDGE, Engine
+from regionomie.domain.suggest.engine import Engine
 from regionomie.domain.suggest.exchanges import Exchange
+from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE
 from regionomie.domain.suggest.model import RankingModel, TrainingQuery, fit_weights
 from regionomie.domain.suggest.query import Query, read_query
 

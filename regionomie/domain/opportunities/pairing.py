@@ -1,0 +1,137 @@
+"""Which receivers a producer is paired with: the nearest existing receivers of the wanted
+class (one KD-tree per class, never all pairs), or, where none is within reach, a start-up
+("sector") receiver at the centroid of the producer's municipality. Distances only; scoring
+happens in scoring.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from regionomie.domain.opportunities.common import KM_PER_DEG_LAT, KM_PER_DEG_LON_NL, haversine_km
+from regionomie.domain.opportunities.config import ScoringConfig
+
+NEAREST_MARGIN = 5  # extra KD-tree neighbours, re-ranked by great-circle distance
+
+
+def receiver_pool(actors: pd.DataFrame, classes: set[str]) -> pd.DataFrame:
+    """Active receivers of the wanted classes that have coordinates."""
+    rec = actors[actors["nace_class"].isin(classes) & actors["lat"].notna() & actors["lon"].notna()]
+    return rec[rec["active"].astype(bool)] if "active" in rec else rec
+
+
+_NEAR_COLUMNS = [
+    "pp_row",
+    "receiver_id",
+    "receiver_lat",
+    "receiver_lon",
+    "receiver_employees",
+    "distance_km",
+]
+
+
+def _project_km(lat: pd.Series | np.ndarray, lon: pd.Series | np.ndarray) -> np.ndarray:
+    """Points as (x, y) km on an equirectangular plane around 52.2 N (for the KD-tree)."""
+    x = np.asarray(lon, dtype="float64") * KM_PER_DEG_LON_NL
+    y = np.asarray(lat, dtype="float64") * KM_PER_DEG_LAT
+    return np.column_stack([x, y])
+
+
+def _nearest_receivers(
+    pp: pd.DataFrame, receivers: pd.DataFrame, config: ScoringConfig
+) -> pd.DataFrame:
+    """The k nearest receivers within reach per producer-pathway row (pp_row = position in pp).
+
+    One KD-tree per receiver class: each producer examines only its nearest few receivers
+    (k + a margin, re-ranked by great-circle distance), never all pairs."""
+    reach_km = config.max_distance_km / config.road_factor
+    k = config.k_nearest
+    results: list[pd.DataFrame] = []
+    pairs_compared = 0
+    pp_nace = pp["receiver_nace"].to_numpy()
+    producer_ids = pp["establishment_id"].to_numpy()
+    for nace, rec in receivers.groupby("nace_class", sort=True):
+        rows = np.flatnonzero(pp_nace == nace)
+        if not len(rows):
+            continue
+        rec = rec.sort_values("establishment_id")
+        tree = cKDTree(_project_km(rec["lat"], rec["lon"]))
+        sub = pp.iloc[rows]
+        wanted = min(len(rec), k + NEAREST_MARGIN)
+        _, idx = tree.query(
+            _project_km(sub["lat"], sub["lon"]),
+            k=wanted,
+            distance_upper_bound=reach_km * 1.01,
+        )
+        idx = np.asarray(idx).reshape(len(rows), wanted)
+        found = idx < len(rec)
+        pairs_compared += int(found.sum())
+        pp_row = np.repeat(rows, wanted)[found.ravel()]
+        ri = idx.ravel()[found.ravel()]
+        rec_ids = rec["establishment_id"].to_numpy()[ri]
+        rlat = rec["lat"].to_numpy(dtype="float64")[ri]
+        rlon = rec["lon"].to_numpy(dtype="float64")[ri]
+        plat = pp["lat"].to_numpy(dtype="float64")[pp_row]
+        plon = pp["lon"].to_numpy(dtype="float64")[pp_row]
+        road = haversine_km(plat, plon, rlat, rlon) * config.road_factor
+        keep = (rec_ids != producer_ids[pp_row]) & (road <= config.max_distance_km)
+        near = pd.DataFrame(
+            {
+                "pp_row": pp_row[keep].astype("int64"),
+                "receiver_id": rec_ids[keep],
+                "receiver_lat": rlat[keep],
+                "receiver_lon": rlon[keep],
+                "receiver_employees": rec["employees"].to_numpy(dtype="float64")[ri][keep],
+                "distance_km": road[keep],
+            }
+        )
+        near = near.sort_values(["pp_row", "distance_km", "receiver_id"])
+        results.append(near.groupby("pp_row", sort=False).head(k))
+    out = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=_NEAR_COLUMNS)
+    out.attrs["pairs_compared"] = pairs_compared
+    return out
+
+
+def municipality_centroids(municipalities: pd.DataFrame | None) -> pd.DataFrame:
+    """Municipality centroids (lat, lon) by municipality_code: where start-ups are placed."""
+    if municipalities is None or municipalities.empty:
+        return pd.DataFrame(columns=["lat", "lon"])
+    mun = municipalities.drop_duplicates("municipality_code").set_index("municipality_code")
+    return mun[["lat", "lon"]].apply(pd.to_numeric, errors="coerce")
+
+
+def chunk_candidates(
+    pp: pd.DataFrame, receivers: pd.DataFrame, centroids: pd.DataFrame, config: ScoringConfig
+) -> tuple[pd.DataFrame, int]:
+    """Existing-receiver candidates (k nearest per producer-pathway) and start-up candidates
+    (where no receiver of the class is within reach) for one chunk of producers."""
+    pp = pp.reset_index(drop=True)
+    near = _nearest_receivers(pp, receivers, config)
+    pp["pp_row"] = np.arange(len(pp), dtype="int64")
+    existing = pp.merge(near, on="pp_row", how="inner")
+    existing["receiver_kind"] = "establishment"
+
+    reached = set(near["pp_row"].unique())
+    startup = pp[~pp["pp_row"].isin(reached)].copy()
+    startup["receiver_kind"] = "sector"
+    startup["receiver_id"] = (
+        "sector:" + startup["receiver_nace"] + ":" + startup["municipality_code"].fillna("onbekend")
+    )
+    startup["receiver_employees"] = np.nan
+    cen = startup["municipality_code"].map(centroids["lat"]) if len(centroids) else np.nan
+    startup["receiver_lat"] = pd.to_numeric(cen, errors="coerce")
+    cen_lon = startup["municipality_code"].map(centroids["lon"]) if len(centroids) else np.nan
+    startup["receiver_lon"] = pd.to_numeric(cen_lon, errors="coerce")
+    no_centroid = startup["receiver_lat"].isna() | startup["receiver_lon"].isna()
+    startup.loc[no_centroid, "receiver_lat"] = startup.loc[no_centroid, "lat"]
+    startup.loc[no_centroid, "receiver_lon"] = startup.loc[no_centroid, "lon"]
+    dist = haversine_km(
+        startup["lat"], startup["lon"], startup["receiver_lat"], startup["receiver_lon"]
+    )
+    startup["distance_km"] = np.where(
+        no_centroid, config.startup_distance_km, np.maximum(dist * config.road_factor, 1.0)
+    )
+    return pd.concat([existing, startup], ignore_index=True), int(
+        near.attrs.get("pairs_compared", 0)
+    )

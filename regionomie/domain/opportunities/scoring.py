@@ -1,0 +1,158 @@
+"""Scoring candidate pairs: every score component (material and volume fit, proximity,
+economic, climate, social, novelty) and the weighted score, on ids and numbers only, so that
+millions of pairs can be scored and pruned before any text is attached."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from regionomie.domain.challenges import ELDERLY_CHALLENGES, EMPLOYMENT_CHALLENGES, severity_table
+from regionomie.domain.opportunities.config import ScoringConfig
+
+ReceiverFit = Callable[[str, str | None], dict[str, float]]
+
+CARE_NACE_PREFIXES: tuple[str, ...] = ("87", "88")  # residential care, social work
+COMMUNITY_NACE: tuple[str, ...] = ("5629", "9499", "9609")  # canteens, associations, other
+CARE_USE_CATEGORIES: tuple[str, ...] = ("care", "community", "zorg", "buurt", "social")
+
+
+def receiver_fits(pp: pd.DataFrame, receiver_fit: ReceiverFit | None) -> np.ndarray:
+    """Per producer-pathway row, how well its receiving class fits the stream (0..1)."""
+    if receiver_fit is None:
+        return pp["strength"].astype(float).to_numpy()
+    producer = pp["nace_class"].fillna("").astype(str)
+    keys = pd.DataFrame({"material_id": pp["material_id"], "nace_class": producer})
+    table = [
+        (material, nace, receiver, fit)
+        for material, nace in keys.drop_duplicates().itertuples(index=False)
+        for receiver, fit in receiver_fit(material, nace or None).items()
+    ]
+    fits = pd.DataFrame(table, columns=["material_id", "nace_class", "receiver_nace", "fit"])
+    joined = keys.assign(receiver_nace=pp["receiver_nace"].to_numpy()).merge(
+        fits, on=["material_id", "nace_class", "receiver_nace"], how="left"
+    )
+    return joined["fit"].fillna(0.0).to_numpy(dtype="float64")
+
+
+def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
+    """0..1 with diminishing returns: a value of `scale` gives 0.63 (negatives give 0)."""
+    arr = np.clip(np.asarray(values, dtype="float64"), 0.0, None)
+    return 1.0 - np.exp(-arr / scale)
+
+
+def score_candidates(
+    cand: pd.DataFrame,
+    receiver_municipality: pd.Series,
+    challenges: pd.DataFrame | None,
+    observed: pd.DataFrame | None,
+    config: ScoringConfig,
+) -> pd.DataFrame:
+    """Every score component and the combined score, on ids and numbers only (texts come
+    after pruning, in describe.py, so millions of candidates never carry strings)."""
+    weights = config.normalised_weights()
+    is_startup = (cand["receiver_kind"] == "sector").to_numpy()
+    receiver_mun = cand["receiver_id"].map(receiver_municipality)
+    receiver_mun = receiver_mun.where(~is_startup, cand["municipality_code"])
+
+    tonnes = cand["tonnes_per_year"].astype(float)
+    rec_emp = cand["receiver_employees"].astype(float)
+    rec_emp = rec_emp.where(rec_emp > 0, float(config.default_employees))
+    demand = np.where(is_startup, np.nan, rec_emp * config.demand_t_per_employee)
+    matched = np.where(is_startup, tonnes, np.minimum(tonnes, demand))
+    volume_fit = np.where(
+        is_startup,
+        np.minimum(1.0, tonnes / config.startup_min_tonnes),
+        np.minimum(tonnes, demand) / np.maximum(np.maximum(tonnes, demand), 1e-9),
+    )
+    digits_matched = cand["nace_match_digits"].to_numpy()
+    quality = np.select(
+        [digits_matched == 4, digits_matched == 2],
+        [1.0, config.producer_2digit_quality],
+        config.observed_other_class_quality,
+    )
+    quality = quality * np.where(is_startup, config.startup_quality, 1.0)
+    material_fit = np.clip(cand["receiver_fit"].astype(float).to_numpy() * quality, 0.0, 1.0)
+    distance = cand["distance_km"].astype(float).to_numpy()
+    tkm = matched * distance
+    transport_cost = tkm * config.transport_cost_eur_per_tkm
+    transport_co2 = tkm * config.transport_co2_kg_per_tkm
+    economic_value = matched * cand["value_eur_per_tonne"].to_numpy(dtype=float) - transport_cost
+    co2_avoided = matched * cand["co2_avoided_kg_per_tonne"].to_numpy(dtype=float) - transport_co2
+    jobs = matched * cand["jobs_per_1000_tonnes"].to_numpy(dtype=float) / 1000.0
+
+    sev = severity_table(challenges) if challenges is not None else pd.DataFrame()
+    emp_cols = [c for c in EMPLOYMENT_CHALLENGES if c in sev.columns]
+    eld_cols = [c for c in ELDERLY_CHALLENGES if c in sev.columns]
+    emp_by_mun = sev[emp_cols].max(axis=1) if emp_cols else pd.Series(dtype=float)
+    eld_by_mun = sev[eld_cols].max(axis=1) if eld_cols else pd.Series(dtype=float)
+    emp_sev = receiver_mun.map(emp_by_mun).astype(float).fillna(0.0).to_numpy()
+    eld_sev = receiver_mun.map(eld_by_mun).astype(float).fillna(0.0).to_numpy()
+    rnace = cand["receiver_nace"].astype(str)
+    care = (
+        rnace.str.slice(0, 2).isin(CARE_NACE_PREFIXES)
+        | rnace.isin(COMMUNITY_NACE)
+        | cand["use_category"].str.lower().isin(CARE_USE_CATEGORIES)
+    ).to_numpy()
+    elderly_bonus = np.where(
+        care & (eld_sev >= config.elderly_severity_threshold),
+        config.elderly_bonus_jobs * eld_sev,
+        0.0,
+    )
+    social_impact = jobs * (1.0 + emp_sev) + elderly_bonus
+
+    if observed is not None and not observed.empty:
+        pairs = pd.MultiIndex.from_arrays(
+            [observed["producer_id"].astype(str), observed["receiver_id"].astype(str)]
+        )
+        key = pd.MultiIndex.from_arrays([cand["establishment_id"], cand["receiver_id"]])
+        novelty = np.where(key.isin(pairs), 0.0, 1.0)
+    else:
+        novelty = np.ones(len(cand))
+
+    components = {
+        "material_fit": material_fit,
+        "volume_fit": volume_fit,
+        "proximity": np.exp(-distance / config.distance_scale_km),
+        "economic": _saturate(economic_value, config.economic_scale_eur),
+        "climate": _saturate(co2_avoided, config.co2_scale_kg),
+        "social": _saturate(social_impact, config.social_scale),
+        "novelty": novelty,
+    }
+    score = sum(weights[name] * np.asarray(values) for name, values in components.items())
+    return pd.DataFrame(
+        {
+            "producer_id": cand["establishment_id"].to_numpy(),
+            "material_id": cand["material_id"].to_numpy(),
+            "pathway_id": cand["pathway_id"].to_numpy(),
+            "receiver_kind": cand["receiver_kind"].to_numpy(),
+            "receiver_id": cand["receiver_id"].to_numpy(),
+            "receiver_nace": cand["receiver_nace"].to_numpy(),
+            "receiver_municipality": receiver_mun.to_numpy(),
+            "receiver_lat": cand["receiver_lat"].astype(float).to_numpy(),
+            "receiver_lon": cand["receiver_lon"].astype(float).to_numpy(),
+            "food_or_feed": cand["food_or_feed"].astype(bool).to_numpy(),
+            "supply_tonnes": np.round(tonnes.to_numpy(), 3),
+            "receiver_demand_tonnes": np.round(demand, 3),
+            "matched_tonnes": np.round(matched, 3),
+            "material_fit": np.round(material_fit, 4),
+            "volume_fit": np.round(volume_fit, 4),
+            "distance_km": np.round(distance, 2),
+            "proximity": np.round(components["proximity"], 4),
+            "transport_cost_eur": np.round(transport_cost, 2),
+            "transport_co2_kg": np.round(transport_co2, 2),
+            "economic_value_eur": np.round(economic_value, 2),
+            "economic": np.round(components["economic"], 4),
+            "co2_avoided_kg": np.round(co2_avoided, 2),
+            "climate": np.round(components["climate"], 4),
+            "jobs": np.round(jobs, 4),
+            "employment_severity": np.round(emp_sev, 4),
+            "elderly_severity": np.round(eld_sev, 4),
+            "social_impact": np.round(social_impact, 4),
+            "social": np.round(components["social"], 4),
+            "novelty": novelty,
+            "score": np.round(score, 6),
+        }
+    )

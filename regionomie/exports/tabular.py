@@ -1,0 +1,198 @@
+"""Tabular export files: CSV, Parquet and Excel.
+
+Spreadsheet safety: the CSV and XLSX writers pass every text cell through
+regionomie.exports.excel_safety, so no cell can start a formula in Excel. Every writer passes
+its rows through the SoleProprietorShield first.
+
+Idempotence: the xlsx zip entries and document properties carry the passed date (never the
+wall clock), so the same inputs and date give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from regionomie.domain.privacy import SoleProprietorShield
+from regionomie.exports.excel_safety import neutralise_frame, neutralise_header, neutralise_value
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+class SafetyCounts(dict[str, int]):
+    """Per written file: the number of text cells neutralised against formula injection."""
+
+    def add(self, name: str, n: int) -> None:
+        self[name] = self.get(name, 0) + int(n)
+
+
+def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy without DataFrame.attrs and with a 0..n-1 index: nothing but the rows is written."""
+    out = df.copy()
+    out.attrs = {}
+    return out.reset_index(drop=True)
+
+
+def write_csv(
+    df: pd.DataFrame,
+    path: Path,
+    *,
+    shield: SoleProprietorShield,
+    counts: SafetyCounts | None = None,
+) -> Path:
+    """UTF-8 CSV, no index; sole proprietors shielded, formulas neutralised (header included).
+    Rows end in CRLF as RFC 4180 says, so a field holding a bare CR or LF is always quoted
+    and can never split a row in a spreadsheet (with '\\n' endings a bare CR went unquoted)."""
+    frame = shield.protect_frame(clean_frame(df))
+    frame, changed = neutralise_frame(frame)
+    frame.columns = neutralise_header(list(frame.columns))
+    frame.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+    if counts is not None:
+        counts.add(path.name, changed)
+    return path
+
+
+def write_parquet(
+    df: pd.DataFrame, path: Path, *, shield: SoleProprietorShield, rows_per_group: int = 100_000
+) -> Path:
+    """Parquet without the pandas index and without DataFrame.attrs; sole proprietors shielded.
+    Written in row groups, so memory holds one group of shielded rows at a time. Values are
+    kept as they are (Parquet is read by tools, not by spreadsheets)."""
+    frame = clean_frame(df)
+    writer: pq.ParquetWriter | None = None
+    try:
+        for start in range(0, max(len(frame), 1), rows_per_group):
+            part = shield.protect_frame(frame.iloc[start : start + rows_per_group])
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy")
+            writer.write_table(table.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+def _cell_value(value: Any) -> tuple[Any, bool]:
+    """A pandas value as an Excel cell value: numbers stay numbers, missing becomes empty,
+    text is cleaned of characters XML cannot hold and neutralised against formulas.
+    Returns (value, neutralised)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None, False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), False
+    if isinstance(value, (int, np.integer)):
+        return int(value), False
+    if isinstance(value, (float, np.floating)):
+        return (None if math.isnan(float(value)) else float(value)), False
+    if isinstance(value, (list, tuple, dict)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _add_sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[str, int]) -> int:
+    """A write-only sheet: styled, frozen, filterable header; amounts with thousands format.
+    Returns the number of text cells neutralised."""
+    ws = wb.create_sheet(title=title[:31])
+    columns = list(df.columns)
+    for i, column in enumerate(columns, start=1):
+        sample = df[column].head(200).map(lambda v: len(str(v)))
+        longest = int(sample.max()) if len(sample) else 0
+        width = widths.get(column, int(min(60, max(len(column) + 2, longest + 2))))
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
+    header = []
+    changed = 0
+    for column in columns:
+        value, hit = _cell_value(column)
+        changed += hit
+        cell = WriteOnlyCell(ws, value=value)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    ws.append(header)
+    # number formats need a styled cell per value: only on sheets a person reads row by row
+    styled = len(df) <= 5_000
+    amount = [styled and bool(re.search(r"(eur|kg|tonnes|km)", c)) for c in columns]
+    for row in df.itertuples(index=False):
+        values = []
+        for value, is_amount in zip(row, amount, strict=True):
+            value, hit = _cell_value(value)
+            changed += hit
+            if is_amount and isinstance(value, float):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = "#,##0.00"
+                value = cell
+            values.append(value)
+        ws.append(values)
+    return changed
+
+
+def _repack_deterministic(data: bytes, stamp: dt.datetime) -> bytes:
+    """Rewrite an xlsx zip with fixed entry timestamps and document dates = `stamp`."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n)):
+            content = src.read(name)
+            if name == "docProps/core.xml":
+                text = content.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: f"{m.group(1)}{iso}{m.group(3)}",
+                    text,
+                )
+                content = text.encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def write_xlsx(
+    sheets: list[tuple[str, pd.DataFrame]],
+    path: Path,
+    date: dt.date,
+    *,
+    shield: SoleProprietorShield,
+    counts: SafetyCounts | None = None,
+) -> Path:
+    """One formatted sheet per view; byte-identical for identical inputs and date. Sole
+    proprietors shielded; no text cell can be a formula."""
+    wb = Workbook(write_only=True)
+    changed = 0
+    stamp = dt.datetime(date.year, date.month, date.day)
+    wb.properties.creator = "regionomie"
+    wb.properties.lastModifiedBy = "regionomie"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    for title, df in sheets:
+        frame = shield.protect_frame(clean_frame(df))
+        changed += _add_sheet(wb, title, frame, widths={"explanation": 90, "name": 50})
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_repack_deterministic(buffer.getvalue(), stamp))
+    if counts is not None:
+        counts.add(path.name, changed)
+    return path
