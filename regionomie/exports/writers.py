@@ -182,7 +182,8 @@ def write_exports(
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
-    today in Europe/Amsterdam) and is the only date written into files. pseudonym_key defaults to regionomie.settings.pseudonym_key().
+    today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
+    defaults to regionomie.settings.pseudonym_key().
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
