@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from regionomie.domain.coordinates import WGS84_BOX
+
 # Bounding box of the European Netherlands with a margin (degrees WGS84).
-NL_BBOX: dict[str, float] = {"lat_min": 50.70, "lat_max": 53.70, "lon_min": 3.20, "lon_max": 7.30}
+NL_BBOX = WGS84_BOX  # the same generous box the parsers use
 
 # (lon, lat) vertices, clockwise from the Zeeuws-Vlaanderen coast at Cadzand.
 NL_LAND_POLYGON: tuple[tuple[float, float], ...] = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from regionomie.domain import reference
 from regionomie.quality.rules import (
     E,
     Rule,
@@ -29,17 +30,9 @@ from regionomie.quality.thresholds import (
 # Reference lists are not pipeline tables (no provenance columns): their own small contracts.
 # (Shapes of the shipped CSVs read by regionomie.domain.reference, read as strings.)
 REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "eural": (
-        "code",
-        "level",
-        "chapter",
-        "subchapter",
-        "hazardous",
-        "description_nl",
-        "description_en",
-    ),
-    "sbi2008": ("code", "level", "section", "parent", "label_nl", "label_en"),
-    "sbi2025": ("code", "label_nl", "nace21_class", "nace2_class", "label_en", "nace2_basis"),
+    "eural": reference.EURAL_COLUMNS,
+    "sbi2008": reference.SBI2008_COLUMNS,
+    "sbi2025": reference.SBI2025_COLUMNS,
 }
 
 _EURAL_LEVEL_PATTERN = {"chapter": r"^\d{2}$", "subchapter": r"^\d{4}$", "entry": r"^\d{6}$"}

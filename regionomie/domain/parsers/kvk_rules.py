@@ -11,11 +11,12 @@ A sole proprietor (eenmanszaak) name is personal data: it is never logged nor pu
 from __future__ import annotations
 
 from regionomie.domain import reference
+from regionomie.domain.coordinates import WGS84_BOX
 from regionomie.domain.privacy import name_is_personal
 
 # Bounding box of the Netherlands (WGS84), generous: coordinates outside are data errors.
-NL_LAT = (50.70, 53.70)
-NL_LON = (3.20, 7.30)
+NL_LAT = (WGS84_BOX["lat_min"], WGS84_BOX["lat_max"])
+NL_LON = (WGS84_BOX["lon_min"], WGS84_BOX["lon_max"])
 
 
 def guess_version(code: str | None, retrieved_at: str | None) -> str:
