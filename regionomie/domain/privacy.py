@@ -87,6 +87,7 @@ COORDINATE_OWNERS: dict[str, tuple[str, str]] = {
     "receiver_id": ("receiver_lat", "receiver_lon"),
 }
 _TOKEN_RE = re.compile(r"(?<!\d)(\d{12}|\d{8})(?!\d)")
+_DIGIT_RUN = r"\p{Nd}{8}"  # (RE2) every token above holds one; texts without need no work
 
 
 def normalise_legal_form(legal_form: object) -> str:
@@ -240,7 +241,7 @@ class SoleProprietorShield:
         for owner, (lat_col, lon_col) in COORDINATE_OWNERS.items():
             if owner not in out.columns or lat_col not in out.columns or lon_col not in out.columns:
                 continue
-            mask = out[owner].astype(object).map(self.is_personal).to_numpy(dtype=bool)
+            mask = out[owner].astype(object).map(str).isin(self.personal_ids).to_numpy(dtype=bool)
             if not mask.any():
                 continue
             c_lat, c_lon = coarsen_locations(out.loc[mask, lat_col], out.loc[mask, lon_col])
@@ -252,16 +253,29 @@ class SoleProprietorShield:
             series = out[column]
             if series.dtype.kind not in "OSU" and not isinstance(series.dtype, pd.StringDtype):
                 continue
-            uniques = pd.unique(series.dropna())
-            table = {
-                u: self.protect_text(u) for u in uniques if isinstance(u, str) and _has_digits(u)
-            }
-            changed = {u: v for u, v in table.items() if u != v}
+            changed = self._changed_texts(series)
             if changed:
-                out[column] = series.map(
-                    lambda v, t=changed: t.get(v, v) if isinstance(v, str) else v
+                values = series.to_numpy(dtype=object)
+                out[column] = pd.Series(
+                    [changed.get(v, v) if isinstance(v, str) else v for v in values],
+                    index=series.index,
+                    dtype=series.dtype,
                 )
         return out
+
+    def _changed_texts(self, series: pd.Series) -> dict[str, str]:
+        """{text: protected text} for the distinct texts of `series` that hold a personal
+        number. The scan for 8+ digit runs is vectorised (Arrow regex), so long texts without
+        one (explanations, descriptions) cost nothing per row in Python."""
+        texts = [u for u in pd.unique(series.dropna()) if isinstance(u, str)]
+        if not texts:
+            return {}
+        has_run = pd.Series(texts, dtype="str").str.contains(_DIGIT_RUN, regex=True).to_numpy()
+        changed: dict[str, str] = {}
+        for text, run in zip(texts, has_run, strict=True):
+            if run and any(t in self.personal_ids for t in _TOKEN_RE.findall(text)):
+                changed[text] = self.protect_text(text)
+        return changed
 
     def protect_json(self, obj: Any) -> Any:
         """The same rules for JSON-like data (cards, GeoJSON properties): numbers inside
@@ -282,7 +296,3 @@ class SoleProprietorShield:
         if isinstance(obj, list | tuple):
             return [self.protect_json(v) for v in obj]
         return obj
-
-
-def _has_digits(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)

@@ -273,9 +273,8 @@ def generate_candidates(
 def _ranked(cand: pd.DataFrame, keys: list[str]) -> pd.Series:
     """0-based rank of each candidate within its `keys` group, best score first (ties: ids)."""
     ties = ["producer_id", "pathway_id", "receiver_id"]
-    order = cand.sort_values(
-        [*keys, "score", *ties], ascending=[True] * len(keys) + [False] + [True] * len(ties)
-    )
+    by = dict.fromkeys(keys, True) | {"score": False} | {t: True for t in ties if t not in keys}
+    order = cand[list(by)].sort_values(list(by), ascending=list(by.values()))  # keys only
     return order.groupby(keys, sort=False).cumcount().reindex(cand.index)
 
 

@@ -76,11 +76,14 @@ def _upper_first(text: str) -> str:
 
 def best_per_producer(candidates: pd.DataFrame) -> pd.DataFrame:
     """One candidate per producer x pathway x hub: the best scored (ties: candidate_id)."""
-    cand = candidates.copy()
-    cand["hub_municipality"] = cand["receiver_municipality"].fillna(cand["producer_municipality"])
-    cand["hub_municipality"] = cand["hub_municipality"].fillna("onbekend").astype(str)
-    cand = cand.sort_values(["score", "candidate_id"], ascending=[False, True])
-    return cand.groupby(["producer_id", "pathway_id"], sort=False).head(1)
+    keys = candidates[["score", "candidate_id", "producer_id", "pathway_id"]]
+    order = keys.reset_index(drop=True).sort_values(
+        ["score", "candidate_id"], ascending=[False, True]
+    )
+    first = order.groupby(["producer_id", "pathway_id"], sort=False).head(1).index
+    cand = candidates.iloc[first.to_numpy()]  # one take of the wide frame, of the kept rows
+    hub = cand["receiver_municipality"].fillna(cand["producer_municipality"])
+    return cand.assign(hub_municipality=hub.fillna("onbekend").astype(str))
 
 
 def business_cases(
@@ -236,11 +239,17 @@ def business_case_cards(
         members = best[best["pathway_id"] == case.pathway_id].sort_values(
             ["matched_tonnes", "producer_id"], ascending=[False, True]
         )
-        producers = [_partner(r, "leverancier", "producer") for _, r in members.iterrows()]
+        n_producers = len(members)
+        producers = [
+            _partner(r, "leverancier", "producer") for _, r in members.head(max_partners).iterrows()
+        ]
         receivers_df = members[members["receiver_kind"] == "establishment"].drop_duplicates(
             "receiver_id"
         )
-        receivers = [_partner(r, "afnemer", "receiver") for _, r in receivers_df.iterrows()]
+        receivers = [
+            _partner(r, "afnemer", "receiver")
+            for _, r in receivers_df.head(max_partners).iterrows()
+        ]
         first = members.iloc[0]
         risks = [c for c in str(first["caveats"]).split(";") if c.strip()]
         risks = [c.strip() for c in risks]
@@ -257,7 +266,7 @@ def business_case_cards(
         if bool(first["food_or_feed"]):
             risks.append("Voedsel-/diervoederbestemming: NVWA-eisen en hygiëneprotocol gelden.")
         steps = [
-            f"Benader de {min(len(producers), max_partners)} grootste leveranciers en bevestig "
+            f"Benader de {min(n_producers, max_partners)} grootste leveranciers en bevestig "
             "hoeveelheden en ophaalfrequentie.",
             (
                 "Zoek een initiatiefnemer (start-up, ondernemer of sociale onderneming) voor: "
@@ -286,7 +295,7 @@ def business_case_cards(
                 "jobs": float(case.jobs),
                 "case_score": float(case.case_score),
                 "producers": producers[:max_partners],
-                "n_producers": len(producers),
+                "n_producers": n_producers,
                 "receivers": receivers[:max_partners],
                 "challenges_addressed": _case_challenges(
                     challenges,

@@ -4,6 +4,7 @@ are built for the kept candidates only."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -16,6 +17,11 @@ def describe_candidates(
 ) -> pd.DataFrame:
     """The kept candidates (not empty) with their names, addresses, texts and explanation,
     best first; the caller picks and orders the columns."""
+    candidate_id = cand["producer_id"] + "|" + cand["pathway_id"] + "|" + cand["receiver_id"]
+    # Best first, ordered before the texts are added: the wide frame is never re-sorted.
+    keys = pd.DataFrame({"score": cand["score"].to_numpy(), "id": candidate_id.to_numpy()})
+    order = keys.sort_values(["score", "id"], ascending=[False, True]).index.to_numpy()
+    cand = cand.iloc[order].assign(candidate_id=candidate_id.iloc[order])
     info = actors.set_index("establishment_id")
     producer = info.reindex(cand["producer_id"])
     receiver = info.reindex(cand["receiver_id"])
@@ -46,7 +52,6 @@ def describe_candidates(
         mats["name_nl"].reindex(cand["material_id"]).to_numpy(), index=cand.index
     ).fillna(cand["material_id"])
     out = cand.assign(
-        candidate_id=cand["producer_id"] + "|" + cand["pathway_id"] + "|" + cand["receiver_id"],
         producer_name=producer["display_name"].to_numpy(),
         producer_address=producer["display_address"].to_numpy(),
         producer_nace=producer["nace_class"].to_numpy(),
@@ -71,7 +76,7 @@ def describe_candidates(
         caveats=texts["caveats"].to_numpy(),
     )
     out["explanation"] = _explain(out)
-    return out.sort_values(["score", "candidate_id"], ascending=[False, True])
+    return out
 
 
 def _explain(out: pd.DataFrame) -> pd.Series:
@@ -81,12 +86,12 @@ def _explain(out: pd.DataFrame) -> pd.Series:
         " Banen in een gemeente met bovengemiddelde werkloosheid/uitkeringsafhankelijkheid."
     )
     columns = zip(
-        out["material_name"].astype(str).tolist(),
-        out["producer_name"].astype(str).tolist(),
+        _texts(out["material_name"]),
+        _texts(out["producer_name"]),
         _fmt(out["supply_tonnes"], 1),
         (out["supply_source"] == "lma").tolist(),
-        out["receiver_name"].astype(str).tolist(),
-        out["use_description"].astype(str).tolist(),
+        _texts(out["receiver_name"]),
+        _texts(out["use_description"]),
         _fmt(out["distance_km"], 1),
         _fmt(out["economic_value_eur"], 0),
         _fmt(out["co2_avoided_kg"], 0),
@@ -127,6 +132,17 @@ def _explain(out: pd.DataFrame) -> pd.Series:
     return pd.Series(sentences, index=out.index, dtype="object")
 
 
+def _texts(values: pd.Series) -> list[str]:
+    """The column as plain Python strings (missing as 'nan', as str() gives it)."""
+    return [str(v) for v in values.to_numpy(dtype=object)]
+
+
 def _fmt(values: pd.Series, decimals: int) -> list[str]:
-    """Numbers as '12,345.6' text, formatted in one pass over a plain list (fast)."""
-    return [f"{v:,.{decimals}f}" for v in values.astype(float).round(decimals).tolist()]
+    """Numbers as '12,345.6' text: each distinct value formatted once (rounded figures repeat
+    a lot), then spread over the rows."""
+    rounded = values.astype(float).round(decimals).to_numpy(dtype=np.float64)
+    # Distinct by bit pattern: -0.0 and 0.0 print differently, so they stay apart.
+    distinct, where = np.unique(rounded.view(np.int64), return_inverse=True)
+    floats = distinct.view(np.float64).tolist()
+    texts = np.array([f"{v:,.{decimals}f}" for v in floats], dtype=object)
+    return texts[where.ravel()].tolist()
