@@ -92,7 +92,7 @@ def _scores(a: pd.Series, b: pd.Series) -> np.ndarray:
     if len(a) == 0:
         return np.zeros(0, dtype=float)
     return np.asarray(
-        process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.token_set_ratio, workers=1),
+        process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.token_set_ratio, workers=-1),
         dtype=float,
     )
 
@@ -139,8 +139,10 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
     if len(a):
         a["n_cand"] = a.groupby("pid")["vestigingsnummer"].transform("size")
         a["add_eq"] = (a["hn_add"] == a["hn_add_e"]).astype(int)
-        has_name = a["nm"] != ""
-        a["score"] = np.where(has_name, _scores(a["nm"], a["nm_e"]), 0.0)
+        # Names decide only between several establishments at one address.
+        scored = ((a["nm"] != "") & (a["n_cand"] > 1)).to_numpy()
+        a["score"] = 0.0
+        a.loc[scored, "score"] = _scores(a["nm"][scored], a["nm_e"][scored])
         a = a.sort_values(
             ["pid", "add_eq", "score", "vestigingsnummer"],
             ascending=[True, False, False, True],
@@ -160,11 +162,17 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
 
     # 2. name within postcode, then PC4; the city only for parties without a postcode
     for key in ("pc", "pc4", "cty"):
-        todo = p[(method == "none") & (p["nm"] != "") & (p[key] != "")]
+        parties_left = p[(method == "none") & (p["nm"] != "") & (p[key] != "")]
         if key == "cty":
-            todo = todo[todo["pc"] == ""]
-        if todo.empty:
+            parties_left = parties_left[parties_left["pc"] == ""]
+        if parties_left.empty:
             continue
+        # The best match depends on (key, name) only: score each distinct pair once (a
+        # party with many waste streams is one search, not one per stream).
+        distinct = parties_left[[key, "nm"]].drop_duplicates().reset_index(drop=True)
+        todo = distinct.assign(pid=np.arange(len(distinct)))
+        found_vest = np.full(len(todo), None, dtype=object)
+        found_conf = np.full(len(todo), np.nan)
         right = e.loc[e[key] != "", ["vestigingsnummer", key, "nm"]]
         block = right.groupby(key).size()
         sizes = todo[key].map(block).fillna(0).to_numpy()
@@ -187,9 +195,14 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
             )
             best = pairs.drop_duplicates("pid", keep="first")
             idx = best["pid"].to_numpy()
-            vest[idx] = best["vestigingsnummer"].to_numpy()
-            method[idx] = "name"
-            conf[idx] = np.round(best["score"].to_numpy() / 100.0, 3)
+            found_vest[idx] = best["vestigingsnummer"].to_numpy()
+            found_conf[idx] = np.round(best["score"].to_numpy() / 100.0, 3)
+        matched = todo.assign(_vest=found_vest, _conf=found_conf)[~np.isnan(found_conf)]
+        back = parties_left[["pid", key, "nm"]].merge(matched, on=[key, "nm"], suffixes=("", "_d"))
+        idx = back["pid"].to_numpy()
+        vest[idx] = back["_vest"].to_numpy()
+        method[idx] = "name"
+        conf[idx] = back["_conf"].to_numpy()
 
     out = pd.DataFrame(
         {
