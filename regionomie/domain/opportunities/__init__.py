@@ -1,5 +1,5 @@
 """Regional opportunity engine: supply -> candidates (scored, explained) -> cascades,
-coalitions -> business cases and cards. Pure pandas/networkx; no dagster, no neo4j."""
+coalitions -> business cases and cards. Pure pandas/igraph; no dagster, no neo4j."""
 
 from __future__ import annotations
 
@@ -131,10 +131,12 @@ def run_opportunities(
         receiver_fit=_receiver_fit(kb, waste_records, waste_party_links, establishments),
         progress=(lambda done, total: progress("candidates", done, total)) if progress else None,
     )
-    kept_attrs = {key: cand.attrs[key] for key in ("set_aside", "pruning") if key in cand.attrs}
+    # Out of attrs before any further work: pandas deep-copies DataFrame.attrs on every
+    # operation, and a frame of set-aside rows there made each step copy it again.
+    set_aside = cand.attrs.pop("set_aside", pd.DataFrame())
+    pruning = cand.attrs.get("pruning")
     cand, coalition_summary = coalitions(cand)
-    cand.attrs.update(kept_attrs)
-    set_aside = kept_attrs.get("set_aside", pd.DataFrame())
+    cand.attrs = {"pruning": pruning} if pruning is not None else {}
     cases = business_cases(cand, municipalities, config)
     in_case = cand["pathway_id"].isin(set(cases["case_id"]))
     cand["case_id"] = cand["pathway_id"].where(in_case, None).astype(object)

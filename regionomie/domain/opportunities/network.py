@@ -9,12 +9,16 @@ tonnes(step i+1) = tonnes(step i) * cascade_mass_factor. Each step follows only 
 cascade_branching strongest next pathways (a beam), so the work grows linearly with the starts.
 
 Coalitions: actors are nodes, candidate edges weighted by score (summed per actor pair);
-Louvain communities with a fixed seed on a graph built in sorted order, so ids are stable.
+Louvain communities (igraph) with a fixed seed on a graph built in sorted order, so ids are
+stable.
 """
 
 from __future__ import annotations
 
-import networkx as nx
+import random
+from typing import Any
+
+import igraph as ig
 import numpy as np
 import pandas as pd
 
@@ -40,15 +44,15 @@ CASCADE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[pd.Series]]:
+def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """receiver NACE class -> pathways whose producer class (4- or 2-digit) matches it."""
     exact: dict[str, list[int]] = {}
     prefix: dict[str, list[int]] = {}
     for i, codes in enumerate(split_codes(pathways["producer_nace"])):
         for code in codes:
             (exact if len(code) == 4 else prefix).setdefault(code[:4], []).append(i)
-    rows = [row for _, row in pathways.iterrows()]
-    table: dict[str, list[pd.Series]] = {}
+    rows = pathways.to_dict("records")  # plain dicts: the beam reads them many times
+    table: dict[str, list[dict[str, Any]]] = {}
     for cls in sorted(set(pathways["receiver_nace"])):
         hits = sorted(set(exact.get(cls, [])) | set(prefix.get(cls[:2], [])))
         table[cls] = sorted(
@@ -94,8 +98,13 @@ def cascades(
             float(d[i]) * config.road_factor,
         )
 
-    starts = candidates.sort_values(["score", "candidate_id"], ascending=[False, True])
-    starts = starts.drop_duplicates(["pathway_id", "receiver_id"]).head(top_starts)
+    # Order on the key columns only, then take the few start rows of the wide frame.
+    keys = candidates[["score", "candidate_id", "pathway_id", "receiver_id"]]
+    order = keys.reset_index(drop=True).sort_values(
+        ["score", "candidate_id"], ascending=[False, True]
+    )
+    first = order.drop_duplicates(["pathway_id", "receiver_id"]).head(top_starts).index
+    starts = candidates.iloc[first.to_numpy()]
     rows: list[dict[str, object]] = []
     pruned = 0
     for start in starts.itertuples(index=False):
@@ -198,6 +207,28 @@ COALITION_COLUMNS: tuple[str, ...] = (
 )
 
 
+def louvain(edges: pd.DataFrame, seed: int) -> list[set[str]]:
+    """Louvain communities (igraph's multilevel method, in C: a region's producers in a
+    second) of the actor graph with `edges` (producer_id, receiver_id, score); the same
+    edges and seed always give the same communities (vertices in sorted order, a seeded
+    generator lent to igraph for this call only)."""
+    nodes = sorted(set(edges["producer_id"]) | set(edges["receiver_id"]))
+    index = {node: i for i, node in enumerate(nodes)}
+    graph = ig.Graph(
+        n=len(nodes),
+        edges=list(
+            zip(edges["producer_id"].map(index), edges["receiver_id"].map(index), strict=True)
+        ),
+    )
+    graph.es["weight"] = edges["score"].astype(float).tolist()
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        parts = graph.community_multilevel(weights="weight")
+    finally:
+        ig.set_random_number_generator(random)
+    return [{nodes[i] for i in members} for members in parts]
+
+
 def coalitions(
     candidates: pd.DataFrame, seed: int = 42, min_score: float = 0.0, edges_per_producer: int = 3
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -205,20 +236,15 @@ def coalitions(
     over each producer's `edges_per_producer` strongest candidate links, so the graph grows
     with the producers, not with every candidate. Coalition ids C001.. ordered by total edge
     weight desc, then smallest actor id."""
-    cand = candidates.copy()
-    if cand.empty:
-        cand["coalition_id"] = pd.Series(dtype="object")
+    if candidates.empty:
+        cand = candidates.assign(coalition_id=pd.Series(dtype="object"))
         return cand, pd.DataFrame({c: pd.Series(dtype="object") for c in COALITION_COLUMNS})
-    used = cand[(cand["score"] >= min_score) & (cand["producer_id"] != cand["receiver_id"])]
+    slim = candidates[["producer_id", "receiver_id", "score", "candidate_id"]]
+    used = slim[(slim["score"] >= min_score) & (slim["producer_id"] != slim["receiver_id"])]
     used = used.sort_values(["producer_id", "score", "candidate_id"], ascending=[True, False, True])
     used = used.groupby("producer_id", sort=False).head(edges_per_producer)
     edges = used.groupby(["producer_id", "receiver_id"], sort=True)["score"].sum().reset_index()
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(set(edges["producer_id"]) | set(edges["receiver_id"])))
-    graph.add_weighted_edges_from(
-        zip(edges["producer_id"], edges["receiver_id"], edges["score"].astype(float), strict=True)
-    )
-    communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    communities = louvain(edges, seed)
     member_of = {node: i for i, members in enumerate(communities) for node in members}
     inside = edges[edges["producer_id"].map(member_of) == edges["receiver_id"].map(member_of)]
     weight = inside.groupby(inside["producer_id"].map(member_of))["score"].sum()
@@ -227,15 +253,19 @@ def coalitions(
         key=lambda members: (-round(float(weight.get(member_of[members[0]], 0.0)), 9), members[0]),
     )
     node_to_id = {node: f"C{i + 1:03d}" for i, members in enumerate(ranked) for node in members}
-    cand["coalition_id"] = cand["producer_id"].map(node_to_id).fillna("")
+    cand = candidates.assign(coalition_id=candidates["producer_id"].map(node_to_id).fillna(""))
     strength: dict[str, float] = {}
     for column in ("producer_id", "receiver_id"):
         for node, value in inside.groupby(column)["score"].sum().items():
             strength[node] = strength.get(node, 0.0) + float(value)
     summaries = []
-    names = dict(zip(cand["producer_id"], cand["producer_name"], strict=False))
-    names.update(dict(zip(cand["receiver_id"], cand["receiver_name"], strict=False)))
-    by_coalition = dict(iter(cand.groupby("coalition_id", sort=False)))
+    names: dict[str, str] = {}
+    for role in ("producer", "receiver"):  # the last name seen per id, receivers' last
+        ids = cand[[f"{role}_id", f"{role}_name"]].drop_duplicates(f"{role}_id", keep="last")
+        names.update(zip(ids[f"{role}_id"], ids[f"{role}_name"], strict=True))
+    summed = ["coalition_id", "producer_id", "receiver_id", "material_name"]
+    summed += ["producer_municipality", "matched_tonnes", "score"]
+    by_coalition = dict(iter(cand[summed].groupby("coalition_id", sort=False)))
     for i, members in enumerate(ranked):
         cid = f"C{i + 1:03d}"
         sub = by_coalition.get(cid)
