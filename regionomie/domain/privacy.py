@@ -241,7 +241,10 @@ class SoleProprietorShield:
         for owner, (lat_col, lon_col) in COORDINATE_OWNERS.items():
             if owner not in out.columns or lat_col not in out.columns or lon_col not in out.columns:
                 continue
-            mask = out[owner].astype(object).map(str).isin(self.personal_ids).to_numpy(dtype=bool)
+            ids = self.personal_ids
+            mask = np.fromiter(
+                (str(v) in ids for v in out[owner].to_numpy(dtype=object)), bool, len(out)
+            )
             if not mask.any():
                 continue
             c_lat, c_lon = coarsen_locations(out.loc[mask, lat_col], out.loc[mask, lon_col])
@@ -267,13 +270,19 @@ class SoleProprietorShield:
         """{text: protected text} for the distinct texts of `series` that hold a personal
         number. The scan for 8+ digit runs is vectorised (Arrow regex), so long texts without
         one (explanations, descriptions) cost nothing per row in Python."""
-        texts = [u for u in pd.unique(series.dropna()) if isinstance(u, str)]
-        if not texts:
+        distinct = pd.unique(series.dropna())
+        if isinstance(series.dtype, pd.StringDtype):
+            texts = pd.Series(distinct, dtype=series.dtype)
+        else:  # object: only its str values are texts
+            values = np.asarray(distinct, dtype=object)
+            is_text = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+            texts = pd.Series(values[is_text], dtype="str")
+        if texts.empty:
             return {}
-        has_run = pd.Series(texts, dtype="str").str.contains(_DIGIT_RUN, regex=True).to_numpy()
+        with_run = texts[texts.str.contains(_DIGIT_RUN, regex=True).to_numpy(dtype=bool)]
         changed: dict[str, str] = {}
-        for text, run in zip(texts, has_run, strict=True):
-            if run and any(t in self.personal_ids for t in _TOKEN_RE.findall(text)):
+        for text in with_run.tolist():
+            if any(t in self.personal_ids for t in _TOKEN_RE.findall(text)):
                 changed[text] = self.protect_text(text)
         return changed
 

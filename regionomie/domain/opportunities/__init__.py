@@ -134,9 +134,9 @@ def run_opportunities(
     # Out of attrs before any further work: pandas deep-copies DataFrame.attrs on every
     # operation, and a frame of set-aside rows there made each step copy it again.
     set_aside = cand.attrs.pop("set_aside", pd.DataFrame())
-    pruning = cand.attrs.get("pruning")
+    counts = {key: cand.attrs[key] for key in ("pruning", "pairs_compared") if key in cand.attrs}
     cand, coalition_summary = coalitions(cand)
-    cand.attrs = {"pruning": pruning} if pruning is not None else {}
+    cand.attrs = counts
     cases = business_cases(cand, municipalities, config)
     in_case = cand["pathway_id"].isin(set(cases["case_id"]))
     cand["case_id"] = cand["pathway_id"].where(in_case, None).astype(object)

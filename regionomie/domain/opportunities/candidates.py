@@ -263,6 +263,9 @@ def generate_candidates(
     else:
         cand = describe_candidates(cand, actors, pathways, materials, supply)
         cand = cand[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+        # Worked on as object strings (fast takes); handed on as pandas' own str dtype.
+        ids = [c for c in cand.columns if cand[c].dtype == object and c != "explanation"]
+        cand = cand.astype(dict.fromkeys(ids, "str"))
     counts["kept"] = len(cand)
     cand.attrs["set_aside"] = set_aside.reset_index(drop=True)
     cand.attrs["pairs_compared"] = pairs_compared
@@ -272,10 +275,19 @@ def generate_candidates(
 
 def _ranked(cand: pd.DataFrame, keys: list[str]) -> pd.Series:
     """0-based rank of each candidate within its `keys` group, best score first (ties: ids)."""
-    ties = ["producer_id", "pathway_id", "receiver_id"]
-    by = dict.fromkeys(keys, True) | {"score": False} | {t: True for t in ties if t not in keys}
-    order = cand[list(by)].sort_values(list(by), ascending=list(by.values()))  # keys only
-    return order.groupby(keys, sort=False).cumcount().reindex(cand.index)
+    ties = [t for t in ("producer_id", "pathway_id", "receiver_id") if t not in keys]
+    # One stable lexsort on integer codes (value order) instead of sorting strings.
+    group = [pd.factorize(cand[k], sort=True)[0] for k in keys]
+    score = -cand["score"].to_numpy(dtype="float64")  # best first; NaN last
+    tie = [pd.factorize(cand[t], sort=True)[0] for t in ties]
+    order = np.lexsort([*reversed(tie), score, *reversed(group)])
+    in_order = np.column_stack([g[order] for g in group])
+    new_group = np.r_[True, (in_order[1:] != in_order[:-1]).any(axis=1)]
+    starts = np.flatnonzero(new_group)
+    sizes = np.diff(np.r_[starts, len(order)])
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order)) - np.repeat(starts, sizes)
+    return pd.Series(rank, index=cand.index)
 
 
 def _bound_per_producer(

@@ -76,18 +76,27 @@ def _nearest_receivers(
         plon = pp["lon"].to_numpy(dtype="float64")[pp_row]
         road = haversine_km(plat, plon, rlat, rlon) * config.road_factor
         keep = (rec_ids != producer_ids[pp_row]) & (road <= config.max_distance_km)
-        near = pd.DataFrame(
-            {
-                "pp_row": pp_row[keep].astype("int64"),
-                "receiver_id": rec_ids[keep],
-                "receiver_lat": rlat[keep],
-                "receiver_lon": rlon[keep],
-                "receiver_employees": rec["employees"].to_numpy(dtype="float64")[ri][keep],
-                "distance_km": road[keep],
-            }
+        # Nearest first per row, ties by receiver id: `rec` is sorted by id, so its position
+        # orders ties as the id does. Then the first k of each row (numbers only, no strings).
+        pp_row, ri, road = pp_row[keep], ri[keep], road[keep]
+        order = np.lexsort((ri, road, pp_row))
+        pp_row, ri, road = pp_row[order], ri[order], road[order]
+        starts = np.flatnonzero(np.r_[True, pp_row[1:] != pp_row[:-1]])
+        rank = np.arange(len(pp_row)) - np.repeat(starts, np.diff(np.r_[starts, len(pp_row)]))
+        first = rank < k
+        ri = ri[first]
+        results.append(
+            pd.DataFrame(
+                {
+                    "pp_row": pp_row[first].astype("int64"),
+                    "receiver_id": rec["establishment_id"].to_numpy()[ri],
+                    "receiver_lat": rec["lat"].to_numpy(dtype="float64")[ri],
+                    "receiver_lon": rec["lon"].to_numpy(dtype="float64")[ri],
+                    "receiver_employees": rec["employees"].to_numpy(dtype="float64")[ri],
+                    "distance_km": road[first],
+                }
+            )
         )
-        near = near.sort_values(["pp_row", "distance_km", "receiver_id"])
-        results.append(near.groupby("pp_row", sort=False).head(k))
     out = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=_NEAR_COLUMNS)
     out.attrs["pairs_compared"] = pairs_compared
     return out

@@ -37,6 +37,12 @@ def receiver_fits(pp: pd.DataFrame, receiver_fit: ReceiverFit | None) -> np.ndar
     return joined["fit"].fillna(0.0).to_numpy(dtype="float64")
 
 
+def _texts(values: pd.Series) -> pd.Series:
+    """Ids and codes as plain Python strings (object dtype): the engine joins, ranks and
+    takes millions of these rows, which Arrow-backed strings make slow (as_object_strings)."""
+    return pd.Series(values.to_numpy(dtype=object), dtype=object)
+
+
 def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
     """0..1 with diminishing returns: a value of `scale` gives 0.63 (negatives give 0)."""
     arr = np.clip(np.asarray(values, dtype="float64"), 0.0, None)
@@ -124,13 +130,13 @@ def score_candidates(
     score = sum(weights[name] * np.asarray(values) for name, values in components.items())
     return pd.DataFrame(
         {
-            "producer_id": cand["establishment_id"].to_numpy(),
-            "material_id": cand["material_id"].to_numpy(),
-            "pathway_id": cand["pathway_id"].to_numpy(),
-            "receiver_kind": cand["receiver_kind"].to_numpy(),
-            "receiver_id": cand["receiver_id"].to_numpy(),
-            "receiver_nace": cand["receiver_nace"].to_numpy(),
-            "receiver_municipality": receiver_mun.to_numpy(),
+            "producer_id": _texts(cand["establishment_id"]),
+            "material_id": _texts(cand["material_id"]),
+            "pathway_id": _texts(cand["pathway_id"]),
+            "receiver_kind": _texts(cand["receiver_kind"]),
+            "receiver_id": _texts(cand["receiver_id"]),
+            "receiver_nace": _texts(cand["receiver_nace"]),
+            "receiver_municipality": _texts(receiver_mun),
             "receiver_lat": cand["receiver_lat"].astype(float).to_numpy(),
             "receiver_lon": cand["receiver_lon"].astype(float).to_numpy(),
             "food_or_feed": cand["food_or_feed"].astype(bool).to_numpy(),
