@@ -10,6 +10,7 @@ frames as a whole (`loader.replace_partition`), so a re-run never leaves stale o
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from regionomie.graph.frames import GraphFrames, node_frame, rel_frame
@@ -83,8 +84,13 @@ def opportunity_frames(
 ) -> GraphFrames:
     """Opportunity nodes for the best `max_nodes` candidates (by score, then id), ranked 1..n,
     and BusinessCase nodes; node keys are '<region>:<candidate or case id>'."""
-    ranked = candidates.sort_values(["score", "candidate_id"], ascending=[False, True])
-    ranked = ranked.head(max_nodes).reset_index(drop=True)
+    keys = candidates[["score", "candidate_id"]].reset_index(drop=True)
+    scores = keys["score"].to_numpy(dtype="float64")
+    if len(keys) > max_nodes > 0:  # only rows scoring at least the n-th best can be in the top
+        nth = np.partition(np.nan_to_num(scores, nan=-np.inf), len(scores) - max_nodes)
+        keys = keys[scores >= nth[len(scores) - max_nodes]]
+    best = keys.sort_values(["score", "candidate_id"], ascending=[False, True]).head(max_nodes)
+    ranked = candidates.iloc[best.index.to_numpy()].reset_index(drop=True)  # one narrow take
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
     keys = region + ":" + ranked["candidate_id"].astype(str)
     severe = _severe_challenges(challenges)
@@ -118,11 +124,10 @@ def opportunity_frames(
     relationships["ADDRESSES"] = rel_frame("ADDRESSES", _pairs(keys, addressed))
     members: dict[str, list[str]] = {}
     if "case_id" in candidates.columns:
-        for case_id, candidate_id in zip(
-            candidates["case_id"], candidates["candidate_id"], strict=True
-        ):
-            if isinstance(case_id, str):
-                members.setdefault(case_id, []).append(str(candidate_id))
+        in_case = candidates[["case_id", "candidate_id"]]
+        in_case = in_case[[isinstance(c, str) for c in in_case["case_id"].to_numpy(dtype=object)]]
+        for case_id, ids in in_case.groupby("case_id", sort=False)["candidate_id"]:
+            members[str(case_id)] = [str(c) for c in ids.to_numpy(dtype=object)]
     case_ids = _column(cases, "case_id")
     case_keys = region + ":" + case_ids.astype(str)
     case_members = [sorted(members.get(str(c), [])) for c in case_ids]
