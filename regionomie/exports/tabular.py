@@ -43,10 +43,11 @@ class SafetyCounts(dict[str, int]):
 
 
 def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy without DataFrame.attrs and with a 0..n-1 index: nothing but the rows is written."""
-    out = df.copy()
+    """A copy without DataFrame.attrs and with a 0..n-1 index: nothing but the rows is written.
+    (A lazy copy: pandas copies on write, so a frame of a million rows is not duplicated.)"""
+    out = df.reset_index(drop=True)
     out.attrs = {}
-    return out.reset_index(drop=True)
+    return out
 
 
 def write_csv(

@@ -244,6 +244,21 @@ def _make_dir(path: Path) -> None:
         make_dirs(path)
 
 
+def _best_first(cand: pd.DataFrame) -> bool:
+    """Whether the rows are already by score desc, then candidate_id (checked in one pass)."""
+    if len(cand) < 2:
+        return True
+    score = cand["score"].to_numpy(dtype="float64")
+    ids = cand["candidate_id"].to_numpy(dtype=object)
+    if np.isnan(score).any():
+        return False
+    same = score[:-1] == score[1:]
+    try:
+        return bool(((score[:-1] > score[1:]) | (same & (ids[:-1] < ids[1:]))).all())
+    except TypeError:  # a missing id: let the sort decide
+        return False
+
+
 def _write_all(
     folder: Path,
     *,
@@ -267,8 +282,10 @@ def _write_all(
     from regionomie.exports.report import render_report
 
     counts = SafetyCounts()
-    cand = clean_frame(candidates).sort_values(["score", "candidate_id"], ascending=[False, True])
-    cand = cand.reset_index(drop=True)
+    cand = clean_frame(candidates)
+    if not _best_first(cand):  # the engine hands them ranked; anything else is sorted here
+        cand = cand.sort_values(["score", "candidate_id"], ascending=[False, True])
+        cand = cand.reset_index(drop=True)
     top = ranked_top(cand, top_per_case, top_per_municipality)
     cases = clean_frame(business_cases)
     chall = clean_frame(challenges)
