@@ -79,9 +79,19 @@ def describe_candidates(
     return out
 
 
+EXPLAIN_ROWS = 100_000  # rows per slice: the plain lists of one slice are all that is held
+
+
 def _explain(out: pd.DataFrame) -> pd.Series:
-    """One readable Dutch sentence per candidate naming the figures behind its score (built in
-    one pass over plain lists: millions of rows cost seconds, not minutes)."""
+    """One readable Dutch sentence per candidate naming the figures behind its score (built
+    over plain lists, slice by slice: millions of rows cost seconds and bounded memory)."""
+    sentences: list[str] = []
+    for start in range(0, len(out), EXPLAIN_ROWS):
+        sentences += _sentences(out.iloc[start : start + EXPLAIN_ROWS])
+    return pd.Series(sentences, index=out.index, dtype="object")
+
+
+def _sentences(out: pd.DataFrame) -> list[str]:
     unemployment = (
         " Banen in een gemeente met bovengemiddelde werkloosheid/uitkeringsafhankelijkheid."
     )
@@ -104,7 +114,7 @@ def _explain(out: pd.DataFrame) -> pd.Series:
         (out["novelty"] < 1).tolist(),
         strict=True,
     )
-    sentences = [
+    return [
         f"{mat[:1].upper()}{mat[1:]} van {prod} ({tonnes} t/jaar, "
         f"{'gemeten (LMA)' if lma else 'geschat'}) naar {rec} voor {use}: {dist} km, ca. EUR "
         f"{eur} per jaar, {co2} kg CO2e vermeden, {jobs} banen. Score {score} (materiaal "
@@ -129,7 +139,6 @@ def _explain(out: pd.DataFrame) -> pd.Series:
             known,
         ) in columns
     ]
-    return pd.Series(sentences, index=out.index, dtype="object")
 
 
 def _texts(values: pd.Series) -> list[str]:
