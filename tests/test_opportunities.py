@@ -637,3 +637,57 @@ def test_blocked_search_equals_brute_force_nearest() -> None:
             expected[pid] = frozenset(near)
     assert got_sets == expected
     assert cand.attrs["pairs_compared"] < n_prod * n_rec / 5  # far fewer than all pairs
+
+
+@pytest.mark.parametrize(
+    "keys", [["producer_id", "material_id", "receiver_kind"], ["receiver_id", "material_id"]]
+)
+def test_rank_within_group_matches_a_plain_sort(keys: list[str]) -> None:
+    """The pruning ranks (integer codes, one lexsort) equal pandas' sort + cumcount, with tied
+    scores, missing scores and an index that is not 0..n-1."""
+    from regionomie.domain.opportunities.candidates import _ranked
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    cand = pd.DataFrame(
+        {
+            "producer_id": rng.choice(["p1", "p2", "p3", "p4"], n),
+            "material_id": rng.choice(["m1", "m2"], n),
+            "receiver_kind": rng.choice(["sector", "establishment"], n),
+            "pathway_id": rng.choice(["a", "b", "c"], n),
+            "receiver_id": rng.choice([f"r{i:02d}" for i in range(40)], n),
+            "score": rng.choice([0.1, 0.2, 0.3, np.nan], n),
+        },
+        index=rng.permutation(n) + 10,
+    )
+    ties = [t for t in ("producer_id", "pathway_id", "receiver_id") if t not in keys]
+    order = cand.sort_values(
+        [*keys, "score", *ties], ascending=[True] * len(keys) + [False] + [True] * len(ties)
+    )
+    expected = order.groupby(keys, sort=False).cumcount().reindex(cand.index)
+    assert _ranked(cand, keys).tolist() == expected.tolist()
+
+
+def test_louvain_is_repeatable_and_leaves_igraphs_generator_alone() -> None:
+    import random
+
+    import igraph as ig
+
+    from regionomie.domain.opportunities.network import louvain
+
+    edges = pd.DataFrame(
+        {
+            "producer_id": ["a", "a", "b", "x", "x", "y"],
+            "receiver_id": ["b", "c", "c", "y", "z", "z"],
+            "score": [0.9, 0.8, 0.7, 0.9, 0.8, 0.7],
+        }
+    )
+    first = louvain(edges, seed=42)
+    assert sorted(map(sorted, first)) == [["a", "b", "c"], ["x", "y", "z"]]
+    assert louvain(edges, seed=42) == first
+    random.seed(7)
+    expected = random.random()
+    random.seed(7)
+    louvain(edges, seed=1)
+    ig.Graph.Erdos_Renyi(n=5, m=3)  # igraph draws from the `random` module again
+    assert random.random() != expected  # the module's generator is the one in use again
