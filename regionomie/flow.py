@@ -27,6 +27,7 @@ from regionomie.domain.sources import SOURCE_TABLES
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
 from regionomie.graph.knowledge_frames import SOURCE as KNOWLEDGE_SOURCE
+from regionomie.memory import give_back_free_memory
 from regionomie.paths import SCORING_FILE, exports_dir
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -281,7 +282,7 @@ def compute_region(
     progress: Progress | None = None,
 ) -> OpportunityResult:
     """Ranked, explained candidates, cases, cascades and coalitions for one region."""
-    return run_opportunities(
+    result = run_opportunities(
         establishments=tables["establishments"],
         kb=kb,
         waste_records=tables.get("waste_records"),
@@ -292,6 +293,8 @@ def compute_region(
         config=config.scoring,
         progress=progress,
     )
+    give_back_free_memory()  # the engine's intermediates, before the result is stored
+    return result
 
 
 def write_region_exports(
@@ -304,6 +307,7 @@ def write_region_exports(
     """exports/<region>/<date>/ published atomically; returns {kind: path}."""
     from regionomie.exports.writers import write_exports
 
+    give_back_free_memory()
     return write_exports(
         region=region.name,
         candidates=result.candidates,
