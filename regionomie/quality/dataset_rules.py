@@ -67,6 +67,58 @@ def _sbi_rules(ctx: ValidationContext) -> list[Rule]:
     return rules
 
 
+def _location_rules(on_land_description: str) -> list[Rule]:
+    """Coordinates inside the Netherlands: its bounding box, then the coarse land polygon."""
+    return [
+        between(
+            "lat_in_bbox",
+            "lat",
+            NL_BBOX["lat_min"],
+            NL_BBOX["lat_max"],
+            "latitude inside the Netherlands' bounding box",
+        ),
+        between(
+            "lon_in_bbox",
+            "lon",
+            NL_BBOX["lon_min"],
+            NL_BBOX["lon_max"],
+            "longitude inside the Netherlands' bounding box",
+        ),
+        derived("coordinates_on_land", ("lat", "lon"), on_land, on_land_description),
+    ]
+
+
+def _known_municipality_rules(ctx: ValidationContext) -> list[Rule]:
+    """The GM code is in the CBS list, when that list is known."""
+    if ctx.municipality_codes is None:
+        return []
+    return [
+        in_set(
+            "municipality_code_known",
+            "municipality_code",
+            ctx.municipality_codes,
+            "GM code exists in the CBS list",
+        )
+    ]
+
+
+def _region_coverage_rules(ctx: ValidationContext, description: str) -> list[Rule]:
+    """Every municipality of the region appears, when a region is being validated."""
+    if not ctx.region_municipality_codes:
+        return []
+    return [
+        Rule(
+            "covers_region_municipalities",
+            "dataset",
+            E.ExpectColumnDistinctValuesToContainSet(
+                column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
+            ),
+            ("municipality_code",),
+            description=description,
+        )
+    ]
+
+
 def organisation_rules(ctx: ValidationContext) -> list[Rule]:
     return [
         not_null("kvk_nummer"),
@@ -132,26 +184,7 @@ def establishment_rules(ctx: ValidationContext) -> list[Rule]:
         *_sbi_rules(ctx),
         regex("postcode_format", "postcode", _POSTCODE, "Dutch postcode 1234AB"),
         regex("municipality_code_format", "municipality_code", _GM, "GM + 4 digits"),
-        between(
-            "lat_in_bbox",
-            "lat",
-            NL_BBOX["lat_min"],
-            NL_BBOX["lat_max"],
-            "latitude inside the Netherlands' bounding box",
-        ),
-        between(
-            "lon_in_bbox",
-            "lon",
-            NL_BBOX["lon_min"],
-            NL_BBOX["lon_max"],
-            "longitude inside the Netherlands' bounding box",
-        ),
-        derived(
-            "coordinates_on_land",
-            ("lat", "lon"),
-            on_land,
-            "point inside the coarse Dutch land polygon (not in the sea, not abroad)",
-        ),
+        *_location_rules("point inside the coarse Dutch land polygon (not in the sea, not abroad)"),
         between(
             "employees_range",
             "employees",
@@ -179,15 +212,7 @@ def establishment_rules(ctx: ValidationContext) -> list[Rule]:
             "end date is not before the start date",
         ),
     ]
-    if ctx.municipality_codes is not None:
-        rules.append(
-            in_set(
-                "municipality_code_known",
-                "municipality_code",
-                ctx.municipality_codes,
-                "GM code exists in the CBS list",
-            )
-        )
+    rules += _known_municipality_rules(ctx)
     if "organisations" in ctx.related:
         rules.append(
             derived(
@@ -371,27 +396,8 @@ def municipal_indicator_rules(ctx: ValidationContext) -> list[Rule]:
             detail=unresolved_detail,
         ),
     ]
-    if ctx.municipality_codes is not None:
-        rules.append(
-            in_set(
-                "municipality_code_known",
-                "municipality_code",
-                ctx.municipality_codes,
-                "GM code exists in the CBS list",
-            )
-        )
-    if ctx.region_municipality_codes:
-        rules.append(
-            Rule(
-                "covers_region_municipalities",
-                "dataset",
-                E.ExpectColumnDistinctValuesToContainSet(
-                    column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
-                ),
-                ("municipality_code",),
-                description="indicators exist for every municipality of the region",
-            )
-        )
+    rules += _known_municipality_rules(ctx)
+    rules += _region_coverage_rules(ctx, "indicators exist for every municipality of the region")
     return rules
 
 
@@ -402,48 +408,10 @@ def municipality_rules(ctx: ValidationContext) -> list[Rule]:
         unique("municipality_code_unique", ("municipality_code",), "one row per municipality"),
         not_null("name"),
         in_set("province_code_known", "province_code", PROVINCE_CODES, "PV20..PV31"),
-        between(
-            "lat_in_bbox",
-            "lat",
-            NL_BBOX["lat_min"],
-            NL_BBOX["lat_max"],
-            "latitude inside the Netherlands' bounding box",
-        ),
-        between(
-            "lon_in_bbox",
-            "lon",
-            NL_BBOX["lon_min"],
-            NL_BBOX["lon_max"],
-            "longitude inside the Netherlands' bounding box",
-        ),
-        derived(
-            "coordinates_on_land",
-            ("lat", "lon"),
-            on_land,
-            "point inside the coarse Dutch land polygon",
-        ),
+        *_location_rules("point inside the coarse Dutch land polygon"),
     ]
-    if ctx.municipality_codes is not None:
-        rules.append(
-            in_set(
-                "municipality_code_known",
-                "municipality_code",
-                ctx.municipality_codes,
-                "GM code exists in the CBS list",
-            )
-        )
-    if ctx.region_municipality_codes:
-        rules.append(
-            Rule(
-                "covers_region_municipalities",
-                "dataset",
-                E.ExpectColumnDistinctValuesToContainSet(
-                    column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
-                ),
-                ("municipality_code",),
-                description="every municipality of the region is present",
-            )
-        )
+    rules += _known_municipality_rules(ctx)
+    rules += _region_coverage_rules(ctx, "every municipality of the region is present")
     return rules
 
 
