@@ -14,6 +14,10 @@ from regionomie import flow
 from regionomie.console import progress_message
 from regionomie.domain.opportunities import OpportunityResult
 
+# The result is handed to the exports as Parquet frames, not as one big pickle (see
+# assets.resources.OpportunityResultIOManager); pipelines/definitions.py binds the key.
+OPPORTUNITY_IO_MANAGER = "opportunity_io_manager"
+
 # Declarative automation: follow upstream updates, but never past a failed blocking check.
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
@@ -34,8 +38,9 @@ class RegionConfig(dg.Config):
     deps=["graph_establishments", "graph_waste", "graph_challenges", "graph_knowledge_base"],
     automation_condition=FOLLOW_UPSTREAM,
     retry_policy=dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    io_manager_key=OPPORTUNITY_IO_MANAGER,
     description="Ranked, explained candidate business cases for one region, stored as "
-    "Opportunity/BusinessCase nodes.",
+    "Opportunity/BusinessCase nodes (and as Parquet frames for the exports).",
 )
 def regional_opportunities(
     context: dg.AssetExecutionContext,

@@ -101,3 +101,45 @@ class LocalLandingZone(LandingZone):
 
     def local_path(self, source: str, name: str) -> Path:
         return self.folder(source) / name
+
+
+class OpportunityResultIOManager(dg.ConfigurableIOManagerFactory):
+    """Stores regional_opportunities as Parquet frames (regionomie.domain.opportunities.store)
+    instead of one pickle: at 60,000 establishments that pickle cost ~7 s and +1.6 GB of
+    memory. Folder: <base_dir>/opportunity_results/<asset key>/<partition>/, base_dir by
+    default Dagster's storage directory (beside the default IO manager's pickles)."""
+
+    base_dir: str | None = None
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> "_OpportunityResultStore":
+        if self.base_dir:
+            base = self.base_dir
+        elif context.instance is not None:
+            base = context.instance.storage_directory()
+        else:
+            raise ValueError("OpportunityResultIOManager needs base_dir outside a Dagster run")
+        return _OpportunityResultStore(Path(base) / "opportunity_results")
+
+
+class _OpportunityResultStore(dg.IOManager):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _folder(self, context: dg.OutputContext | dg.InputContext) -> Path:
+        partition = context.asset_partition_key if context.has_asset_partitions else "_"
+        return self.root.joinpath(*context.asset_key.path, partition)
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        from regionomie.domain.opportunities.store import save_result
+
+        folder = save_result(obj, self._folder(context))
+        context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(folder))})
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        from regionomie.domain.opportunities.store import load_result
+        from regionomie.memory import give_back_free_memory
+
+        # In one process (regionomie run) the result just stored may still wait for the
+        # garbage collector: collect it before reading a second copy.
+        give_back_free_memory()
+        return load_result(self._folder(context))

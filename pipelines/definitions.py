@@ -10,9 +10,9 @@ import dagster as dg
 
 from assets.graph import graph_assets
 from assets.ingest import landing_assets, table_assets, waste_party_links
-from assets.opportunities import opportunity_assets
+from assets.opportunities import OPPORTUNITY_IO_MANAGER, opportunity_assets
 from assets.reference import reference_assets
-from assets.resources import LocalLandingZone, Neo4jResource
+from assets.resources import LocalLandingZone, Neo4jResource, OpportunityResultIOManager
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
@@ -46,7 +46,11 @@ def resources_for(environment: str) -> dict[str, object]:
         database=os.environ.get("NEO4J_DATABASE") or None,
     )
     landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
-    return {"neo4j": neo4j, "landing_zone": landing}
+    return {
+        "neo4j": neo4j,
+        "landing_zone": landing,
+        OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(),
+    }
 
 
 def build_definitions() -> dg.Definitions:

@@ -129,3 +129,35 @@ def test_sample_business_cases_and_cards(sample_run: dict[str, Any]) -> None:
         .isin(sample_run["tables"]["municipalities"]["municipality_code"])
         .all()
     )
+
+
+def test_stored_result_comes_back_exactly(sample_run: dict[str, Any], tmp_path: Path) -> None:
+    """The hand-over between regional_opportunities and the exports (Parquet frames instead
+    of one pickle) gives back the same frames, dtypes, index, attrs and cards; storing it
+    again replaces the folder with the same bytes; a frame Arrow cannot hold is kept too."""
+    import dataclasses
+
+    from regionomie.domain.opportunities.store import load_result, save_result
+
+    result = sample_run["result"].result
+    mixed = pd.DataFrame({"value": [1, "een", 2.5]}, index=[7, 3, 5])
+    mixed.attrs["why"] = "mixed types"
+    result = dataclasses.replace(result, set_aside=mixed)
+    folder = save_result(result, tmp_path / "regio")
+    back = load_result(folder)
+    for name in ("supply", "candidates", "cases", "cascades", "coalitions", "challenges"):
+        ours, theirs = getattr(result, name), getattr(back, name)
+        assert not ours.empty or name == "cascades"
+        pd.testing.assert_frame_equal(theirs, ours, check_exact=True)
+        assert list(theirs.dtypes) == list(ours.dtypes), name
+        assert type(theirs.index) is type(ours.index), name
+        assert theirs.attrs == ours.attrs, name
+    assert (folder / "candidates.parquet").exists() and (folder / "set_aside.pkl").exists()
+    pd.testing.assert_frame_equal(back.set_aside, mixed)
+    assert back.set_aside.attrs == {"why": "mixed types"}
+    assert back.candidates["explanation"].dtype == object
+    assert back.cards == result.cards and back.cards
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    save_result(result, tmp_path / "regio")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
+    assert [p.name for p in tmp_path.iterdir()] == ["regio"], "no staging folder left behind"

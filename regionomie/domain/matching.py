@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from regionomie.domain.schemas import WASTE_PARTY_LINKS, WASTE_PARTY_ROLES
 
 PAIR_BUDGET = 2_000_000  # candidate pairs scored per slice (memory bound)
+PARALLEL_CELLS = 20_000  # score matrices at least this big use every core
 NAME_THRESHOLD = 85.0  # token_set_ratio; below this, a name match is too often a neighbour
 _LEGAL_WORDS = re.compile(
     r"\b(B\.?\s?V\.?|N\.?\s?V\.?|V\.?\s?O\.?\s?F\.?|C\.?\s?V\.?|HOLDING|STICHTING|EENMANSZAAK)(?=\s|$)"
@@ -95,6 +96,43 @@ def _scores(a: pd.Series, b: pd.Series) -> np.ndarray:
         process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.token_set_ratio, workers=-1),
         dtype=float,
     )
+
+
+def _best_name_in_blocks(
+    todo: pd.DataFrame, right: pd.DataFrame, key: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per `todo` row (key, nm): the establishment of the same `key` block whose name scores
+    best (ties: the lowest vestigingsnummer; `right` is in that order) if it reaches
+    NAME_THRESHOLD, as (vestigingsnummer or None, confidence or NaN). One score matrix per
+    block (rapidfuzz cdist, in C) instead of a merged table of string pairs; a block's matrix
+    is cut into row slices of at most PAIR_BUDGET cells, so memory stays bounded."""
+    found_vest = np.full(len(todo), None, dtype=object)
+    found_conf = np.full(len(todo), np.nan)
+    names = todo["nm"].to_numpy(dtype=object)
+    right_names = right["nm"].to_numpy(dtype=object)
+    right_vest = right["vestigingsnummer"].to_numpy(dtype=object)
+    blocks = right.groupby(key, sort=False).indices
+    for block, rows in todo.groupby(key, sort=False).indices.items():
+        cols = blocks.get(block)
+        if cols is None:
+            continue
+        choices = right_names[cols]
+        step = max(1, PAIR_BUDGET // len(cols))
+        for lo in range(0, len(rows), step):
+            part = rows[lo : lo + step]
+            scores = process.cdist(
+                names[part],
+                choices,
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=NAME_THRESHOLD,
+                workers=-1 if len(part) * len(cols) >= PARALLEL_CELLS else 1,
+            )
+            best = scores.argmax(axis=1)
+            top = scores[np.arange(len(part)), best].astype(float)
+            hit = top >= NAME_THRESHOLD
+            found_vest[part[hit]] = right_vest[cols[best[hit]]]
+            found_conf[part[hit]] = np.round(top[hit] / 100.0, 3)
+    return found_vest, found_conf
 
 
 def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame) -> pd.DataFrame:
@@ -171,32 +209,8 @@ def link_waste_parties(waste_records: pd.DataFrame, establishments: pd.DataFrame
         # party with many waste streams is one search, not one per stream).
         distinct = parties_left[[key, "nm"]].drop_duplicates().reset_index(drop=True)
         todo = distinct.assign(pid=np.arange(len(distinct)))
-        found_vest = np.full(len(todo), None, dtype=object)
-        found_conf = np.full(len(todo), np.nan)
         right = e.loc[e[key] != "", ["vestigingsnummer", key, "nm"]]
-        block = right.groupby(key).size()
-        sizes = todo[key].map(block).fillna(0).to_numpy()
-        # bound memory: candidate pairs are built for slices of ~PAIR_BUDGET pairs at a time
-        bounds = np.searchsorted(
-            np.cumsum(sizes), np.arange(PAIR_BUDGET, sizes.sum() + 1, PAIR_BUDGET)
-        )
-        for part in np.split(np.arange(len(todo)), np.unique(bounds[bounds < len(todo)])):
-            if len(part) == 0:
-                continue
-            pairs = todo.iloc[part][["pid", key, "nm"]].merge(right, on=key, suffixes=("", "_e"))
-            if pairs.empty:
-                continue
-            pairs["score"] = _scores(pairs["nm"], pairs["nm_e"])
-            pairs = pairs[pairs["score"] >= NAME_THRESHOLD]
-            if pairs.empty:
-                continue
-            pairs = pairs.sort_values(
-                ["pid", "score", "vestigingsnummer"], ascending=[True, False, True], kind="stable"
-            )
-            best = pairs.drop_duplicates("pid", keep="first")
-            idx = best["pid"].to_numpy()
-            found_vest[idx] = best["vestigingsnummer"].to_numpy()
-            found_conf[idx] = np.round(best["score"].to_numpy() / 100.0, 3)
+        found_vest, found_conf = _best_name_in_blocks(todo, right, key)
         matched = todo.assign(_vest=found_vest, _conf=found_conf)[~np.isnan(found_conf)]
         back = parties_left[["pid", key, "nm"]].merge(matched, on=[key, "nm"], suffixes=("", "_d"))
         idx = back["pid"].to_numpy()
