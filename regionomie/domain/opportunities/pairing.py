@@ -27,6 +27,7 @@ _NEAR_COLUMNS = [
     "receiver_lat",
     "receiver_lon",
     "receiver_employees",
+    "receiver_municipality",
     "distance_km",
 ]
 
@@ -93,6 +94,7 @@ def _nearest_receivers(
                     "receiver_lat": rec["lat"].to_numpy(dtype="float64")[ri],
                     "receiver_lon": rec["lon"].to_numpy(dtype="float64")[ri],
                     "receiver_employees": rec["employees"].to_numpy(dtype="float64")[ri],
+                    "receiver_municipality": rec["municipality_code"].to_numpy(dtype=object)[ri],
                     "distance_km": road[first],
                 }
             )
@@ -119,15 +121,17 @@ def chunk_candidates(
     near = _nearest_receivers(pp, receivers, config)
     pp["pp_row"] = np.arange(len(pp), dtype="int64")
     existing = pp.merge(near, on="pp_row", how="inner")
-    existing["receiver_kind"] = "establishment"
+    # object, not pandas' Arrow str: the engine takes and ranks millions of these rows
+    existing["receiver_kind"] = np.full(len(existing), "establishment", dtype=object)
 
     reached = set(near["pp_row"].unique())
     startup = pp[~pp["pp_row"].isin(reached)].copy()
-    startup["receiver_kind"] = "sector"
+    startup["receiver_kind"] = np.full(len(startup), "sector", dtype=object)
     startup["receiver_id"] = (
         "sector:" + startup["receiver_nace"] + ":" + startup["municipality_code"].fillna("onbekend")
     )
     startup["receiver_employees"] = np.nan
+    startup["receiver_municipality"] = startup["municipality_code"]
     cen = startup["municipality_code"].map(centroids["lat"]) if len(centroids) else np.nan
     startup["receiver_lat"] = pd.to_numeric(cen, errors="coerce")
     cen_lon = startup["municipality_code"].map(centroids["lon"]) if len(centroids) else np.nan

@@ -43,6 +43,15 @@ def _texts(values: pd.Series) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=object), dtype=object)
 
 
+def _per_code(codes: np.ndarray, per_distinct: pd.Series, missing: object) -> np.ndarray:
+    """Values per row from values per distinct value (pd.factorize codes; -1 = missing): a
+    few lookups instead of a hash lookup per row of millions."""
+    values = np.asarray(per_distinct.to_numpy())
+    if not len(values):
+        return np.full(len(codes), missing)
+    return np.where(codes >= 0, values[np.clip(codes, 0, None)], missing)
+
+
 def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
     """0..1 with diminishing returns: a value of `scale` gives 0.63 (negatives give 0)."""
     arr = np.clip(np.asarray(values, dtype="float64"), 0.0, None)
@@ -60,8 +69,11 @@ def score_candidates(
     after pruning, in describe.py, so millions of candidates never carry strings)."""
     weights = config.normalised_weights()
     is_startup = (cand["receiver_kind"] == "sector").to_numpy()
-    receiver_mun = cand["receiver_id"].map(receiver_municipality)
-    receiver_mun = receiver_mun.where(~is_startup, cand["municipality_code"])
+    if "receiver_municipality" in cand:  # carried by pairing.chunk_candidates
+        receiver_mun = cand["receiver_municipality"]
+    else:
+        receiver_mun = cand["receiver_id"].map(receiver_municipality)
+        receiver_mun = receiver_mun.where(~is_startup, cand["municipality_code"])
 
     tonnes = cand["tonnes_per_year"].astype(float)
     rec_emp = cand["receiver_employees"].astype(float)
@@ -94,14 +106,15 @@ def score_candidates(
     eld_cols = [c for c in ELDERLY_CHALLENGES if c in sev.columns]
     emp_by_mun = sev[emp_cols].max(axis=1) if emp_cols else pd.Series(dtype=float)
     eld_by_mun = sev[eld_cols].max(axis=1) if eld_cols else pd.Series(dtype=float)
-    emp_sev = receiver_mun.map(emp_by_mun).astype(float).fillna(0.0).to_numpy()
-    eld_sev = receiver_mun.map(eld_by_mun).astype(float).fillna(0.0).to_numpy()
-    rnace = cand["receiver_nace"].astype(str)
-    care = (
-        rnace.str.slice(0, 2).isin(CARE_NACE_PREFIXES)
-        | rnace.isin(COMMUNITY_NACE)
-        | cand["use_category"].str.lower().isin(CARE_USE_CATEGORIES)
-    ).to_numpy()
+    mun_codes, muns = pd.factorize(receiver_mun)
+    emp_sev = _per_code(mun_codes, emp_by_mun.reindex(muns).astype(float).fillna(0.0), 0.0)
+    eld_sev = _per_code(mun_codes, eld_by_mun.reindex(muns).astype(float).fillna(0.0), 0.0)
+    nace_codes, naces = pd.factorize(cand["receiver_nace"].astype(str))
+    rnace = pd.Series(naces, dtype=object)
+    care_nace = rnace.str.slice(0, 2).isin(CARE_NACE_PREFIXES) | rnace.isin(COMMUNITY_NACE)
+    use_codes, uses = pd.factorize(cand["use_category"])
+    care_use = pd.Series(uses, dtype=object).str.lower().isin(CARE_USE_CATEGORIES)
+    care = _per_code(nace_codes, care_nace, False) | _per_code(use_codes, care_use, False)
     elderly_bonus = np.where(
         care & (eld_sev >= config.elderly_severity_threshold),
         config.elderly_bonus_jobs * eld_sev,
@@ -113,8 +126,13 @@ def score_candidates(
         pairs = pd.MultiIndex.from_arrays(
             [observed["producer_id"].astype(str), observed["receiver_id"].astype(str)]
         )
-        key = pd.MultiIndex.from_arrays([cand["establishment_id"], cand["receiver_id"]])
-        novelty = np.where(key.isin(pairs), 0.0, 1.0)
+        novelty = np.ones(len(cand))
+        # only producers with an observed flow can repeat one: test just their rows
+        maybe = np.flatnonzero(cand["establishment_id"].isin(set(pairs.get_level_values(0))))
+        if len(maybe):
+            sub = cand.iloc[maybe]
+            key = pd.MultiIndex.from_arrays([sub["establishment_id"], sub["receiver_id"]])
+            novelty[maybe] = np.where(key.isin(pairs), 0.0, 1.0)
     else:
         novelty = np.ones(len(cand))
 
