@@ -171,6 +171,38 @@ def test_shield_rewrites_ids_inside_text_and_coordinates_of_the_owner() -> None:
     assert card["producers"][0]["id"] == shield.pseudonym(SOLE_ID)
 
 
+@pytest.mark.parametrize("dtype", ["object", "str"])
+def test_shield_frame_rewrites_exactly_what_the_text_rule_rewrites(dtype: str) -> None:
+    """protect_frame finds the texts to rewrite in Arrow (digit runs that are personal
+    numbers); it must agree cell by cell with protect_text, the rule written in Python:
+    runs longer than a token, unicode digits next to a number and numbers that are not
+    personal stay as they are."""
+    est = pd.DataFrame(
+        {
+            "vestigingsnummer": [SOLE_ID, "000000000002"],
+            "kvk_nummer": [SOLE_KVK, "12345678"],
+            "is_sole_proprietor": [True, False],
+        }
+    )
+    shield = SoleProprietorShield.from_establishments(est, KEY)
+    texts = [
+        f"{SOLE_ID}|p1|000000000002",
+        f"000000000002|p1|{SOLE_ID}",
+        f"kvk {SOLE_KVK}; 12345678",
+        f"9{SOLE_ID}",  # 13 digits: no token
+        f"{SOLE_KVK}0",  # 9 digits: no token
+        f"\u0661{SOLE_KVK}",  # an Arabic-Indic digit makes it a 9-digit run
+        f"x{SOLE_KVK}x{SOLE_ID}",
+        "zonder nummers",
+        None,
+    ]
+    frame = pd.DataFrame({"text": pd.Series(texts, dtype=dtype)})
+    out = shield.protect_frame(frame)["text"].tolist()
+    expected = [shield.protect_text(t) if isinstance(t, str) else t for t in texts]
+    assert [None if isinstance(v, float) else v for v in out] == expected
+    assert sum(a != b for a, b in zip(expected, texts, strict=True)) == 4
+
+
 def test_shield_fails_closed_when_the_flag_is_missing() -> None:
     est = pd.DataFrame(
         {

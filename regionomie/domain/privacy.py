@@ -22,10 +22,13 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # KvK legal forms with legal personality (Boek 2 BW, public-law bodies, EU forms). Matched as
 # a prefix of the normalised text, so "Besloten Vennootschap met gewone structuur" and
@@ -88,6 +91,7 @@ COORDINATE_OWNERS: dict[str, tuple[str, str]] = {
 }
 _TOKEN_RE = re.compile(r"(?<!\d)(\d{12}|\d{8})(?!\d)")
 _DIGIT_RUN = r"\p{Nd}{8}"  # (RE2) every token above holds one; texts without need no work
+_NON_DIGITS = r"\P{Nd}+"  # (RE2) splits a text into its maximal digit runs, as \d sees them
 
 
 def normalise_legal_form(legal_form: object) -> str:
@@ -280,11 +284,21 @@ class SoleProprietorShield:
         if texts.empty:
             return {}
         with_run = texts[texts.str.contains(_DIGIT_RUN, regex=True).to_numpy(dtype=bool)]
-        changed: dict[str, str] = {}
-        for text in with_run.tolist():
-            if any(t in self.personal_ids for t in _TOKEN_RE.findall(text)):
-                changed[text] = self.protect_text(text)
-        return changed
+        if with_run.empty:
+            return {}
+        # Which texts hold a personal number as one of their digit runs, in Arrow: only
+        # those are rewritten in Python (a run that is no token is rewritten to itself).
+        runs = pc.split_pattern_regex(
+            pa.array(with_run.to_numpy(dtype=object), type=pa.large_string()), _NON_DIGITS
+        )
+        personal = pc.is_in(pc.list_flatten(runs), value_set=self._personal_array)
+        owners = pc.list_parent_indices(runs).to_numpy()[personal.to_numpy(zero_copy_only=False)]
+        hits = with_run.to_numpy(dtype=object)[np.unique(owners)]
+        return {text: self.protect_text(text) for text in hits}
+
+    @cached_property
+    def _personal_array(self) -> pa.Array:
+        return pa.array(sorted(self.personal_ids), type=pa.large_string())
 
     def protect_json(self, obj: Any) -> Any:
         """The same rules for JSON-like data (cards, GeoJSON properties): numbers inside
