@@ -128,7 +128,7 @@ def score_candidates(
         )
         novelty = np.ones(len(cand))
         # only producers with an observed flow can repeat one: test just their rows
-        maybe = np.flatnonzero(cand["establishment_id"].isin(set(pairs.get_level_values(0))))
+        maybe = np.flatnonzero(cand["establishment_id"].isin(pairs.levels[0]))
         if len(maybe):
             sub = cand.iloc[maybe]
             key = pd.MultiIndex.from_arrays([sub["establishment_id"], sub["receiver_id"]])
