@@ -161,3 +161,5 @@ def test_stored_result_comes_back_exactly(sample_run: dict[str, Any], tmp_path: 
     save_result(result, tmp_path / "regio")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
     assert [p.name for p in tmp_path.iterdir()] == ["regio"], "no staging folder left behind"
+    with pytest.raises(FileNotFoundError, match="materialise regional_opportunities"):
+        load_result(tmp_path / "never-stored")

@@ -54,6 +54,11 @@ def save_result(result: OpportunityResult, folder: Path) -> Path:
 def load_result(folder: Path) -> OpportunityResult:
     """The OpportunityResult `save_result` wrote into `folder`."""
     folder = Path(folder)
+    if not (folder / META_FILE).is_file():
+        raise FileNotFoundError(
+            f"{folder}: no stored opportunity result; materialise regional_opportunities for "
+            "this region first"
+        )
     with open(folder / META_FILE, "rb") as handle:
         meta = pickle.load(handle)
     if meta.get("format") != FORMAT_VERSION:
