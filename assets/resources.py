@@ -122,8 +122,14 @@ class OpportunityResultIOManager(dg.ConfigurableIOManagerFactory):
 
 
 class _OpportunityResultStore(dg.IOManager):
+    """Writes through to disk; in one process (regionomie run, the in-process executor) the
+    exports read the result just stored from memory instead of reading it back, the way
+    `regionomie opportunities` hands it on. Another process (a step worker, a later run)
+    always reads the folder."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._last: tuple[Path, Any] | None = None
 
     def _folder(self, context: dg.OutputContext | dg.InputContext) -> Path:
         partition = context.asset_partition_key if context.has_asset_partitions else "_"
@@ -132,14 +138,17 @@ class _OpportunityResultStore(dg.IOManager):
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         from regionomie.domain.opportunities.store import save_result
 
+        self._last = None
         folder = save_result(obj, self._folder(context))
+        self._last = (folder, obj)
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(folder))})
 
     def load_input(self, context: dg.InputContext) -> Any:
         from regionomie.domain.opportunities.store import load_result
         from regionomie.memory import give_back_free_memory
 
-        # In one process (regionomie run) the result just stored may still wait for the
-        # garbage collector: collect it before reading a second copy.
-        give_back_free_memory()
-        return load_result(self._folder(context))
+        folder = self._folder(context)
+        if self._last is not None and self._last[0] == folder:
+            return self._last[1]
+        give_back_free_memory()  # what the previous step freed, before reading a copy in
+        return load_result(folder)

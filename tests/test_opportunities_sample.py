@@ -163,3 +163,45 @@ def test_stored_result_comes_back_exactly(sample_run: dict[str, Any], tmp_path: 
     assert [p.name for p in tmp_path.iterdir()] == ["regio"], "no staging folder left behind"
     with pytest.raises(FileNotFoundError, match="materialise regional_opportunities"):
         load_result(tmp_path / "never-stored")
+
+
+def test_result_io_manager_stores_on_disk_and_hands_on_in_process(
+    sample_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """The IO manager of regional_opportunities (Dagster's own contexts): in the process that
+    stored the result the exports get that very object; any other process (a fresh manager)
+    reads the Parquet folder back to an equal result; another partition is never mixed up."""
+    import dagster as dg
+
+    from assets.partitions import region_partitions
+    from assets.resources import OpportunityResultIOManager
+
+    result = sample_run["result"].result
+    key = dg.AssetKey("regional_opportunities")
+    factory = OpportunityResultIOManager(base_dir=str(tmp_path))
+
+    def manager() -> Any:
+        return factory.create_io_manager(dg.build_init_resource_context())
+
+    def contexts(partition: str) -> tuple[Any, Any]:
+        kw = {"asset_key": key, "partition_key": partition}
+        output = dg.build_output_context(asset_partitions_def=region_partitions, **kw)
+        inp = dg.build_input_context(
+            asset_partitions_def=region_partitions, upstream_output=output, **kw
+        )
+        return output, inp
+
+    writer = manager()
+    output, inp = contexts("regio-amersfoort")
+    writer.handle_output(output, result)
+    assert (
+        tmp_path / "opportunity_results" / "regional_opportunities" / "regio-amersfoort"
+    ).is_dir()
+    assert writer.load_input(inp) is result
+    fresh = manager().load_input(inp)
+    assert fresh is not result
+    pd.testing.assert_frame_equal(fresh.candidates, result.candidates, check_exact=True)
+    assert fresh.cards == result.cards
+    other = next(p for p in region_partitions.get_partition_keys() if p != "regio-amersfoort")
+    with pytest.raises(FileNotFoundError, match="materialise regional_opportunities"):
+        writer.load_input(contexts(other)[1])
