@@ -14,6 +14,8 @@ import ctypes.util
 import gc
 from functools import cache
 
+import pyarrow as pa
+
 
 @cache
 def _malloc_trim() -> object | None:
@@ -27,11 +29,6 @@ def _malloc_trim() -> object | None:
 def give_back_free_memory() -> bool:
     """Collect garbage and return the allocator's free pages; True when the allocator did."""
     gc.collect()
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency; stay harmless without
-        pass
-    else:
-        pa.default_memory_pool().release_unused()
+    pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     return bool(trim(0)) if callable(trim) else False

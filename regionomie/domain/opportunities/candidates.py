@@ -223,7 +223,6 @@ def generate_candidates(
     pp["receiver_fit"] = receiver_fits(pp, receiver_fit)
     receivers = receiver_pool(actors, set(pp["receiver_nace"]))
     centroids = municipality_centroids(municipalities)
-    receiver_municipality = actors.set_index("establishment_id")["municipality_code"]
     producers = np.sort(pp["establishment_id"].unique())
     kept: list[pd.DataFrame] = []
     counts = {"generated": 0, "pruned_per_producer": 0, "pruned_startups": 0}
@@ -235,7 +234,7 @@ def generate_candidates(
             pp[pp["establishment_id"].isin(ids)], receivers, centroids, config
         )
         pairs_compared += compared
-        part = score_candidates(part, receiver_municipality, challenges, observed_flows, config)
+        part = score_candidates(part, challenges, observed_flows, config)
         counts["generated"] += len(part)
         part, pruned = _bound_per_producer(part, config)
         for key, value in pruned.items():

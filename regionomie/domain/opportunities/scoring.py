@@ -60,20 +60,16 @@ def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
 
 def score_candidates(
     cand: pd.DataFrame,
-    receiver_municipality: pd.Series,
     challenges: pd.DataFrame | None,
     observed: pd.DataFrame | None,
     config: ScoringConfig,
 ) -> pd.DataFrame:
     """Every score component and the combined score, on ids and numbers only (texts come
-    after pruning, in describe.py, so millions of candidates never carry strings)."""
+    after pruning, in describe.py, so millions of candidates never carry strings). `cand` is
+    pairing.chunk_candidates' output (it carries each receiver's municipality)."""
     weights = config.normalised_weights()
     is_startup = (cand["receiver_kind"] == "sector").to_numpy()
-    if "receiver_municipality" in cand:  # carried by pairing.chunk_candidates
-        receiver_mun = cand["receiver_municipality"]
-    else:
-        receiver_mun = cand["receiver_id"].map(receiver_municipality)
-        receiver_mun = receiver_mun.where(~is_startup, cand["municipality_code"])
+    receiver_mun = cand["receiver_municipality"]
 
     tonnes = cand["tonnes_per_year"].astype(float)
     rec_emp = cand["receiver_employees"].astype(float)

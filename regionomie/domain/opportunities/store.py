@@ -5,7 +5,7 @@ Why not one pickle (Dagster's default IO manager): at 60,000 establishments the 
 (1.6 GB on top of the result) and takes seconds, and the file is ~860 MB. Parquet writes the
 Arrow buffers as they are (~300 MB, uncompressed: this is a hand-over, not an archive).
 
-The round trip is exact (`tests/test_opportunity_store.py`): dtypes, index, `attrs` and the
+The round trip is exact (`tests/test_opportunities_sample.py`): dtypes, index, `attrs` and the
 cards come back as they went in. Object columns (Parquet reads them back as str) are
 recorded and restored; a frame Arrow cannot hold (mixed types in one column) is pickled.
 A folder is replaced as a whole (written beside it, then renamed), so a reader never sees
@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from regionomie.domain.opportunities import OpportunityResult
 
@@ -77,8 +78,6 @@ def _write_frame(frame: pd.DataFrame, folder: Path, name: str) -> dict[str, Any]
         with open(folder / f"{name}.pkl", "wb") as handle:
             pickle.dump(plain, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return {**info, "file": f"{name}.pkl"}
-    import pyarrow.parquet as pq
-
     pq.write_table(table, folder / f"{name}.parquet", compression="none")
     info["object_columns"] = [c for c in frame.columns if frame[c].dtype == object]
     return {**info, "file": f"{name}.parquet"}
