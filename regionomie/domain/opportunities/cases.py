@@ -168,7 +168,7 @@ def _need(challenges: pd.DataFrame | None, keys: list[str]) -> float:
     return float(np.mean(values)) if values else 0.0
 
 
-def _saturate(value: float, scale: float) -> float:
+def saturate(value: float, scale: float) -> float:
     return 1.0 - math.exp(-max(0.0, float(value)) / scale)
 
 
@@ -406,19 +406,19 @@ def _material_cases(
                 ),
                 "scale": round(
                     max(
-                        _saturate(float(case.matched_tonnes), config.case_scale_tonnes),
-                        _saturate(reach or 0.0, config.case_scale_people),
+                        saturate(float(case.matched_tonnes), config.case_scale_tonnes),
+                        saturate(reach or 0.0, config.case_scale_people),
                     ),
                     4,
                 ),
                 "environment": round(
                     0.5 * float(case.sum_hier) / w
-                    + 0.5 * _saturate(float(case.co2_avoided_kg), config.case_co2_scale_kg),
+                    + 0.5 * saturate(float(case.co2_avoided_kg), config.case_co2_scale_kg),
                     4,
                 ),
-                "social": round(_saturate(social_impact, config.case_social_scale), 4),
+                "social": round(saturate(social_impact, config.case_social_scale), 4),
                 "economic": round(
-                    _saturate(float(case.economic_value_eur), config.case_economic_scale_eur), 4
+                    saturate(float(case.economic_value_eur), config.case_economic_scale_eur), 4
                 ),
                 "mean_score": round(float(case.sum_ws) / w, 6),
                 "novel_share": float(case.sum_novel) / w,
@@ -493,14 +493,20 @@ def name_top(cases: pd.DataFrame, config: ScoringConfig, top: int) -> pd.DataFra
     return out[list(CASE_COLUMNS)].reset_index(drop=True)
 
 
-def _partner(row: pd.Series, role: str, prefix: str) -> dict[str, Any]:
+def partner_entry(
+    row: pd.Series, role: str, prefix: str, municipality: Any = None
+) -> dict[str, Any]:
+    """A card's partner from the `<prefix>_*` columns of a candidate or site (pseudonymised
+    names and addresses already)."""
     return {
         "role": role,
         "id": str(row[f"{prefix}_id"]),
         "name": str(row[f"{prefix}_name"]),
         "address": str(row[f"{prefix}_address"]),
         "nace": str(row[f"{prefix}_nace"]),
-        "municipality": str(row[f"{prefix}_municipality"]),
+        "municipality": str(
+            row[f"{prefix}_municipality"] if municipality is None else municipality
+        ),
     }
 
 
@@ -586,14 +592,14 @@ def business_case_cards(
             )
             n_producers = len(members)
             producers = [
-                _partner(r, "leverancier", "producer")
+                partner_entry(r, "leverancier", "producer")
                 for _, r in members.head(max_partners).iterrows()
             ]
             receivers_df = members[members["receiver_kind"] == "establishment"].drop_duplicates(
                 "receiver_id"
             )
             receivers = [
-                _partner(r, "afnemer", "receiver")
+                partner_entry(r, "afnemer", "receiver")
                 for _, r in receivers_df.head(max_partners).iterrows()
             ]
             first = members.iloc[0]

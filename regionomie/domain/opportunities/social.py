@@ -23,10 +23,11 @@ import pandas as pd
 
 from regionomie.domain.dutch_context import DutchContext, SocialMechanism
 from regionomie.domain.opportunities.cases import (
-    _saturate,
     addressed_challenges,
     jobs_range,
     mun_names,
+    partner_entry,
+    saturate,
 )
 from regionomie.domain.opportunities.common import haversine_km
 from regionomie.domain.opportunities.config import ScoringConfig
@@ -257,9 +258,9 @@ def social_cases(
                 "scale": round(1.0 - math.exp(-people / config.case_scale_people), 4),
                 "environment": 0.0,
                 "social": round(
-                    _saturate(jobs + config.need_weight * need, config.case_social_scale), 4
+                    saturate(jobs + config.need_weight * need, config.case_social_scale), 4
                 ),
-                "economic": round(_saturate(eur, config.case_economic_scale_eur), 4),
+                "economic": round(saturate(eur, config.case_economic_scale_eur), 4),
                 "mean_score": np.nan,
                 "novel_share": 1.0,
                 "coalition_id": "",
@@ -268,23 +269,12 @@ def social_cases(
         )
         partners[case_id] = {
             "providers": [
-                _person(r, "aanbieder", "provider", r["municipality_code"])
+                partner_entry(r, "aanbieder", "provider", r["municipality_code"])
                 for _, r in group.iterrows()
             ],
             "partners": [
-                _person(r, "partner", "partner", r["partner_municipality"])
+                partner_entry(r, "partner", "partner", r["partner_municipality"])
                 for _, r in group[existing].drop_duplicates("partner_id").iterrows()
             ],
         }
     return pd.DataFrame(rows), partners
-
-
-def _person(row: pd.Series, role: str, prefix: str, municipality: Any) -> dict[str, Any]:
-    return {
-        "role": role,
-        "id": str(row[f"{prefix}_id"]),
-        "name": str(row[f"{prefix}_name"]),
-        "address": str(row[f"{prefix}_address"]),
-        "nace": str(row[f"{prefix}_nace"]),
-        "municipality": str(municipality),
-    }
