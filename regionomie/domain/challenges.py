@@ -1,7 +1,8 @@
 """Municipal social and environmental challenges derived from CBS indicators.
 
 Why: business cases are ranked partly by how much they help where help is needed (jobs where
-unemployment and benefit dependence are high, community uses where many elderly live alone).
+unemployment and benefit dependence are high; social mechanisms where the challenges they
+address are worse than in the Netherlands).
 
 Formulas (one row per municipality x challenge, latest period available per municipality):
 
@@ -172,8 +173,6 @@ EMPLOYMENT_CHALLENGES: tuple[str, ...] = (
     "social_assistance",
     "disability_benefits",
 )
-#: challenge ids that trigger the elderly/loneliness bonus for care/community uses
-ELDERLY_CHALLENGES: tuple[str, ...] = ("ageing", "loneliness")
 
 
 def empty_challenges() -> pd.DataFrame:
