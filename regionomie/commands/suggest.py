@@ -42,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--top", type=int, default=10, help="number of sectors (default 10)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     parser.add_argument(
+        "--lang",
+        choices=("nl", "en"),
+        default="nl",
+        help="language of the sector names in the table (JSON carries both)",
+    )
+    parser.add_argument(
         "--knowledge-dir",
         type=Path,
         default=None,
@@ -54,6 +60,8 @@ def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
     return [
         {
             "sector": s.sector,
+            "sector_name": s.sector_name,
+            "sector_name_en": s.sector_name_en,
             "score": s.score,
             "material": s.material,
             "use": s.use,
@@ -91,12 +99,23 @@ def _salvage_id(raw: str) -> Any:
         return None
 
 
-def _print_table(items: list[Suggestion], out: TextIO) -> None:
-    out.write(f"{'#':>2}  {'sector':<6}  {'score':>5}  {'material':<28}  use / evidence\n")
+def _print_table(items: list[Suggestion], out: TextIO, lang: str = "nl") -> None:
+    """The ranked classes, each with its sector name beside the code."""
+    out.write(
+        f"{'#':>2}  {'sector':<6}  {'name':<44}  {'score':>5}  {'material':<28}  use / evidence\n"
+    )
+    if not items:
+        out.write("    (no suggestions; see the note)\n")
     for rank, s in enumerate(items, start=1):
-        out.write(f"{rank:>2}  {s.sector:<6}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n")
+        name = (s.sector_name if lang == "nl" else s.sector_name_en) or "?"
+        if len(name) > 44:
+            name = name[:43] + "…"
         out.write(
-            f"{'':>2}  {'':<6}  {'':>5}  {'':<28}  [{s.basis}: {s.explanation}] {s.evidence}\n"
+            f"{rank:>2}  {s.sector:<6}  {name:<44}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n"
+        )
+        out.write(
+            f"{'':>2}  {'':<6}  {'':<44}  {'':>5}  {'':<28}  [{s.basis}: {s.explanation}] "
+            f"{s.evidence}\n"
         )
 
 
@@ -221,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"query": query, **_answer_json(result)}, ensure_ascii=False))
     else:
-        _print_table(result.receivers, sys.stdout)
+        _print_table(result.receivers, sys.stdout, args.lang)
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
     return 0

@@ -36,7 +36,12 @@ from pathlib import Path
 from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.suggest.candidates import CandidateBuilder, Candidates, prior_context
 from regionomie.domain.suggest.eural_text import CodeHit
-from regionomie.domain.suggest.exchanges import Exchange, ReceiverPrior, load_exchanges
+from regionomie.domain.suggest.exchanges import (
+    FROZEN_DIR,
+    Exchange,
+    ReceiverPrior,
+    load_exchanges,
+)
 from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE, Suggestion, explain
 from regionomie.domain.suggest.model import RankingModel, load_model
 from regionomie.domain.suggest.query import Query, read_query
@@ -199,7 +204,11 @@ class Engine:
         `model` replaces the fitted weights (both for evaluation)."""
         if top <= 0:
             return Answer([], query.notes)
-        cands = self.candidates(query, exclude)
+        reading = self.read(query)
+        refusal = unanswerable(reading)
+        if refusal:
+            return Answer([], (*query.notes, refusal))
+        cands = self._candidates(reading, exclude)
         weights = model or self.model
         scores = [round(float(p), 4) for p in weights.probabilities(cands.features)]
         order = sorted(range(len(cands.receivers)), key=lambda i: (-scores[i], cands.receivers[i]))
@@ -208,9 +217,10 @@ class Engine:
             for i in order[:top]
         ]
         notes = list(query.notes)
-        reading = cands.reading
-        if query.is_empty:
-            notes.append("empty query: the most common receivers of documented exchanges")
+        if not reading.described:
+            notes.append(
+                f"description {query.description!r} not recognised: ranked by the EURAL code only"
+            )
         elif not reading.confidence and not any(s.basis == BASIS_KNOWLEDGE for s in results):
             notes.append(
                 "no material recognised: ranked by documented exchanges"
@@ -218,6 +228,25 @@ class Engine:
                 + (" and donor sector" if query.sectors else "")
             )
         return Answer(results, tuple(notes), tuple(reading.top_materials[:5]))
+
+
+def unanswerable(reading: Reading) -> str | None:
+    """Why a query gets no suggestions at all, or None. Nonsense or unknown input is answered
+    with an empty list and this reason, never with a table of unrelated common receivers."""
+    query = reading.query
+    if query.is_empty:
+        return "empty query: give a producer sector, a EURAL code or a description of the stream"
+    if not reading.described and not query.code:
+        return (
+            f"description {query.description!r} not recognised as a material or waste stream: "
+            "no suggestions (name the material, or give its EURAL code)"
+        )
+    if not reading.confidence and not reading.categories and not query.code:
+        return (
+            f"nothing known about the streams of producer sector {query.sector}: no suggestions "
+            "(describe the stream or give its EURAL code)"
+        )
+    return None
 
 
 # The code the cached readings depend on: a change to any of these files invalidates them.
@@ -241,7 +270,13 @@ def prior_cache_path(knowledge_dir: Path) -> Path | None:
         return None
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    inputs = sorted(p for p in knowledge_dir.rglob("*") if p.is_file() and p.suffix != ".json")
+    inputs = sorted(  # the frozen set is never read into the prior: not a cache input
+        p
+        for p in knowledge_dir.rglob("*")
+        if p.is_file()
+        and p.suffix != ".json"
+        and FROZEN_DIR not in p.relative_to(knowledge_dir).parts
+    )
     inputs += [here / name for name in _ENGINE_SOURCES]
     inputs += [REFERENCE_DIR / name for name in _REFERENCE_FILES]
     for path in inputs:

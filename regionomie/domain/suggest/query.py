@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from regionomie.domain.reference import (
-    eural_codes,
     hazardous_eural_codes,
+    load_eural,
     load_sbi2008,
     load_sbi2025,
     normalise_eural,
@@ -140,8 +140,19 @@ def read_query(producer_sector: object, waste_code: object, waste_description: o
     code, star = normalise_waste_code(raw_code) if raw_code else (None, False)
     if raw_code and code is None:
         notes.append(f"waste code {raw_code!r} is not a EURAL code (ignored)")
-    elif code is not None and len(code) == 6 and code not in eural_codes():
-        notes.append(f"waste code {code} is not in the European List of Waste (chapter used)")
+    elif code is not None and code not in _listed_codes():
+        known = next(
+            (code[:n] for n in (4, 2) if n < len(code) and code[:n] in _listed_codes()), None
+        )
+        if known is None:
+            notes.append(f"waste code {code} is not in the European List of Waste (ignored)")
+            code = None
+        else:
+            level = "subchapter" if len(known) == 4 else "chapter"
+            notes.append(
+                f"waste code {code} is not in the European List of Waste ({level} {known} used)"
+            )
+            code = known
     return Query(
         sectors=sectors,
         code=code,
@@ -149,6 +160,12 @@ def read_query(producer_sector: object, waste_code: object, waste_description: o
         description=_text(waste_description),
         notes=tuple(notes),
     )
+
+
+@lru_cache(maxsize=1)
+def _listed_codes() -> frozenset[str]:
+    """Every code of the European List of Waste: chapters, subchapters and entries."""
+    return frozenset(str(c) for c in load_eural()["code"])
 
 
 def _known_sector(sectors: tuple[str, ...]) -> bool:
