@@ -19,6 +19,7 @@ from regionomie.domain.suggest.explain import (
     BASIS_GENERIC,
     BASIS_KNOWLEDGE,
     BASIS_RELATED,
+    BASIS_ROUTE,
     Suggestion,
 )
 from regionomie.domain.suggest.query import (
@@ -33,6 +34,7 @@ __all__ = [
     "BASIS_GENERIC",
     "BASIS_KNOWLEDGE",
     "BASIS_RELATED",
+    "BASIS_ROUTE",
     "Answer",
     "Engine",
     "Suggestion",

@@ -29,6 +29,7 @@ import copy
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from regionomie.domain.suggest.exchanges import (
 )
 from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE, Suggestion, explain
 from regionomie.domain.suggest.model import RankingModel, load_model
+from regionomie.domain.suggest.priors import RoutePrior, load_route_tables
 from regionomie.domain.suggest.query import Query, read_query
 from regionomie.domain.suggest.reading import Reader, Reading
 from regionomie.paths import REFERENCE_DIR
@@ -69,13 +71,18 @@ class Engine:
     ) -> None:
         self.kb = kb
         self.reader = Reader(kb)
-        self.builder = CandidateBuilder(kb)
         self.model = model
         self.exchanges = exchanges
         self.exchange_by_id = {ex.exchange_id: ex for ex in exchanges}
         receivers = {p.receiver_nace for p in kb.pathway_records}
         receivers |= {ex.receiver_nace for ex in exchanges}
+        tables = load_route_tables(kb.source_dir, kb)
+        if tables is not None:
+            receivers |= tables.classes()
         self.prior = ReceiverPrior(receivers)
+        self._donor_divisions = Counter(ex.donor_nace[:2] for ex in exchanges)
+        self.routes = RoutePrior(tables, kb, self.prior.receivers) if tables else None
+        self.builder = CandidateBuilder(kb, self.routes)
         self._fit_cache: dict[tuple[str, str | None], dict[str, float]] = {}
         self.observed_flows = 0
         for key, receiver, ctx in self._exchange_contexts(exchanges):
@@ -193,6 +200,35 @@ class Engine:
 
     # ------------------------------------------------------------------ ranking
 
+    def unanswerable(self, reading: Reading) -> str | None:
+        """Why a query gets no suggestions at all, or None. Nonsense or unknown input is answered
+        with an empty list and this reason, never with a table of unrelated common receivers.
+        A stream nobody recognised is still answered from its donor sector's documented
+        practice when that sector has enough documented exchanges (and the notes say so)."""
+        query = reading.query
+        if query.is_empty:
+            return (
+                "empty query: give a producer sector, a EURAL code or a description of the stream"
+            )
+        if query.code or (reading.described and (reading.confidence or reading.categories)):
+            return None
+        if query.sectors and self.donor_support(query.sectors) >= MIN_DONOR_SUPPORT:
+            return None
+        if not reading.described:
+            return (
+                f"description {query.description!r} not recognised as a material or waste "
+                "stream: no suggestions (name the material, or give its EURAL code)"
+            )
+        return (
+            f"nothing known about the streams of producer sector {query.sector}: no suggestions "
+            "(describe the stream or give its EURAL code)"
+        )
+
+    def donor_support(self, sectors: tuple[str, ...]) -> int:
+        """How many documented exchanges came from the query's donor division."""
+        divisions = {s[:2] for s in sectors}
+        return sum(n for d, n in self._donor_divisions.items() if d in divisions)
+
     def rank(
         self,
         query: Query,
@@ -205,7 +241,7 @@ class Engine:
         if top <= 0:
             return Answer([], query.notes)
         reading = self.read(query)
-        refusal = unanswerable(reading)
+        refusal = self.unanswerable(reading)
         if refusal:
             return Answer([], (*query.notes, refusal))
         cands = self._candidates(reading, exclude)
@@ -219,7 +255,8 @@ class Engine:
         notes = list(query.notes)
         if not reading.described:
             notes.append(
-                f"description {query.description!r} not recognised: ranked by the EURAL code only"
+                f"description {query.description!r} not recognised: ranked by "
+                + ("the EURAL code" if query.code else "documented exchanges of this donor sector")
             )
         elif not reading.confidence and not any(s.basis == BASIS_KNOWLEDGE for s in results):
             notes.append(
@@ -230,24 +267,9 @@ class Engine:
         return Answer(results, tuple(notes), tuple(reading.top_materials[:5]))
 
 
-def unanswerable(reading: Reading) -> str | None:
-    """Why a query gets no suggestions at all, or None. Nonsense or unknown input is answered
-    with an empty list and this reason, never with a table of unrelated common receivers."""
-    query = reading.query
-    if query.is_empty:
-        return "empty query: give a producer sector, a EURAL code or a description of the stream"
-    if not reading.described and not query.code:
-        return (
-            f"description {query.description!r} not recognised as a material or waste stream: "
-            "no suggestions (name the material, or give its EURAL code)"
-        )
-    if not reading.confidence and not reading.categories and not query.code:
-        return (
-            f"nothing known about the streams of producer sector {query.sector}: no suggestions "
-            "(describe the stream or give its EURAL code)"
-        )
-    return None
-
+# A donor division with at least this many documented exchanges answers for a stream whose
+# description was not recognised.
+MIN_DONOR_SUPPORT = 10
 
 # The code the cached readings depend on: a change to any of these files invalidates them.
 _ENGINE_SOURCES = (
@@ -258,6 +280,7 @@ _ENGINE_SOURCES = (
     "query.py",
     "exchanges.py",
     "eural_text.py",
+    "priors.py",
 )
 _REFERENCE_FILES = ("eural.csv", "sbi2008.csv", "sbi2025.csv")
 
