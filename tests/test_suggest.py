@@ -160,6 +160,17 @@ def test_always_top_distinct_sectors_sorted(
     assert all(s.sector_name and s.sector_name_en for s in found)
 
 
+def test_every_class_the_engine_can_suggest_has_a_dutch_and_an_english_name(
+    kb: KnowledgeBase,
+) -> None:
+    from regionomie.domain.suggest import engine_for
+    from regionomie.domain.suggest.names import sector_name
+
+    for code in engine_for(kb).prior.receivers:
+        nl, en = sector_name(code, "nl"), sector_name(code, "en")
+        assert nl and en and nl != en, code
+
+
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
@@ -291,9 +302,11 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         "evidence",
         "basis",
         "explanation",
+        "seen_abroad_only",
     }
+    assert first["seen_abroad_only"] is False
     assert first["sector_name"] == "Teelt van groenten en wortel- en knolgewassen"
-    assert first["sector_name_en"] == "Growing of open-field vegetables"
+    assert first["sector_name_en"] == "Growing of vegetables and melons, roots and tubers"
     assert payload["notes"] == []
     assert first["sector"] == "0113"
     assert isinstance(first["score"], float)

@@ -5,6 +5,9 @@ Single query:
         --waste-description "koffiedik" [--top 10] [--json]
 Batch (JSON lines in, JSON lines out, input order kept, KB loaded once):
     regionomie suggest-receivers --input queries.jsonl [--top 10]
+(keys producer_sector, waste_code, waste_description, country). --country sets the donor's
+country (default: the Dutch context; pathways seen only abroad are marked); --lang en prints
+the English sector names in the table.
 
 Standard output carries only the table or JSON; progress and errors go to standard error.
 """
@@ -24,7 +27,7 @@ from regionomie.domain.knowledge import KnowledgeBase, KnowledgeBaseError, load_
 from regionomie.domain.suggest import Answer, Suggestion, answer, engine_for
 from regionomie.domain.suggest.exchanges import ExchangeSetError
 
-QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description")
+QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description", "country")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--producer-sector", help="NACE Rev.2 or SBI code, e.g. 5610 or 56.10.1")
     parser.add_argument("--waste-code", help="EURAL/EWC code, e.g. 200108 or '20 01 08*'")
     parser.add_argument("--waste-description", help="free text, Dutch or English")
+    parser.add_argument(
+        "--country",
+        help="ISO 3166 code of the donor's country (default: the Dutch context, where pathways "
+        "seen only abroad are marked)",
+    )
     parser.add_argument(
         "--input", type=Path, help="JSON-lines file of queries (batch mode); - reads standard input"
     )
@@ -68,6 +76,7 @@ def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
             "evidence": s.evidence,
             "basis": s.basis,
             "explanation": s.explanation,
+            "seen_abroad_only": s.seen_abroad_only,
         }
         for s in items
     ]
@@ -108,6 +117,8 @@ def _print_table(items: list[Suggestion], out: TextIO, lang: str = "nl") -> None
         out.write("    (no suggestions; see the note)\n")
     for rank, s in enumerate(items, start=1):
         name = (s.sector_name if lang == "nl" else s.sector_name_en) or "?"
+        if s.seen_abroad_only:
+            name = "(abroad) " + name
         if len(name) > 44:
             name = name[:43] + "…"
         out.write(
@@ -235,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
         "producer_sector": _clean(args.producer_sector),
         "waste_code": _clean(args.waste_code),
         "waste_description": _clean(args.waste_description),
+        "country": _clean(args.country),
     }
     result = answer(kb, top=args.top, **query)
     if args.json:

@@ -31,11 +31,12 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.suggest.candidates import CandidateBuilder, Candidates, prior_context
+from regionomie.domain.suggest.context import DUTCH, context_country, dutch_supply
 from regionomie.domain.suggest.eural_text import CodeHit
 from regionomie.domain.suggest.exchanges import (
     FROZEN_DIR,
@@ -224,6 +225,30 @@ class Engine:
             "(describe the stream or give its EURAL code)"
         )
 
+    def _mark_abroad(self, query: Query, results: list[Suggestion]) -> tuple[list[Suggestion], int]:
+        """In the Dutch context, mark suggestions whose material is not Dutch supply."""
+        if context_country(query.country, query.sectors) != DUTCH:
+            return results, 0
+        occurs = self.kb.cache.get("dutch_supply", False)
+        if occurs is False:
+            occurs = dutch_supply(self.kb)
+            self.kb.cache["dutch_supply"] = occurs
+        if occurs is None:
+            return results, 0
+        out, marked = [], 0
+        for s in results:
+            if s.material and s.material in self.kb.material_by_id and not occurs(s.material):
+                name = self.kb.material_by_id[s.material].name_en
+                s = replace(
+                    s,
+                    seen_abroad_only=True,
+                    explanation=f"{s.explanation}; seen only abroad: {name} does not arise "
+                    "as Dutch supply",
+                )
+                marked += 1
+            out.append(s)
+        return out, marked
+
     def donor_support(self, sectors: tuple[str, ...]) -> int:
         """How many documented exchanges came from the query's donor division."""
         divisions = {s[:2] for s in sectors}
@@ -253,6 +278,13 @@ class Engine:
             for i in order[:top]
         ]
         notes = list(query.notes)
+        results, abroad = self._mark_abroad(query, results)
+        if abroad:
+            notes.append(
+                f"Dutch context{'' if query.country else ' (no country given)'}: {abroad} of "
+                f"{len(results)} suggestions rest on pathways seen only abroad (their material "
+                "does not arise as Dutch supply); they are marked seen_abroad_only"
+            )
         if not reading.described:
             notes.append(
                 f"description {query.description!r} not recognised: ranked by "

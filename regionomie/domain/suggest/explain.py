@@ -44,6 +44,7 @@ class Suggestion:
     explanation: str = ""
     sector_name: str = ""  # Dutch (SBI)
     sector_name_en: str = ""  # English (NACE Rev.2)
+    seen_abroad_only: bool = False  # Dutch context: the material does not arise in NL
 
 
 def explain(
