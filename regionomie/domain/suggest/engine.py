@@ -46,6 +46,7 @@ from regionomie.domain.suggest.exchanges import (
 )
 from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE, Suggestion, explain
 from regionomie.domain.suggest.model import RankingModel, load_model
+from regionomie.domain.suggest.names import with_names
 from regionomie.domain.suggest.priors import RoutePrior, load_route_tables
 from regionomie.domain.suggest.query import Query, read_query
 from regionomie.domain.suggest.reading import Reader, Reading
@@ -274,7 +275,11 @@ class Engine:
         scores = [round(float(p), 4) for p in weights.probabilities(cands.features)]
         order = sorted(range(len(cands.receivers)), key=lambda i: (-scores[i], cands.receivers[i]))
         results = [
-            explain(self.kb, self.prior, self.exchange_by_id, cands, cands.receivers[i], scores[i])
+            with_names(
+                explain(
+                    self.kb, self.prior, self.exchange_by_id, cands, cands.receivers[i], scores[i]
+                )
+            )
             for i in order[:top]
         ]
         notes = list(query.notes)

@@ -4,12 +4,11 @@ one-line reason a person can check."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from regionomie.domain.knowledge import KnowledgeBase, Pathway
 from regionomie.domain.suggest.candidates import Candidates, Slot
 from regionomie.domain.suggest.exchanges import Exchange, ReceiverPrior
-from regionomie.domain.suggest.names import sector_name
 
 BASIS_KNOWLEDGE = "knowledge base"
 BASIS_RELATED = "related material"
@@ -48,21 +47,6 @@ class Suggestion:
 
 
 def explain(
-    kb: KnowledgeBase,
-    prior: ReceiverPrior,
-    exchange_by_id: Mapping[str, Exchange],
-    cands: Candidates,
-    receiver: str,
-    score: float,
-) -> Suggestion:
-    """The suggestion of one ranked class, with the class's Dutch and English names."""
-    found = _explain(kb, prior, exchange_by_id, cands, receiver, score)
-    return replace(
-        found, sector_name=sector_name(receiver, "nl"), sector_name_en=sector_name(receiver, "en")
-    )
-
-
-def _explain(
     kb: KnowledgeBase,
     prior: ReceiverPrior,
     exchange_by_id: Mapping[str, Exchange],

@@ -6,6 +6,7 @@ Pure domain code: no dagster, no neo4j.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from regionomie.domain.reference import (
@@ -14,6 +15,7 @@ from regionomie.domain.reference import (
     load_sbi2025,
     nace_class_label,
 )
+from regionomie.domain.suggest.explain import Suggestion
 
 # NACE Rev.2 English class titles (Regulation (EC) No 1893/2006, Annex I) for classes whose
 # English label the shipped SBI lists lack or renumbered in NACE 2.1.
@@ -115,3 +117,11 @@ def sector_name(code: str, lang: str = "nl") -> str:
     if names is None:
         return ""
     return names[0] if lang == "nl" else names[1]
+
+
+def with_names(suggestion: Suggestion) -> Suggestion:
+    """The suggestion with its class's Dutch and English names beside the code."""
+    code = suggestion.sector
+    return replace(
+        suggestion, sector_name=sector_name(code, "nl"), sector_name_en=sector_name(code, "en")
+    )
