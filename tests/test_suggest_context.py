@@ -9,11 +9,10 @@ import json
 import pytest
 
 from regionomie.cli import main as run_cli
+from regionomie.domain import dutch_context
 from regionomie.domain.knowledge import KnowledgeBase, load_knowledge_base
 from regionomie.domain.suggest import answer
 from regionomie.domain.suggest.context import context_country, normalise_country
-
-dutch_context = pytest.importorskip("regionomie.domain.dutch_context")
 
 
 @pytest.fixture(scope="module")

@@ -41,10 +41,8 @@ def context_country(country: str | None, sectors: tuple[str, ...]) -> str | None
 
 def dutch_supply(kb: Any) -> Callable[[str], bool] | None:
     """material id -> whether it arises as Dutch supply, from the Dutch context of this
-    knowledge base; None when that context is not available."""
-    try:
-        from regionomie.domain.dutch_context import context_for
-    except ImportError:  # the Dutch context module is not part of this build
-        return None
+    knowledge base (imported here: the context module reads the knowledge package too)."""
+    from regionomie.domain.dutch_context import context_for
+
     context = context_for(kb)
     return lambda material_id: context.origin(material_id).occurs_in_nl
