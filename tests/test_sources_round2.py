@@ -1,0 +1,353 @@
+"""Issue 23, "real sources, round 2": each test follows a publisher's document (named in the
+fixture READMEs) and fails on the code before this round."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from regionomie.domain.parsers import parse_file
+from regionomie.domain.privacy import legal_forms_are_personal, name_is_personal
+
+FILES = Path(__file__).parent / "fixtures" / "files"
+
+# ---- 1. KvK legal forms: the Basisprofiel enumeration, uitgebreideRechtsvorm, "i.o." --------
+
+SHOWN_BY_KVK = {  # test KvK numbers of the KvK test environment, per its legal-form list
+    "68750110",  # BeslotenVennootschap / Besloten Vennootschap
+    "90001354",  # BesloteVennootschap (KvK's own spelling) / ... met gewone structuur
+    "68727720",  # NaamlozeVennootschap
+    "69599068",  # Stichting
+    "90000749",  # "Vereniging van Eigenaars" spaced in both fields
+    "55344526",  # Cooperatie / Coöperatie U.A.
+    "90002490",  # OnderlingeWaarborgMaatschappij
+}
+MASKED_BY_KVK = {
+    "69599084",  # Eenmanszaak
+    "69599076",  # VennootschapOnderFirma
+    "90001745",  # Maatschap
+    "90003942",  # CommanditaireVennootschap
+    "90009001",  # BeslotenVennootschap / Besloten Vennootschap in oprichting
+    "90009002",  # Stichting / Stichting i.o.
+}
+
+
+def test_basisprofiel_enumeration_and_extended_form_decide_who_is_personal() -> None:
+    res = parse_file(
+        FILES / "kvk" / "basisprofielen_rechtsvormen.jsonl",
+        "kvk",
+        retrieved_at="2025-06-01T00:00:00Z",
+    )
+    orgs = res["organisations"].rows.set_index("kvk_nummer")
+    est = res["establishments"].rows.set_index("kvk_nummer")
+    assert set(orgs.index) == SHOWN_BY_KVK | MASKED_BY_KVK
+    for kvk in SHOWN_BY_KVK:
+        assert not bool(orgs.at[kvk, "is_sole_proprietor"]), kvk
+        assert not bool(est.at[kvk, "is_sole_proprietor"]), kvk
+    for kvk in MASKED_BY_KVK:
+        assert bool(orgs.at[kvk, "is_sole_proprietor"]), kvk
+        assert bool(est.at[kvk, "is_sole_proprietor"]), kvk
+    # readers see the spaced text, not the enumeration
+    assert orgs.at["68750110", "legal_form"] == "Besloten Vennootschap"
+    assert orgs.at["90001354", "legal_form"] == "Besloten Vennootschap met gewone structuur"
+
+
+@pytest.mark.parametrize(
+    ("form", "personal"),
+    [
+        ("BeslotenVennootschap", False),
+        ("BesloteVennootschap", False),
+        ("NaamlozeVennootschap", False),
+        ("VerenigingVanEigenaars", False),
+        ("PubliekrechtelijkeRechtspersoon", False),
+        ("OverigePrivaatrechtelijkeRechtspersoon", False),
+        ("Eenmanszaak", True),
+        ("VennootschapOnderFirma", True),
+        ("CommanditaireVennootschap", True),
+        ("BV i.o.", True),
+        ("B.V. i.o.", True),
+        ("Besloten Vennootschap in oprichting", True),
+        ("BeslotenVennootschapInOprichting", True),
+        ("Stichting i.o.", True),
+        ("Onbekend", True),
+        ("", True),
+    ],
+)
+def test_legal_form_spellings(form: str, personal: bool) -> None:
+    assert name_is_personal(form) is personal
+
+
+def test_two_fields_fail_closed_only_on_the_truly_unknown() -> None:
+    assert not legal_forms_are_personal("BeslotenVennootschap", "Besloten Vennootschap")
+    assert not legal_forms_are_personal("BeslotenVennootschap", None)
+    assert not legal_forms_are_personal("BeslotenVennootschap", "Een nieuwe omschrijving")
+    assert legal_forms_are_personal("BeslotenVennootschap", "Besloten Vennootschap i.o.")
+    assert legal_forms_are_personal("Iets", "Onbekend")
+    assert legal_forms_are_personal(None, None)
+
+
+# ---- 2. A place search lands usably; the v3 page fixture carries no postcodes ---------------
+
+HTTP = Path(__file__).parent / "fixtures" / "http"
+KEY = "l7xx-round2-test-key-000000000000"
+FAST = ["--retries", "1", "--min-interval", "0", "--timeout", "2"]
+
+
+def _fetch(argv: list[str]) -> int:
+    import argparse
+
+    from regionomie.commands import fetch
+
+    parser = argparse.ArgumentParser(prog="regionomie")
+    fetch.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["fetch", *argv])
+    return int(args.func(args))
+
+
+@pytest.fixture
+def kvk_env(httpserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("REGIONOMIE_LANDING_DIR", str(landing))
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("KVK_API_BASE_URL", httpserver.url_for("/api"))
+    monkeypatch.setenv("KVK_API_KEY", KEY)
+    return landing
+
+
+def _landed(folder: Path) -> Path:
+    files = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_readme_place_search_lands_a_file_the_gate_accepts(
+    httpserver, kvk_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fetch kvk --plaats X` (the README's first example): Zoeken returns no postcodes for a
+    place search, and the file must still pass `validate` (exit 0), saying why."""
+    from standin import KvkStandIn
+
+    from regionomie.commands.validate import main as validate
+
+    KvkStandIn(httpserver, KEY)
+    assert _fetch(["kvk", "--plaats", "Amersfoort", *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "carry no postcode" in err and "--profiles" in err
+    path = _landed(kvk_env / "kvk")
+    assert "postcode" not in path.read_text("utf-8")  # as the real service: none shown
+    assert validate([str(path), "--source", "kvk", "--no-docs"]) == 0
+    out = capsys.readouterr().out
+    assert "postcode_null_rate" not in out
+
+
+def test_place_search_with_profiles_places_every_establishment(
+    httpserver, kvk_env: Path
+) -> None:
+    from standin import KvkStandIn
+
+    KvkStandIn(httpserver, KEY)
+    assert _fetch(["kvk", "--plaats", "Amersfoort", "--profiles", *FAST]) == 0
+    est = parse_file(_landed(kvk_env / "kvk"), "kvk")["establishments"].rows
+    assert len(est) and est["postcode"].notna().all()
+    assert set(est["source"]) == {"kvk-api"}
+
+
+def test_v3_place_search_page_has_no_postcodes_and_passes_the_gate() -> None:
+    from regionomie.quality.validate import validate_table
+
+    page = HTTP / "kvk" / "zoeken_v3_page_amersfoort.json"
+    est = parse_file(page, "kvk", retrieved_at="2026-01-05T00:00:00Z")["establishments"].rows
+    # 7 establishments (one result is a rechtspersoon without vestigingsnummer)
+    assert len(est) == 7 and est["postcode"].isna().all() and est["city"].notna().all()
+    assert set(est["source"]) == {"kvk-zoeken"}
+    out = validate_table("establishments", est, build_docs=False)
+    assert out.passed, out.dataset_failures
+    # a profile row without postcode still counts
+    est.loc[est.index[0], "source"] = "kvk-api"
+    est = est.iloc[[0]]
+    out = validate_table("establishments", est, build_docs=False)
+    assert "100% missing (1 of 1 rows)" in dict(out.dataset_failures)["postcode_null_rate"]
+
+
+# ---- 3. Per-generation caps, narrowing, the v3 test host -----------------------------------
+
+
+def _many(n: int, streets: int) -> list[dict]:
+    return [
+        {
+            "kvkNummer": f"{90000000 + i}",
+            "vestigingsnummer": f"{i:012d}",
+            "naam": f"Zaak {i}",
+            "type": "hoofdvestiging",
+            "actief": "Ja",
+            "adres": {
+                "binnenlandsAdres": {
+                    "type": "bezoekadres",
+                    "straatnaam": f"Straat {i % streets}",
+                    "huisnummer": i + 1,
+                    "postcode": "3811AB",
+                    "plaats": "Amersfoort",
+                }
+            },
+        }
+        for i in range(n)
+    ]
+
+
+def test_v3_search_stops_at_100_results() -> None:
+    from regionomie.connectors.kvk import MAX_RESULTS, KvkClient
+
+    assert MAX_RESULTS == {"v2": 1000, "v3": 100}
+    assert KvkClient("https://api.kvk.nl/api", KEY, generation="v3").max_results == 100
+    assert KvkClient("https://api.kvk.nl/api", KEY, generation="v2").max_results == 1000
+
+
+def test_v3_place_search_over_the_cap_is_narrowed_by_type_and_street(httpserver) -> None:
+    from standin import KvkStandIn
+
+    from regionomie.connectors.http import make_session
+    from regionomie.connectors.kvk import KvkClient
+
+    results = _many(150, streets=3)  # 150 hoofdvestigingen on 3 streets of 50
+    kvk = KvkStandIn(httpserver, KEY, results)
+    client = KvkClient(
+        httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0), generation="v3"
+    )
+    got = list(client.search(plaats="Amersfoort", narrow=True))
+    stats = client.last_search
+    assert sorted(r["vestigingsnummer"] for r in got) == sorted(
+        r["vestigingsnummer"] for r in results
+    )
+    assert stats.narrowed_by == "type, straatnaam" and not stats.capped
+    assert all(int(q["pagina"][0]) == 1 for _, q in kvk.requests)  # never past the cap of 100
+    assert {q["straatnaam"][0] for _, q in kvk.requests if "straatnaam" in q} == {
+        "Straat 0",
+        "Straat 1",
+        "Straat 2",
+    }
+
+
+def test_v3_street_still_over_the_cap_is_reported(httpserver) -> None:
+    from standin import KvkStandIn
+
+    from regionomie.connectors.http import make_session
+    from regionomie.connectors.kvk import KvkClient
+
+    KvkStandIn(httpserver, KEY, _many(250, streets=1))
+    client = KvkClient(
+        httpserver.url_for("/api"), KEY, make_session(retries=0, min_interval=0), generation="v3"
+    )
+    got = list(client.search(plaats="Amersfoort", narrow=True))
+    assert len(got) == 100
+    assert client.last_search.capped
+    assert client.last_search.capped_parts == ["hoofdvestiging Straat 0"]
+
+
+def test_v3_test_environment_is_the_preprod_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from regionomie.commands import fetch
+    from regionomie.connectors import kvk
+
+    assert kvk.TEST_BASE_URLS["v3"] == "https://api.preprod.kvk.nl/api"
+    seen: dict[str, str] = {}
+
+    class Probe(kvk.KvkClient):
+        def __init__(self, base_url, *a, **k) -> None:  # noqa: ANN001, ANN002, ANN003
+            seen["base"] = base_url
+            raise ValueError("stop")
+
+    monkeypatch.setattr(fetch, "KvkClient", Probe)
+    monkeypatch.setenv("REGIONOMIE_LANDING_DIR", str(tmp_path))
+    assert _fetch(["kvk", "--kvk-nummer", "42264003", "--test-env", "--generation", "v3"]) == 2
+    assert seen["base"] == "https://api.preprod.kvk.nl/api"
+    assert _fetch(["kvk", "--kvk-nummer", "68750110", "--test-env"]) == 2
+    assert seen["base"] == "https://api.kvk.nl/test/api"
+
+
+# ---- 6. Address details, decimals, null-rate messages ---------------------------------------
+
+
+def test_huisletter_and_toevoeging_are_both_kept(tmp_path: Path) -> None:
+    import json
+
+    doc = {
+        "vestigingsnummer": "000037178598",
+        "kvkNummer": "68750110",
+        "eersteHandelsnaam": "Test BV Donald",
+        "adressen": [
+            {
+                "type": "bezoekadres",
+                "straatnaam": "Utrechtseweg",
+                "huisnummer": 10,
+                "huisletter": "A",
+                "huisnummerToevoeging": "2",
+                "postcode": "3811NB",
+                "plaats": "Amersfoort",
+            }
+        ],
+    }
+    path = tmp_path / "vestigingsprofiel.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    row = parse_file(path, "kvk", retrieved_at="2025-06-01T00:00:00Z")["establishments"].rows
+    assert row["house_number_addition"].iat[0] == "A-2"
+
+
+def test_v3_search_on_huisnummertoevoeging(httpserver) -> None:
+    from standin import KvkStandIn
+
+    from regionomie.connectors.http import make_session
+    from regionomie.connectors.kvk import KvkClient
+
+    results = _many(2, streets=1)
+    results[1]["adres"]["binnenlandsAdres"].update(huisnummer=1, huisnummerToevoeging="bis")
+    kvk = KvkStandIn(httpserver, KEY, results)
+    session = make_session(retries=0, min_interval=0)
+    v3 = KvkClient(httpserver.url_for("/api"), KEY, session, generation="v3")
+    got = list(v3.search(postcode="3811AB", huisnummer=1, huisnummertoevoeging="bis"))
+    assert [r["vestigingsnummer"] for r in got] == ["000000000001"]
+    assert kvk.requests[-1][1]["huisnummerToevoeging"] == ["bis"]
+    v2 = KvkClient(httpserver.url_for("/api"), KEY, session, generation="v2")
+    with pytest.raises(ValueError, match="v2 has no huisnummerToevoeging"):
+        list(v2.search(postcode="3811AB", huisnummer=1, huisnummertoevoeging="bis"))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1,234.5", 1234.5),  # English thousands comma, decimal point
+        ("1.234,5", 1234.5),  # Dutch
+        ("1234,5", 1234.5),
+        ("1234.5", 1234.5),
+        ("1,234,567", 1234567.0),
+        ("12,5", 12.5),
+    ],
+)
+def test_parse_decimal_reads_both_formats(text: str, value: float) -> None:
+    import pandas as pd
+
+    from regionomie.domain.parsers.common import parse_decimal
+
+    assert parse_decimal(pd.Series([text, "1.234,5"])).iat[0] == pytest.approx(value)
+
+
+def test_parse_decimal_refuses_what_it_cannot_read() -> None:
+    import pandas as pd
+
+    from regionomie.domain.parsers.common import parse_decimal
+
+    assert parse_decimal(pd.Series(["1.23,4.5"])).isna().all()
+
+
+def test_null_rate_message_prints_the_missing_share() -> None:
+    import pandas as pd
+
+    from regionomie.quality.validate import validate_table
+
+    import test_quality_fixtures as fixtures
+    df: pd.DataFrame = fixtures.establishments(10)
+    df.loc[0:2, ["lat", "lon"]] = None
+    out = validate_table("establishments", df, context=fixtures.context(), build_docs=False)
+    message = dict(out.warnings)["lat_null_rate"]
+    assert "30% missing (3 of 10 rows)" in message and "0.7" not in message
