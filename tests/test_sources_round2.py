@@ -141,9 +141,7 @@ def test_readme_place_search_lands_a_file_the_gate_accepts(
     assert "postcode_null_rate" not in out
 
 
-def test_place_search_with_profiles_places_every_establishment(
-    httpserver, kvk_env: Path
-) -> None:
+def test_place_search_with_profiles_places_every_establishment(httpserver, kvk_env: Path) -> None:
     from standin import KvkStandIn
 
     KvkStandIn(httpserver, KEY)
@@ -342,10 +340,10 @@ def test_parse_decimal_refuses_what_it_cannot_read() -> None:
 
 def test_null_rate_message_prints_the_missing_share() -> None:
     import pandas as pd
+    import test_quality_fixtures as fixtures
 
     from regionomie.quality.validate import validate_table
 
-    import test_quality_fixtures as fixtures
     df: pd.DataFrame = fixtures.establishments(10)
     df.loc[0:2, ["lat", "lon"]] = None
     out = validate_table("establishments", df, context=fixtures.context(), build_docs=False)
