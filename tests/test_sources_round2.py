@@ -349,3 +349,28 @@ def test_null_rate_message_prints_the_missing_share() -> None:
     out = validate_table("establishments", df, context=fixtures.context(), build_docs=False)
     message = dict(out.warnings)["lat_null_rate"]
     assert "30% missing (3 of 10 rows)" in message and "0.7" not in message
+
+
+# ---- 5. v4 text measures are labels, not indicators ------------------------------------------
+
+
+def test_v4_text_measure_is_not_an_empty_indicator(httpserver, tmp_path: Path) -> None:
+    import json
+
+    from standin import CbsStandIn
+
+    from regionomie.connectors.cbs import CbsODataClient
+    from regionomie.connectors.http import make_session
+
+    cbs = CbsStandIn(httpserver)
+    client = CbsODataClient(v4_base_url=cbs.v4_base, session=make_session(retries=0))
+    bundle = client.v4_bundle("85984NED", region="GM0307")
+    assert any(c.get("DataType") == "String" for c in bundle["measure_codes"])
+    path = tmp_path / "cbs_85984NED_GM0307.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    res = parse_file(path, "municipal")["municipal_indicators"]
+    rows = res.rows
+    assert "gemeentenaam" not in set(rows["indicator"])
+    assert rows.loc[rows["source_table"] == "85984NED", "value"].notna().all()
+    assert len(res.rejected) == 0
+    assert any("text measures" in note for note in res.notes)

@@ -486,11 +486,15 @@ def measures_from_data_properties(props: Sequence[Mapping[str, object]]) -> list
 def measures_from_measure_codes(
     codes: Sequence[Mapping[str, object]], groups: Sequence[Mapping[str, object]] = ()
 ) -> list[Measure]:
-    """v4 MeasureCodes (+ MeasureGroups) -> measures with their parent group titles."""
+    """v4 MeasureCodes (+ MeasureGroups) -> numeric measures with their parent group titles.
+    Text measures (DataType "String": Gemeentenaam, ...) are labels, not indicators: left out
+    as the v3 path leaves out non-numeric DataProperties (text_measure_ids lists them)."""
     by_id = {g.get("Id"): g for g in groups if isinstance(g, Mapping)}
     out = []
     for c in codes:
         if not isinstance(c, Mapping) or not c.get("Identifier"):
+            continue
+        if _is_text(c):
             continue
         parents: list[str] = []
         group = by_id.get(c.get("MeasureGroupId"))
@@ -511,3 +515,18 @@ def measures_from_measure_codes(
 
 
 NUMERIC_TYPES = frozenset({"Long", "Double", "Integer", "Float", "Decimal", "Short", "Int"})
+
+
+def _is_text(code: Mapping[str, object]) -> bool:
+    """A v4 measure whose DataType is given and not numeric ("String")."""
+    datatype = str(code.get("DataType") or "").strip()
+    return bool(datatype) and datatype not in NUMERIC_TYPES
+
+
+def text_measure_ids(codes: Sequence[Mapping[str, object]]) -> set[str]:
+    """Identifiers of the v4 text measures (their observations are skipped, not rejected)."""
+    return {
+        str(c["Identifier"])
+        for c in codes
+        if isinstance(c, Mapping) and c.get("Identifier") and _is_text(c)
+    }
