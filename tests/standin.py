@@ -189,6 +189,11 @@ def odata_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
 
 V3_TABLES: dict[str, dict[str, str]] = {
     # table -> {entity: fixture file}; dimension entities are named after the dimension
+    "86165NED": {
+        "DataProperties": "cbs/v3_86165NED_DataProperties.json",
+        "TypedDataSet": "cbs/v3_86165NED_TypedDataSet_GM0307.json",
+        "WijkenEnBuurten": "cbs/v3_86165NED_WijkenEnBuurten.json",
+    },
     "85984NED": {
         "DataProperties": "cbs/v3_85984NED_DataProperties.json",
         "TypedDataSet": "cbs/v3_85984NED_TypedDataSet_GM0307.json",

@@ -374,3 +374,59 @@ def test_v4_text_measure_is_not_an_empty_indicator(httpserver, tmp_path: Path) -
     assert rows.loc[rows["source_table"] == "85984NED", "value"].notna().all()
     assert len(res.rejected) == 0
     assert any("text measures" in note for note in res.notes)
+
+
+# ---- 4. Kerncijfers: per indicator the most recent table that has it ------------------------
+
+
+def _kerncijfers(httpserver, tmp_path: Path, tables: list[str]):
+    import json
+
+    import pandas as pd
+    from standin import CbsStandIn
+
+    from regionomie.connectors.cbs import CbsODataClient
+    from regionomie.connectors.http import make_session
+
+    cbs = CbsStandIn(httpserver)
+    client = CbsODataClient(base_url=cbs.v3_base, session=make_session(retries=0))
+    frames = []
+    for table in tables:
+        path = tmp_path / f"cbs_{table}_GM0307.json"
+        path.write_text(json.dumps(client.v3_bundle(table, region="GM0307")), encoding="utf-8")
+        frames.append(parse_file(path, "municipal")["municipal_indicators"].rows)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_newest_kerncijfers_release_with_an_older_table_passes_the_gate(
+    httpserver, tmp_path: Path
+) -> None:
+    from regionomie.domain.cbs_indicators import describe_indicator_sources
+    from regionomie.domain.challenges import derive_challenges
+    from regionomie.quality.validate import validate_table
+
+    rows = _kerncijfers(httpserver, tmp_path, ["86165NED", "85984NED"])
+    out = validate_table("municipal_indicators", rows, build_docs=False)
+    assert out.passed, out.dataset_failures
+    found = derive_challenges(out.valid, ["GM0307"]).set_index("challenge_id")
+    assert found.at["ageing", "period"] == "2025"  # 86165NED has it
+    assert found.at["unemployment", "period"] == "2024"  # only 85984NED has WW
+    assert found.at["low_average_income", "period"] == "2024"
+    # WW of 2024 over inhabitants of 2024, not over the 2025 count
+    ww = out.valid[(out.valid["region_code"] == "GM0307") & (out.valid["period"] == "2024")]
+    by = ww.set_index("indicator")["value"]
+    assert found.at["unemployment", "value"] == pytest.approx(by["ww_benefits"] / by["inhabitants"])
+    sources = describe_indicator_sources(out.valid)
+    assert sources[0].startswith("86165NED (2025): ") and "inhabitants" in sources[0]
+    assert sources[1].startswith("85984NED (2024): ") and "ww_benefits" in sources[1]
+    assert "inhabitants" not in sources[1].split(": ")[1].split(", ")
+
+
+def test_first_release_alone_still_blocks_and_says_what_to_land(httpserver, tmp_path: Path) -> None:
+    from regionomie.quality.validate import validate_table
+
+    rows = _kerncijfers(httpserver, tmp_path, ["86165NED"])
+    out = validate_table("municipal_indicators", rows, build_docs=False)
+    message = dict(out.dataset_failures)["challenge_indicators_resolved"]
+    assert "86165NED 2025" in message and "unemployment" in message
+    assert "earlier year's table" in message and "ageing" not in message

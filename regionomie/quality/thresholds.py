@@ -15,7 +15,7 @@ SUITE_VERSIONS: dict[str, str] = {
     "establishments": "1.1.0",
     "waste_records": "1.1.0",
     "waste_party_links": "1.1.0",
-    "municipal_indicators": "1.1.0",
+    "municipal_indicators": "1.2.0",
     "municipalities": "1.0.0",
     "sector_density": "1.1.0",
     "eural": "1.0.0",
