@@ -130,13 +130,22 @@ def opportunity_exports(
     regional_opportunities: OpportunityResult,
     establishments: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.MaterializeResult:
     region = REGIONS[context.partition_key]
     date = flow.export_date(config.date)
+    tables = {
+        "establishments": establishments,
+        "municipalities": municipalities,
+        "sector_density": sector_density,
+    }
+    if flow.open_data_mode(tables):
+        for note in flow.open_data_extras(region, tables)[1]:
+            context.log.warning(note)
     paths = flow.write_region_exports(
         region,
         regional_opportunities,
-        {"establishments": establishments, "municipalities": municipalities},
+        tables,
         date,
         flow.FlowConfig(
             top_per_case=config.top_per_case, top_per_municipality=config.top_per_municipality
@@ -145,6 +154,7 @@ def opportunity_exports(
     return dg.MaterializeResult(
         metadata={
             "export_date": date.isoformat(),
+            "open_data_mode": flow.open_data_mode(tables),
             "folder": dg.MetadataValue.path(str(next(iter(paths.values())).parent)),
             **{name: dg.MetadataValue.path(str(path)) for name, path in sorted(paths.items())},
             "rows": len(regional_opportunities.candidates),

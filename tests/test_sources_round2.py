@@ -430,3 +430,79 @@ def test_first_release_alone_still_blocks_and_says_what_to_land(httpserver, tmp_
     message = dict(out.dataset_failures)["challenge_indicators_resolved"]
     assert "86165NED 2025" in message and "unemployment" in message
     assert "earlier year's table" in message and "ageing" not in message
+
+
+# ---- 8. Open-data mode: CBS, PDOK and the KvK open dataset only --------------------------
+
+SAMPLE_MUNICIPAL = Path(__file__).resolve().parents[1] / "data" / "sample" / "municipal"
+
+
+@pytest.fixture
+def open_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for var, sub in (
+        ("REGIONOMIE_STATE_DIR", "state"),
+        ("REGIONOMIE_ARCHIVE_DIR", "archive"),
+        ("REGIONOMIE_EXPORTS_DIR", "exports"),
+    ):
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "open-data-test-key-0123456789")
+    return tmp_path
+
+
+def _land(tmp: Path, source: str, files: list[Path]) -> None:
+    import shutil
+
+    from regionomie.domain.parsers.landing import land_file
+
+    for f in files:
+        target = tmp / "landing" / source / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, target)
+        land_file(target, source)
+
+
+def test_open_data_only_run_produces_what_it_can(open_state: Path) -> None:
+    import pandas as pd
+
+    from regionomie import flow
+    from regionomie.domain.knowledge import load_knowledge_base
+
+    _land(open_state, "municipal", sorted(SAMPLE_MUNICIPAL.iterdir()))
+    bulk = FILES / "kvk" / "basis_bedrijfsgegevens_regio_amersfoort.csv"
+    _land(open_state, "kvk", [bulk])
+    tables = flow.current_tables()  # the old code stops here: establishments not_empty
+    assert len(tables["establishments"]) == 0 and len(tables["sector_density"]) > 0
+    assert flow.open_data_mode(tables)
+    run = flow.run_region(
+        "regio-amersfoort", tables, load_knowledge_base(), date="2026-12-07",
+        config=flow.FlowConfig.load(),
+    )  # fmt: skip
+    folder = run.paths["manifest"].parent
+    assert len(run.result.challenges) > 0  # challenges from CBS
+    density = pd.read_csv(folder / "open_data_sector_density.csv", dtype=str)
+    assert set(density["postcode_region"]) == {"37", "38", "39"}  # not 97: outside
+    assert (density["coverage"] == "BV and NV only").all()
+    assert density["basis"].str.startswith("open data").all()
+    supply = pd.read_csv(folder / "open_data_estimated_supply.csv", dtype=str)
+    coffee = supply[(supply["material_id"] == "spent_coffee_grounds")]
+    assert len(coffee) and coffee["basis"].str.contains("ondergrens").all()
+    assert "open_data_sector_density.csv" in (folder / "manifest.json").read_text("utf-8")
+
+
+def test_a_landed_file_that_gives_no_rows_is_not_absent(open_state: Path) -> None:
+    import pandas as pd
+
+    from regionomie import flow
+    from regionomie.domain.staging import staged_files
+
+    empty = open_state / "establishments_20250101T000000.csv"
+    empty.write_text(
+        "vestigingsnummer;kvk_nummer;trade_name;legal_form;sbi_main;sbi_version;postcode;city\n",
+        encoding="utf-8",
+    )
+    _land(open_state, "kvk", [empty])
+    _land(open_state, "municipal", sorted(SAMPLE_MUNICIPAL.iterdir()))
+    assert staged_files("establishments")
+    with pytest.raises(flow.FlowError, match="not_empty"):
+        flow.current_tables()
+    assert not flow.source_absent("municipal_indicators", pd.DataFrame())  # never optional

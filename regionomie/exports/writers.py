@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,11 +179,16 @@ def write_exports(
     pseudonym_key: bytes | None = None,
     top_per_case: int = TOP_PER_CASE,
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
     today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
     defaults to regionomie.settings.pseudonym_key().
+
+    `extras` are further tables as (kind, sheet title, frame): each is written as
+    `<kind>.csv` and as a sheet of the workbook (open-data mode: sector density and
+    sector-level supply estimates).
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -221,6 +226,7 @@ def write_exports(
             top_per_case=top_per_case,
             top_per_municipality=top_per_municipality,
             pruning=candidates.attrs.get("pruning"),
+            extras=extras,
         )
         publish(build, final)
     except BaseException as exc:
@@ -277,6 +283,7 @@ def _write_all(
     top_per_case: int,
     top_per_municipality: int,
     pruning: dict[str, int] | None,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, str]:
     """Every export file into `folder`, manifest last. Returns {kind: file name}."""
     from regionomie.exports.report import render_report
@@ -318,6 +325,10 @@ def _write_all(
         sheets.append(("Cascades", clean_frame(cascades)))
     if coalitions is not None and not coalitions.empty:
         sheets.append(("Coalitions", clean_frame(coalitions)))
+    for kind, title, frame in extras:
+        extra = clean_frame(frame)
+        put(kind, f"{kind}.csv", lambda p, f=extra: write_csv(f, p, shield=shield, counts=counts))
+        sheets.append((title, extra))
     sheets.append(("Toelichting", _readme(region, date, len(cand), len(top))))
     put(
         "xlsx",

@@ -67,26 +67,16 @@ def rules_for(table: str, context: ValidationContext | None = None) -> list[Rule
     if table not in _RULE_BUILDERS:
         raise KeyError(f"no quality suite for table {table!r}; known: {', '.join(TABLES)}")
     ctx = context or ValidationContext()
-    body = _RULE_BUILDERS[table](ctx) + _null_rate(table)
+    body = _RULE_BUILDERS[table](ctx) + _null_rate(table, ctx)
     derived = tuple(r.derived_column for r in body if r.derive is not None)
     volume = _volume_rules(ctx) if table not in REFERENCE_COLUMNS else []
     return [_schema_rule(table, derived), *volume, *body]
-
-
-def _sector_density_columns() -> tuple[str, ...]:
-    # Not a schemas.py contract (yet): the KvK open-data parser declares its own output columns.
-    from regionomie.domain.parsers.kvk_open_data import SECTOR_DENSITY_COLUMNS
-    from regionomie.domain.schemas import PROVENANCE_COLUMNS
-
-    return tuple(SECTOR_DENSITY_COLUMNS) + PROVENANCE_COLUMNS
 
 
 def expected_columns(table: str) -> tuple[str, ...]:
     """The columns a table must have: the contract (with provenance) or a reference list."""
     if table in REFERENCE_COLUMNS:
         return REFERENCE_COLUMNS[table]
-    if table == "sector_density":
-        return _sector_density_columns()
     return CONTRACTS[table].all_columns
 
 
@@ -101,6 +91,8 @@ def _schema_rule(table: str, derived: tuple[str, ...]) -> Rule:
 
 
 def _volume_rules(context: ValidationContext) -> list[Rule]:
+    if context.source_absent:  # open-data mode: nothing landed for an optional table
+        return []
     rules = [
         Rule(
             "not_empty",
@@ -172,7 +164,9 @@ def _present_or_exempt(col: str, source: str) -> Callable[[Any, ValidationContex
     return derive
 
 
-def _null_rate(table: str) -> list[Rule]:
+def _null_rate(table: str, ctx: ValidationContext) -> list[Rule]:
+    if ctx.source_absent:  # no rows at all: nothing can be missing
+        return []
     rules = []
     for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items():
         exempt = NULL_RATE_SCOPE.get(table, {}).get(col)
