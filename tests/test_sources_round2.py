@@ -506,3 +506,72 @@ def test_a_landed_file_that_gives_no_rows_is_not_absent(open_state: Path) -> Non
     with pytest.raises(flow.FlowError, match="not_empty"):
         flow.current_tables()
     assert not flow.source_absent("municipal_indicators", pd.DataFrame())  # never optional
+
+
+# ---- 7. regionomie doctor --region R --------------------------------------------------------
+
+
+def _open_folder(tmp: Path, with_cbs: bool = True) -> Path:
+    import shutil
+
+    folder = tmp / "data"
+    for sub in ("kvk", "municipal", "waste"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    shutil.copy(FILES / "kvk" / "basis_bedrijfsgegevens_regio_amersfoort.csv", folder / "kvk")
+    if with_cbs:
+        for f in SAMPLE_MUNICIPAL.iterdir():
+            shutil.copy(f, folder / "municipal")
+    return folder
+
+
+def test_doctor_on_open_sources_only_says_open_data_mode(
+    open_state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from regionomie.commands.doctor import main
+
+    code = main(["--region", "regio-amersfoort", "--data", str(_open_folder(open_state))])
+    out, err = capsys.readouterr()
+    assert code == 1, out + err  # warnings: the run succeeds, some outputs missing
+    assert "Traceback" not in out + err
+    assert "Verdict: open-data mode" in out
+    assert "KvK register" in out and "LMA waste reports" in out
+    assert "85984NED (2024)" in out and "postcode regions of the region: 37, 38, 39" in out
+    assert len(out.splitlines()) <= 30  # one screen
+
+
+def test_doctor_without_cbs_is_an_error(open_state: Path, capsys) -> None:
+    from regionomie.commands.doctor import main
+
+    folder = _open_folder(open_state, with_cbs=False)
+    assert main(["--region", "regio-amersfoort", "--data", str(folder)]) == 2
+    out = capsys.readouterr().out
+    assert "ERROR   CBS indicators" in out and "Verdict: the run will stop" in out
+
+
+def test_doctor_on_the_sample_is_a_full_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from regionomie.commands.doctor import main
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    code = main(["--region", "regio-amersfoort", "--data", str(sample)])
+    out = capsys.readouterr().out
+    assert "Verdict: full run" in out and code in (0, 1), out
+    assert "ERROR" not in out
+
+
+def test_doctor_usage_and_failures_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from regionomie import doctor
+    from regionomie.commands.doctor import EXIT_USAGE, main
+
+    assert main(["--region", "nergens"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert "unknown region" in err and "\n" not in err
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("staging unreadable")
+
+    monkeypatch.setattr(doctor, "diagnose", broken)
+    assert main(["--region", "regio-amersfoort"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "regionomie doctor: error: RuntimeError: staging unreadable"

@@ -133,6 +133,13 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     latest = exports_dir() / args.region / "latest"
     print(f"Run {result.run_id} succeeded.")
+    if _open_data_mode(result):
+        print(
+            "Open-data mode: no KvK register was landed, so there are no named actors; the "
+            "exports hold the challenges, sector density per postcode region and sector-level "
+            "estimated supply (open_data_*.csv, BV and NV only, lower bounds). "
+            f"`regionomie doctor --region {args.region}` says what is missing."
+        )
     print(f"Exports:       {latest}")
     print(
         f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
@@ -140,6 +147,18 @@ def _run(args: argparse.Namespace) -> int:
     )
     print("Dagster UI:    http://127.0.0.1:3000  (start it with `regionomie ui`)")
     return 0
+
+
+def _open_data_mode(result: object) -> bool:
+    """Whether the exports step ran in open-data mode (its materialization says so)."""
+    for event in getattr(result, "all_events", []):
+        if not event.is_step_materialization:
+            continue
+        materialization = event.event_specific_data.materialization
+        value = materialization.metadata.get("open_data_mode")
+        if value is not None and getattr(value, "value", value) is True:
+            return True
+    return False
 
 
 def _ui(args: argparse.Namespace) -> int:
