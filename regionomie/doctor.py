@@ -336,6 +336,8 @@ def diagnose(
         d.can.append("sector density per postcode region (open data, BV and NV only)")
         d.can.append("sector-level estimated supply per postcode region (open data, lower "
                      "bounds)")  # fmt: skip
+        d.can.append("social cases at sector level where the open dataset counts their "
+                     "providers (care farm, shared housing)")  # fmt: skip
     if len(waste) and len(est):
         d.can.append("observed waste flows linked to establishments (LMA)")
     if not len(est):

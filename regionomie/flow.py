@@ -324,6 +324,17 @@ def compute_region(
         config=config.scoring,
         progress=progress,
     )
+    if open_data_mode(tables):  # no establishment list: the social cases open data supports
+        from regionomie.domain.open_data import open_data_social
+
+        result = open_data_social(
+            result,
+            tables.get("sector_density"),
+            municipalities_or_reference(tables),
+            region.municipality_codes,
+            kb,
+            config.scoring,
+        )
     give_back_free_memory()  # the engine's intermediates, before the result is stored
     return result
 

@@ -491,6 +491,14 @@ def test_open_data_only_run_produces_what_it_can(open_state: Path) -> None:
     coffee = supply[(supply["material_id"] == "spent_coffee_grounds")]
     assert len(coffee) and coffee["basis"].str.contains("ondergrens").all()
     assert "open_data_sector_density.csv" in (folder / "manifest.json").read_text("utf-8")
+    # the social cases that need no establishment list (issue 20's engine): farms counted by
+    # the open dataset in the region's postcode regions, a care farm where challenges call
+    cases = pd.read_csv(folder / "business_cases.csv", dtype=str)
+    assert set(cases["case_kind"]) == {"social"}
+    assert "social:zorgboerderij" in set(cases["case_id"])
+    cards = (folder / "business_case_cards.json").read_text("utf-8")
+    assert "BV/NV-vestigingen" in cards and "(open data)" in cards
+    assert "Open-datamodus" in (folder / "report.html").read_text("utf-8")
 
 
 def test_a_landed_file_that_gives_no_rows_is_not_absent(open_state: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -157,3 +158,130 @@ def open_data_frames(
             "bounds: one person per establishment)"
         )
     return {"sector_density": dens, "estimated_supply": supply}, notes
+
+
+# ---- social cases that need no establishment list ------------------------------------------
+
+OPEN_DATA_SOCIAL_NOTE = (
+    "Open-datamodus: er zijn geen KvK-vestigingen geladen, dus geen circulaire cases tussen "
+    "bedrijven. De sociale cases hieronder gaan uit van de sectoren die volgens de open KvK-"
+    "dataset (alleen BV en NV) in de postcoderegio's van de gemeente zitten; wie de aanbieder "
+    "is, weet de run niet. Zie docs/getting-real-data.md voor de KvK- en LMA-route."
+)
+
+
+def sector_actors(
+    density: pd.DataFrame,
+    municipalities: pd.DataFrame | None,
+    municipality_codes: Sequence[str],
+    classes: Sequence[str],
+) -> pd.DataFrame:
+    """One stand-in actor per municipality and NACE class of `classes` that the open dataset
+    counts in the municipality's postcode regions: at the municipality's centre, named by its
+    count and sector and marked open data (the columns add_display_columns gives). Sole
+    proprietors never appear: the open dataset holds BV and NV only, without names."""
+    cols = [
+        "establishment_id", "display_name", "display_address", "nace_class",
+        "municipality_code", "lat", "lon", "employees",
+    ]  # fmt: skip
+    if density.empty or municipalities is None or municipalities.empty:
+        return pd.DataFrame(columns=cols)
+    centres = municipalities.drop_duplicates("municipality_code").set_index("municipality_code")
+    wanted = {str(c)[:4] for c in classes}
+    known = _postcode_areas()
+    rows = []
+    for code in municipality_codes:
+        if code not in centres.index:
+            continue
+        areas = set(known.get(code, ()))
+        here = density[density["postcode_region"].astype(str).isin(areas)]
+        here = here[here["nace_class"].astype(str).str.slice(0, 4).isin(wanted)]
+        for nace, group in here.groupby(here["nace_class"].astype(str).str.slice(0, 4)):
+            n = int(group["establishments"].sum())
+            if n <= 0:
+                continue
+            sector = str(group["sector"].iloc[0]) or nace
+            rows.append(
+                {
+                    "establishment_id": f"open-data:{nace}:{code}",
+                    "display_name": f"{n} BV/NV-vestigingen '{sector}' in postcoderegio "
+                    f"{', '.join(sorted(areas))} (open data)",
+                    "display_address": "",
+                    "nace_class": nace,
+                    "municipality_code": code,
+                    "lat": float(centres.at[code, "lat"]),
+                    "lon": float(centres.at[code, "lon"]),
+                    "employees": None,
+                }
+            )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def open_data_social(
+    result: Any,
+    density: pd.DataFrame | None,
+    municipalities: pd.DataFrame | None,
+    municipality_codes: Sequence[str],
+    kb: Any,
+    config: Any,
+) -> Any:
+    """The run's result (OpportunityResult) with the social cases open data can support: per
+    social mechanism, a site where the region's challenges call for it and the open dataset
+    counts providers of its classes in the municipality's postcode regions; the partner is a
+    new initiative where the partner class can start small (no establishment list to find an
+    existing one). Ranked with business_cases, worked out with business_case_cards, noted as
+    open data."""
+    from dataclasses import replace
+
+    from regionomie.domain.dutch_context import context_for
+    from regionomie.domain.opportunities.cases import business_case_cards, business_cases
+    from regionomie.domain.opportunities.common import nace_labeler
+    from regionomie.domain.opportunities.social import SITE_COLUMNS, social_cases, social_sites
+
+    dens, _ = sector_density(density, region_postcode_areas(municipality_codes))
+    context = context_for(kb)
+    codes = list(municipality_codes)
+    parts = []
+    for mechanism in context.mechanisms:
+        if mechanism.kind != "social":
+            continue
+        actors = sector_actors(dens, municipalities, codes, mechanism.providers)
+        if actors.empty:
+            continue
+        one = replace(context, mechanisms=[mechanism])
+        parts.append(social_sites(actors, result.challenges, municipalities, codes, one, config))
+    parts = [p for p in parts if len(p)]
+    sites = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(SITE_COLUMNS))
+    )
+    notes = [OPEN_DATA_SOCIAL_NOTE]
+    if sites.empty:
+        notes.append(
+            "Geen sociale cases: de open KvK-dataset telt in de postcoderegio's van deze regio "
+            "geen aanbieders van de sociale mechanismen, of de opgaven zijn niet groter dan in "
+            "Nederland."
+        )
+        return replace(result, notes=notes)
+    label = nace_labeler()
+    social, partners = social_cases(
+        sites, result.challenges, municipalities, context, config, label
+    )
+    cases = business_cases(
+        result.candidates,
+        municipalities,
+        config,
+        challenges=result.challenges,
+        context=context,
+        social_cases=social,
+        sector_label=label,
+    )
+    cards = business_case_cards(
+        cases,
+        result.candidates,
+        result.challenges,
+        config,
+        municipalities=municipalities,
+        social_partners=partners,
+        context=context,
+    )
+    return replace(result, cases=cases, cards=cards, sites=sites, notes=notes)
