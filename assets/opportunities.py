@@ -51,6 +51,7 @@ def regional_opportunities(
     waste_party_links: pd.DataFrame,
     municipal_indicators: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.Output[OpportunityResult]:
     from regionomie.domain.knowledge import load_knowledge_base
     from regionomie.graph.opportunity_nodes import write_region_opportunities
@@ -62,6 +63,7 @@ def regional_opportunities(
         "waste_party_links": waste_party_links,
         "municipal_indicators": municipal_indicators,
         "municipalities": municipalities,
+        "sector_density": sector_density,  # open-data mode: social cases at sector level
     }
     result = flow.compute_region(
         region,

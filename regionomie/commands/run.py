@@ -142,7 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         print(
             "Open-data mode: no KvK register was landed, so there are no named actors; the "
             "exports hold the challenges, sector density per postcode region and sector-level "
-            "estimated supply (open_data_*.csv, BV and NV only, lower bounds). "
+            "estimated supply (open_data_*.csv, BV and NV only, lower bounds) and the social "
+            "cases whose providers the open dataset counts. "
             f"`regionomie doctor --region {args.region}` says what is missing."
         )
     print(f"Exports:       {latest}")
