@@ -51,6 +51,7 @@ def regional_opportunities(
     waste_party_links: pd.DataFrame,
     municipal_indicators: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.Output[OpportunityResult]:
     from regionomie.domain.knowledge import load_knowledge_base
     from regionomie.graph.opportunity_nodes import write_region_opportunities
@@ -62,6 +63,7 @@ def regional_opportunities(
         "waste_party_links": waste_party_links,
         "municipal_indicators": municipal_indicators,
         "municipalities": municipalities,
+        "sector_density": sector_density,  # open-data mode: social cases at sector level
     }
     result = flow.compute_region(
         region,
@@ -130,13 +132,22 @@ def opportunity_exports(
     regional_opportunities: OpportunityResult,
     establishments: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.MaterializeResult:
     region = REGIONS[context.partition_key]
     date = flow.export_date(config.date)
+    tables = {
+        "establishments": establishments,
+        "municipalities": municipalities,
+        "sector_density": sector_density,
+    }
+    if flow.open_data_mode(tables):
+        for note in flow.open_data_extras(region, tables)[1]:
+            context.log.warning(note)
     paths = flow.write_region_exports(
         region,
         regional_opportunities,
-        {"establishments": establishments, "municipalities": municipalities},
+        tables,
         date,
         flow.FlowConfig(
             top_per_case=config.top_per_case, top_per_municipality=config.top_per_municipality
@@ -145,6 +156,7 @@ def opportunity_exports(
     return dg.MaterializeResult(
         metadata={
             "export_date": date.isoformat(),
+            "open_data_mode": flow.open_data_mode(tables),
             "folder": dg.MetadataValue.path(str(next(iter(paths.values())).parent)),
             **{name: dg.MetadataValue.path(str(path)) for name, path in sorted(paths.items())},
             "rows": len(regional_opportunities.candidates),

@@ -103,13 +103,19 @@ def check_table(
     previous_row_count: int | None = None,
     run_id: str | None = None,
     build_docs: bool = True,
+    source_absent: bool = False,
 ) -> CheckedTable:
     """Validate one table and quarantine its failing rows; rows in = valid + quarantined, or
-    this raises."""
+    this raises. source_absent: nothing was landed for this optional table (open-data mode),
+    so an empty table passes as absent."""
     from regionomie.quality.context import reference_context
     from regionomie.quality.validate import validate_table, write_quarantine
 
-    context = reference_context(related=dict(related or {}), previous_row_count=previous_row_count)
+    context = reference_context(
+        related=dict(related or {}),
+        previous_row_count=previous_row_count,
+        source_absent=source_absent,
+    )
     options: dict[str, Any] = {"context": context, "build_docs": build_docs}
     if run_id is not None:
         options["run_id"] = run_id
@@ -120,6 +126,27 @@ def check_table(
             f"{table}: rows in {outcome.rows_in} != valid {valid} + quarantined {quarantined}"
         )
     return CheckedTable(outcome, write_quarantine(outcome))
+
+
+def source_absent(table: str, frame: pd.DataFrame, staged_root: Path | None = None) -> bool:
+    """An optional table (OPTIONAL_TABLES) that is empty because nothing was ever landed for
+    it: open-data mode goes on without it. A landed file that parsed to no rows is not absent
+    (that load fails `not_empty`). The waste-party links are absent with either input."""
+    from regionomie.domain.sources import OPTIONAL_TABLES
+    from regionomie.domain.staging import staged_files
+
+    if table not in OPTIONAL_TABLES or len(frame):
+        return False
+    if table == PARTY_LINKS:
+        return True  # derived: empty only when waste records or establishments are
+    return not staged_files(table, staged_root)
+
+
+def open_data_mode(tables: Tables) -> bool:
+    """No establishment list (no KvK register landed): what the run can say comes from open
+    sources only — challenges, sector density, sector-level estimates."""
+    establishments = tables.get("establishments")
+    return establishments is None or len(establishments) == 0
 
 
 def party_links(waste_records: pd.DataFrame, establishments: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +184,9 @@ def current_tables(
     tables: dict[str, pd.DataFrame] = {}
 
     def keep(table: str, frame: pd.DataFrame, **related: pd.DataFrame) -> None:
-        checked = check_table(table, frame, related=related)
+        checked = check_table(
+            table, frame, related=related, source_absent=source_absent(table, frame)
+        )
         if report is not None:
             report(table, checked)
         if checked.failures:
@@ -295,6 +324,17 @@ def compute_region(
         config=config.scoring,
         progress=progress,
     )
+    if open_data_mode(tables):  # no establishment list: the social cases open data supports
+        from regionomie.domain.open_data import open_data_social
+
+        result = open_data_social(
+            result,
+            tables.get("sector_density"),
+            municipalities_or_reference(tables),
+            region.municipality_codes,
+            kb,
+            config.scoring,
+        )
     give_back_free_memory()  # the engine's intermediates, before the result is stored
     return result
 
@@ -310,6 +350,7 @@ def write_region_exports(
     from regionomie.exports.writers import write_exports
 
     give_back_free_memory()
+    extras = open_data_extras(region, tables)[0] if open_data_mode(tables) else ()
     return write_exports(
         region=region.name,
         candidates=result.candidates,
@@ -325,9 +366,39 @@ def write_region_exports(
         region_label=region.label,
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
+        extras=extras,
         notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
         notes=list(result.notes),
     )
+
+
+OPEN_DATA_SHEETS: dict[str, str] = {  # export kind -> workbook sheet (max 31 characters)
+    "open_data_sector_density": "Open data - sectoren",
+    "open_data_estimated_supply": "Open data - geschat aanbod",
+}
+
+
+def open_data_extras(
+    region: Region, tables: Tables
+) -> tuple[list[tuple[str, str, pd.DataFrame]], list[str]]:
+    """Open-data mode's own exports for a region: sector density per postcode region and
+    sector-level estimated supply (regionomie.domain.open_data), as (kind, sheet, frame),
+    and the notes that say what they are."""
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.domain.open_data import open_data_frames
+
+    kb = load_knowledge_base()
+    names = dict(zip(kb.materials["material_id"], kb.materials["name_nl"], strict=False))
+    frames, notes = open_data_frames(
+        tables.get("sector_density"), region.municipality_codes, kb.yields, names
+    )
+    extras = [
+        ("open_data_sector_density", OPEN_DATA_SHEETS["open_data_sector_density"],
+         frames["sector_density"]),
+        ("open_data_estimated_supply", OPEN_DATA_SHEETS["open_data_estimated_supply"],
+         frames["estimated_supply"]),
+    ]  # fmt: skip
+    return extras, notes
 
 
 @dataclass

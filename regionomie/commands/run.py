@@ -138,6 +138,14 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     latest = exports_dir() / args.region / "latest"
     print(f"Run {result.run_id} succeeded.")
+    if _open_data_mode(result):
+        print(
+            "Open-data mode: no KvK register was landed, so there are no named actors; the "
+            "exports hold the challenges, sector density per postcode region and sector-level "
+            "estimated supply (open_data_*.csv, BV and NV only, lower bounds) and the social "
+            "cases whose providers the open dataset counts. "
+            f"`regionomie doctor --region {args.region}` says what is missing."
+        )
     print(f"Exports:       {latest}")
     print(
         f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
@@ -147,9 +155,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_data_mode(result: object) -> bool:
+    """Whether the exports step ran in open-data mode (its materialization says so)."""
+    for event in getattr(result, "all_events", []):
+        if not event.is_step_materialization:
+            continue
+        materialization = event.event_specific_data.materialization
+        value = materialization.metadata.get("open_data_mode")
+        if value is not None and getattr(value, "value", value) is True:
+            return True
+    return False
+
+
 def _region_data_gap(region_name: str, kvk_files: list[Path], data: Path) -> str | None:
     """Before any work: does the data (the KvK files given, else what was staged before) hold
-    an establishment in one of the region's municipalities?"""
+    an establishment in one of the region's municipalities? No establishment anywhere is not
+    a gap: that run is open-data mode (CBS, PDOK, the KvK open dataset; issue 23)."""
     from regionomie.domain.parsers import parse_file
     from regionomie.domain.regions import get_region, region_data_gap
     from regionomie.domain.results import SourceFileError
@@ -168,6 +189,8 @@ def _region_data_gap(region_name: str, kvk_files: list[Path], data: Path) -> str
     staged = read_staged("establishments")
     if len(staged):
         present |= set(staged["municipality_code"].dropna().astype(str))
+    if not present:
+        return None  # no KvK register at all: open-data mode, not another region's data
     return region_data_gap(get_region(region_name), present, f"{data} (and earlier loads)")
 
 

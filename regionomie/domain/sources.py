@@ -11,10 +11,26 @@ SOURCES: tuple[Source, ...] = get_args(Source)
 
 # Which contract tables a family's files land into (regionomie.domain.schemas.CONTRACTS).
 SOURCE_TABLES: dict[Source, tuple[str, ...]] = {
-    "kvk": ("organisations", "establishments"),
+    "kvk": ("organisations", "establishments", "sector_density"),
     "waste": ("waste_records",),
     "municipal": ("municipal_indicators", "municipalities"),
 }
+
+# Tables a run can do without: when nothing was ever landed for one (no KvK register, no LMA
+# extract, only the open KvK dataset or none of it), its empty table is "absent", not broken,
+# and the run goes on with what it has (open-data mode). Municipal indicators are never
+# optional: without CBS there is nothing to say about a region.
+OPTIONAL_TABLES: frozenset[str] = frozenset(
+    {
+        "organisations",
+        "establishments",
+        "sector_density",
+        "waste_records",
+        "waste_party_links",
+        "municipalities",
+    }
+)
+
 
 #: Files of invented data say so in their name (the sample generator writes
 #: establishments_synthetisch_<stamp>.csv ...); every reader-facing export then says so too.

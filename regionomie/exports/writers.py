@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,7 @@ def write_exports(
     pseudonym_key: bytes | None = None,
     top_per_case: int = TOP_PER_CASE,
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
     notices: list[str] | None = None,
     notes: list[str] | None = None,
 ) -> dict[str, Path]:
@@ -189,6 +190,10 @@ def write_exports(
     (regionomie.flow.export_date gives today in Europe/Amsterdam) and is the only date written
     into files. pseudonym_key
     defaults to regionomie.settings.pseudonym_key().
+
+    `extras` are further tables as (kind, sheet title, frame): each is written as
+    `<kind>.csv` and as a sheet of the workbook (open-data mode: sector density and
+    sector-level supply estimates).
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -226,6 +231,7 @@ def write_exports(
             top_per_case=top_per_case,
             top_per_municipality=top_per_municipality,
             pruning=candidates.attrs.get("pruning"),
+            extras=extras,
             notices=list(notices or ()),
             notes=list(notes or ()),
         )
@@ -286,6 +292,7 @@ def _write_all(
     pruning: dict[str, int] | None,
     notices: list[str],
     notes: list[str],
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, str]:
     """Every export file into `folder`, manifest last. Returns {kind: file name}."""
     from regionomie.exports.report import render_report
@@ -329,6 +336,10 @@ def _write_all(
         sheets.append(("Cascades", clean_frame(cascades)))
     if coalitions is not None and not coalitions.empty:
         sheets.append(("Coalitions", clean_frame(coalitions)))
+    for kind, title, frame in extras:
+        extra = clean_frame(frame)
+        put(kind, f"{kind}.csv", lambda p, f=extra: write_csv(f, p, shield=shield, counts=counts))
+        sheets.append((title, extra))
     readme = _readme(region, date, len(cand), len(top))
     if notes:
         remarks = pd.DataFrame({"onderwerp": ["Opmerking"] * len(notes), "toelichting": notes})

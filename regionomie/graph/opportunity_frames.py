@@ -125,7 +125,13 @@ def opportunity_frames(
     members: dict[str, list[str]] = {}
     if "case_id" in candidates.columns:
         in_case = candidates[["case_id", "candidate_id"]]
-        in_case = in_case[[isinstance(c, str) for c in in_case["case_id"].to_numpy(dtype=object)]]
+        # a boolean mask, not a list: an empty list would select no columns (open-data mode)
+        is_case = np.fromiter(
+            (isinstance(c, str) for c in in_case["case_id"].to_numpy(dtype=object)),
+            bool,
+            len(in_case),
+        )
+        in_case = in_case.loc[is_case]
         for case_id, ids in in_case.groupby("case_id", sort=False)["candidate_id"]:
             members[str(case_id)] = [str(c) for c in ids.to_numpy(dtype=object)]
     case_ids = _column(cases, "case_id")
