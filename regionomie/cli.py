@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "knowledge",  # knowledge coverage|fit-ranking
     "opportunities",  # opportunities/export for a region
     "retention",  # prune staging, archive and quarantine
+    "regions",  # regions list|show|refresh|map
 )
 
 

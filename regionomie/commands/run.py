@@ -19,7 +19,12 @@ from regionomie.settings import dagster_home, external_uri, load_dotenv
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="run the main job (all assets) on a region's data")
-    parser.add_argument("--region", default="regio-amersfoort", help="region partition")
+    parser.add_argument(
+        "--region",
+        default="regio-amersfoort",
+        help="region partition: slug, CBS code (CR17) or name ('Groot-Amsterdam'); "
+        "see `regionomie regions list`",
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -93,11 +98,15 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.definitions import defs
     from pipelines.main import run_main_job, source_files, step_failures
     from regionomie.console import RunConsole
+    from regionomie.domain.regions import RegionsFileError, get_region
 
-    if args.region not in REGIONS:
-        print(
-            f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
-        )
+    try:
+        args.region = get_region(args.region).name
+    except RegionsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.region not in REGIONS:  # the code location was loaded before a refresh
+        print(f"error: region {args.region} is not a partition; restart", file=sys.stderr)
         return 2
     if not any(source_files(args.data).values()):
         print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
