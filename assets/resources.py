@@ -25,15 +25,30 @@ class Neo4jResource(dg.ConfigurableResource):
     user: str = "neo4j"
     password: str
     database: str | None = None
+    # How long the driver keeps retrying a transaction that failed on a transient error
+    # (deadlock, lock timeout) before the step fails and Dagster's retry policy takes over.
+    max_transaction_retry_seconds: float = 120.0
 
     _driver: Driver | None = PrivateAttr(default=None)
 
     def _open(self) -> Driver:
         # Server notifications (e.g. "relationship type does not exist yet" on a first load)
         # are expected here and would only flood the run logs.
+        from regionomie.graph.retries import install_retry_counter
+
+        install_retry_counter()
         return GraphDatabase.driver(
-            self.uri, auth=(self.user, self.password), notifications_min_severity="OFF"
+            self.uri,
+            auth=(self.user, self.password),
+            notifications_min_severity="OFF",
+            max_transaction_retry_time=self.max_transaction_retry_seconds,
         )
+
+    def retries_seen(self) -> int:
+        """Writes retried after a transient error in this process so far."""
+        from regionomie.graph.retries import install_retry_counter
+
+        return install_retry_counter().count
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._driver = self._open()

@@ -53,6 +53,14 @@ def resources_for(environment: str) -> dict[str, object]:
     }
 
 
+def step_executor() -> dg.ExecutorDefinition:
+    """Runs launched through the instance (backfills, schedules, sensors, the UI) execute
+    their steps in processes, at most REGIONOMIE_MAX_CONCURRENT (2: this machine's cores) at
+    a time; `regionomie run` executes in process and is not affected."""
+    limit = int(os.environ.get("REGIONOMIE_MAX_CONCURRENT", "2"))
+    return dg.multiprocess_executor.configured({"max_concurrent": limit})
+
+
 def build_definitions() -> dg.Definitions:
     all_assets = [
         *landing_assets,
@@ -71,6 +79,7 @@ def build_definitions() -> dg.Definitions:
         schedules=all_schedules,
         sensors=sensors,
         resources=resources_for(environment()),
+        executor=step_executor(),
     )
 
 
