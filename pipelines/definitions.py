@@ -38,6 +38,7 @@ def resources_for(environment: str) -> dict[str, object]:
     if environment == "production":
         problems = production_problems()
         if problems:
+            # one line (settings.environment_refusal); the CLI prints it without a traceback
             raise ValueError("REGIONOMIE_ENV=production needs: " + "; ".join(problems))
     neo4j = Neo4jResource(
         uri=neo4j_uri(),

@@ -283,25 +283,3 @@ def _log_tail(settings: PostgresSettings, lines: int = 5) -> str:
         return "(no log)"
     return " | ".join(line.strip() for line in text[-lines:] if line.strip()) or "(empty log)"
 
-
-POSTGRES_DAGSTER_YAML = """# Written by regionomie: Dagster storage in PostgreSQL (see deploy/).
-storage:
-  postgres:
-    postgres_db:
-      hostname: {{env: DAGSTER_PG_HOST}}
-      port: {{env: DAGSTER_PG_PORT}}
-      db_name: {{env: DAGSTER_PG_DB}}
-      username: {{env: DAGSTER_PG_USER}}
-      password: {{env: DAGSTER_PG_PASSWORD}}
-run_coordinator:
-  module: dagster._core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
-    max_concurrent_runs: {max_concurrent_runs}
-concurrency:
-  pools:
-    granularity: op
-    default_limit: {pool_limit}
-telemetry:
-  enabled: false
-"""

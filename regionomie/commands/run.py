@@ -14,7 +14,7 @@ from pathlib import Path
 
 from regionomie.foreground import DEFAULT_GRACE_SECONDS, run_in_foreground
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
-from regionomie.settings import dagster_home, external_uri, load_dotenv
+from regionomie.settings import dagster_home, environment_refusal, external_uri, load_dotenv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,8 +85,18 @@ def _ensure_neo4j(start_if_needed: bool) -> int:
     return 0
 
 
+def _refused() -> bool:
+    """REGIONOMIE_ENV unknown, or production with something missing: one line, exit 2."""
+    refusal = environment_refusal()
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+    return refusal is not None
+
+
 def _run(args: argparse.Namespace) -> int:
     load_dotenv()
+    if _refused():
+        return 2
     if _ensure_neo4j(not args.no_start):
         return 1
     home = dagster_home()
@@ -155,6 +165,8 @@ def _ui(args: argparse.Namespace) -> int:
     """`dagster dev` in the foreground; stopping us (SIGTERM, SIGINT, Ctrl-C) stops it and the
     webserver, daemon and code server it started (regionomie.foreground)."""
     load_dotenv()
+    if _refused():
+        return 2
     dagster_home()
     command = [
         str(Path(sys.executable).with_name("dagster")),
