@@ -118,35 +118,185 @@ class LocalLandingZone(LandingZone):
         return self.folder(source) / name
 
 
+def storage_root(base_url: str | None, instance: dg.DagsterInstance | None, leaf: str):
+    """Where step outputs live: a URL (s3://bucket/prefix, gs://..., az://..., file:///...,
+    or a plain path) when configured (REGIONOMIE_IO_URL), else Dagster's storage directory.
+    Object storage goes through fsspec (universal-pathlib), so steps on other machines read
+    what a step wrote; the local default is for one machine."""
+    from upath import UPath
+
+    if base_url:
+        return UPath(base_url) / leaf
+    if instance is None:
+        raise ValueError("an IO manager outside a Dagster run needs REGIONOMIE_IO_URL")
+    return UPath(instance.storage_directory()) / leaf
+
+
+def _is_local(path) -> bool:
+    return getattr(path, "protocol", "") in ("", "file", "local")
+
+
+# Tables a region step reads only in part: the rows of the region's municipalities and of
+# the municipalities around it (receivers within transport reach), not the whole country.
+REGION_SCOPED_COLUMNS = {"establishments": "municipality_code"}
+ROW_GROUP_ROWS = 50_000
+
+
+class TableIOManager(dg.ConfigurableIOManagerFactory):
+    """Hands tables from step to step as Parquet files under a URL (pickle for anything
+    that is not a DataFrame). A region step (a partitioned run) reads a national table only
+    for its region and surroundings: the file is sorted by municipality, so Parquet's row
+    groups let it skip the rest of the country."""
+
+    base_url: str = ""
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> "_TableStore":
+        return _TableStore(storage_root(self.base_url, context.instance, "tables"))
+
+
+class _TableStore(dg.IOManager):
+    def __init__(self, root) -> None:
+        self.root = root
+
+    def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str):
+        key = context.asset_key if context.has_asset_key else None
+        parts = key.path if key is not None else [context.step_key, context.name]
+        partition = context.asset_partition_key if context.has_asset_partitions else "_"
+        return self.root.joinpath(*parts, f"{partition}{suffix}")
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        import pickle
+
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if obj is None:
+            return
+        table = None
+        if isinstance(obj, pd.DataFrame):
+            path = self._path(context, ".parquet")
+            column = REGION_SCOPED_COLUMNS.get(path.parent.name)
+            frame = obj
+            if column in obj.columns:
+                frame = obj.sort_values(column, kind="stable")  # row groups per municipality
+            try:
+                table = pa.Table.from_pandas(frame, preserve_index=not _plain_index(frame))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+                table = None  # a column Arrow cannot type (mixed objects): pickle it
+        if isinstance(obj, pd.DataFrame) and table is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS)
+            self._remove(context, ".pkl")
+        else:
+            path = self._path(context, ".pkl")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self._remove(context, ".parquet")
+        context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
+
+    def _remove(self, context: dg.OutputContext, suffix: str) -> None:
+        stale = self._path(context, suffix)
+        if stale.exists():
+            stale.unlink()
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        import pickle
+
+        import pyarrow.parquet as pq
+
+        path = self._path(context.upstream_output, ".parquet")
+        if not path.exists():
+            pickled = self._path(context.upstream_output, ".pkl")
+            if not pickled.exists():
+                upstream = context.upstream_output
+                name = (
+                    upstream.asset_key.to_user_string()
+                    if upstream.has_asset_key
+                    else f"{upstream.step_key}.{upstream.name}"
+                )
+                raise FileNotFoundError(f"{path}: nothing stored for {name}; materialise it first")
+            with pickled.open("rb") as handle:
+                return pickle.load(handle)
+        column = REGION_SCOPED_COLUMNS.get(path.parent.name)
+        codes = _region_scope(context) if column else None
+        with path.open("rb") as handle:
+            table = pq.read_table(
+                handle, filters=[(column, "in", sorted(codes))] if codes is not None else None
+            )
+        frame = _as_written(table)
+        if codes is not None:
+            context.add_input_metadata({"rows_read": len(frame), "municipalities_read": len(codes)})
+        return frame
+
+
+def _as_written(table) -> Any:
+    """The DataFrame as it was handed over: Arrow gives text columns back as pandas' string
+    dtype with NaN; the columns that were Python objects become objects with None again, so
+    a step sees the same frame whether its input came through memory or through the store."""
+    frame = table.to_pandas()
+    for column in (table.schema.pandas_metadata or {}).get("columns", []):
+        name = column.get("name")
+        if column.get("numpy_type") == "object" and name in frame.columns:
+            if str(frame[name].dtype) != "object":
+                values = frame[name].astype(object)
+                frame[name] = values.where(values.notna(), None)
+    return frame
+
+
+def _plain_index(frame) -> bool:
+    import pandas as pd
+
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _region_scope(context: dg.InputContext) -> set[str] | None:
+    """The municipalities a region step needs: its own and those within transport reach
+    (None outside a region run: the whole table)."""
+    if not context.has_partition_key:
+        return None
+    from assets.partitions import REGIONS
+    from regionomie.domain import reference
+    from regionomie.domain.regions import surrounding_municipalities
+
+    region = REGIONS.get(context.partition_key)
+    if region is None:
+        return None
+    return surrounding_municipalities(region, reference.load_municipalities())
+
+
 class OpportunityResultIOManager(dg.ConfigurableIOManagerFactory):
     """Stores regional_opportunities as Parquet frames (regionomie.domain.opportunities.store)
     instead of one pickle: at 60,000 establishments that pickle cost ~7 s and +1.6 GB of
-    memory. Folder: <base_dir>/opportunity_results/<asset key>/<partition>/, base_dir by
-    default Dagster's storage directory (beside the default IO manager's pickles)."""
+    memory. Folder: <base>/opportunity_results/<asset key>/<partition>/, base a URL
+    (REGIONOMIE_IO_URL; object storage through fsspec) or by default Dagster's storage
+    directory (beside the default IO manager's pickles)."""
 
-    base_dir: str | None = None
+    base_dir: str | None = None  # a URL or a path; None: Dagster's storage directory
 
     def create_io_manager(self, context: dg.InitResourceContext) -> "_OpportunityResultStore":
-        if self.base_dir:
-            base = self.base_dir
-        elif context.instance is not None:
-            base = context.instance.storage_directory()
-        else:
+        if not self.base_dir and context.instance is None:
             raise ValueError("OpportunityResultIOManager needs base_dir outside a Dagster run")
-        return _OpportunityResultStore(Path(base) / "opportunity_results")
+        return _OpportunityResultStore(
+            storage_root(self.base_dir, context.instance, "opportunity_results")
+        )
 
 
 class _OpportunityResultStore(dg.IOManager):
-    """Writes through to disk; in one process (regionomie run, the in-process executor) the
-    exports read the result just stored from memory instead of reading it back, the way
-    `regionomie opportunities` hands it on. Another process (a step worker, a later run)
-    always reads the folder."""
+    """Writes through to the store; in one process (regionomie run, the in-process executor)
+    the exports read the result just stored from memory instead of reading it back, the way
+    `regionomie opportunities` hands it on. Another process (a step worker, a later run, a
+    worker on another machine) always reads the store. A remote store is written from and
+    read into a local scratch folder (the frames are Parquet files either way)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root) -> None:
         self.root = root
-        self._last: tuple[Path, Any] | None = None
+        self._last: tuple[str, Any] | None = None
 
-    def _folder(self, context: dg.OutputContext | dg.InputContext) -> Path:
+    def _folder(self, context: dg.OutputContext | dg.InputContext):
         partition = context.asset_partition_key if context.has_asset_partitions else "_"
         return self.root.joinpath(*context.asset_key.path, partition)
 
@@ -154,8 +304,18 @@ class _OpportunityResultStore(dg.IOManager):
         from regionomie.domain.opportunities.store import save_result
 
         self._last = None
-        folder = save_result(obj, self._folder(context))
-        self._last = (folder, obj)
+        folder = self._folder(context)
+        if _is_local(folder):
+            save_result(obj, Path(folder.path))
+        else:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="regionomie-result-") as scratch:
+                local = save_result(obj, Path(scratch) / "result")
+                if folder.exists():
+                    folder.fs.rm(folder.path, recursive=True)
+                folder.fs.put(str(local), folder.path, recursive=True)
+        self._last = (str(folder), obj)
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(folder))})
 
     def load_input(self, context: dg.InputContext) -> Any:
@@ -163,7 +323,13 @@ class _OpportunityResultStore(dg.IOManager):
         from regionomie.memory import give_back_free_memory
 
         folder = self._folder(context)
-        if self._last is not None and self._last[0] == folder:
+        if self._last is not None and self._last[0] == str(folder):
             return self._last[1]
         give_back_free_memory()  # what the previous step freed, before reading a copy in
-        return load_result(folder)
+        if _is_local(folder):
+            return load_result(Path(folder.path))
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="regionomie-result-") as scratch:
+            folder.fs.get(folder.path, scratch + "/result", recursive=True)
+            return load_result(Path(scratch) / "result")

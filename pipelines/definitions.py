@@ -12,7 +12,12 @@ from assets.graph import graph_assets
 from assets.ingest import landing_assets, table_assets, waste_party_links
 from assets.opportunities import OPPORTUNITY_IO_MANAGER, opportunity_assets
 from assets.reference import reference_assets
-from assets.resources import LocalLandingZone, Neo4jResource, OpportunityResultIOManager
+from assets.resources import (
+    LocalLandingZone,
+    Neo4jResource,
+    OpportunityResultIOManager,
+    TableIOManager,
+)
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
@@ -47,10 +52,14 @@ def resources_for(environment: str) -> dict[str, object]:
         database=os.environ.get("NEO4J_DATABASE") or None,
     )
     landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
+    # What passes between steps: under REGIONOMIE_IO_URL (object storage through fsspec for
+    # steps on several machines), by default Dagster's storage directory on this machine.
+    io_url = os.environ.get("REGIONOMIE_IO_URL", "")
     return {
         "neo4j": neo4j,
         "landing_zone": landing,
-        OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(),
+        "io_manager": TableIOManager(base_url=io_url),
+        OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(base_dir=io_url or None),
     }
 
 

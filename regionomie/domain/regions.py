@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -349,6 +350,37 @@ def get_region(
         )
     options = ", ".join(f"{r.name} ({r.kind_label} {r.code})".rstrip() for r in found)
     raise RegionsFileError(f"region {query!r} is ambiguous: {options}; use the code or the slug")
+
+
+# Centroid to centroid: the transport reach (25 road km / 1.3 road factor, about 19 km in a
+# straight line) plus a margin for the size of a municipality (an establishment at its edge).
+SURROUNDINGS_KM = 35.0
+
+
+def surrounding_municipalities(
+    region: Region, municipalities: Any, reach_km: float = SURROUNDINGS_KM
+) -> set[str]:
+    """The region's municipalities and every municipality whose centroid lies within
+    `reach_km` of one of theirs: where a receiver within transport reach of the region can
+    be. `municipalities` has municipality_code, lat, lon (the reference list)."""
+    import numpy as np
+
+    codes = set(region.municipality_codes)
+    table = municipalities[["municipality_code", "lat", "lon"]].dropna()
+    lat = np.radians(table["lat"].astype(float).to_numpy())
+    lon = np.radians(table["lon"].astype(float).to_numpy())
+    inside = table["municipality_code"].isin(codes).to_numpy()
+    if not inside.any():
+        return codes
+    dlat = lat[:, None] - lat[inside][None, :]
+    dlon = lon[:, None] - lon[inside][None, :]
+    a = (
+        np.sin(dlat / 2) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[inside][None, :]) * np.sin(dlon / 2) ** 2
+    )
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    near = (km <= reach_km).any(axis=1)
+    return codes | set(table["municipality_code"].to_numpy()[near])
 
 
 def regions_of_kind(regions: dict[str, Region], kind: str) -> list[Region]:
