@@ -1,5 +1,10 @@
 """Dagster resources, chosen per environment in pipelines/definitions.py."""
 
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +78,7 @@ class Neo4jResource(dg.ConfigurableResource):
 
 class LandingZone(dg.ConfigurableResource):
     """Where source files arrive. Sensors and assets only talk to this interface, so a cloud
-    bucket can replace the local folder later without touching them."""
+    bucket replaces the local folder without touching them (UrlLandingZone)."""
 
     settle_seconds: float = 10.0
 
@@ -81,6 +86,19 @@ class LandingZone(dg.ConfigurableResource):
         raise NotImplementedError
 
     def local_path(self, source: str, name: str) -> Path:
+        raise NotImplementedError
+
+    def content_hash(self, path: str) -> str:
+        """sha256 of a landed file (what the sensor's cursor remembers)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def local_copy(self, path: str) -> Iterator[Path]:
+        """The file as a local path for the parsers, for as long as the block runs."""
+        yield Path(path)
+
+    def discard(self, path: str, source: str) -> None:
+        """Take a landed (or quarantined) file out of the landing zone."""
         raise NotImplementedError
 
 
@@ -99,16 +117,7 @@ class LocalLandingZone(LandingZone):
         files = []
         for path in sorted(folder.iterdir()):
             # symlinks are listed (never followed) so the landing run refuses and reports them
-            if (
-                not (path.is_symlink() or path.is_file())
-                or path.name.startswith((".", "~"))
-                or path.suffix
-                in (
-                    ".tmp",
-                    ".part",
-                    ".partial",
-                )
-            ):
+            if not (path.is_symlink() or path.is_file()) or _skipped_name(path.name):
                 continue
             stat = path.lstat()
             files.append(LandedFile(path=str(path), size=stat.st_size, mtime=stat.st_mtime))
@@ -116,6 +125,108 @@ class LocalLandingZone(LandingZone):
 
     def local_path(self, source: str, name: str) -> Path:
         return self.folder(source) / name
+
+    def content_hash(self, path: str) -> str:
+        """A symlink is never followed (its target could be any private file, or endless):
+        it is identified by where it points."""
+        digest = hashlib.sha256()
+        entry = Path(path)
+        if entry.is_symlink():
+            digest.update(b"symlink:" + os.fsencode(os.readlink(entry)))
+            return digest.hexdigest()
+        with entry.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def discard(self, path: str, source: str) -> None:
+        # the folder holding the entry, never the target of a symlink
+        folder = Path(os.path.abspath(path)).parent.resolve()
+        if folder == self.local_path(source, Path(path).name).parent.resolve():
+            Path(path).unlink(missing_ok=True)
+
+
+class UrlLandingZone(LandingZone):
+    """A landing zone in object storage or any fsspec filesystem (s3://bucket/landing,
+    gs://..., az://..., sftp://...): REGIONOMIE_LANDING_DIR as a URL. Files are listed and
+    hashed where they are, copied to a local scratch folder under their own name for the
+    parsers, and removed from the bucket once landed (the archive keeps a copy)."""
+
+    root: str
+
+    def _folder(self, source: str):
+        from upath import UPath
+
+        return UPath(self.root) / source
+
+    def list_files(self, source: str) -> list[LandedFile]:
+        folder = self._folder(source)
+        if not folder.exists():
+            return []
+        files = []
+        for info in sorted(folder.fs.ls(folder.path, detail=True), key=lambda i: i["name"]):
+            name = str(info["name"]).rstrip("/").rsplit("/", 1)[-1]
+            if info.get("type") != "file" or _skipped_name(name):
+                continue
+            files.append(
+                LandedFile(
+                    path=str(folder / name),
+                    size=int(info.get("size") or 0),
+                    mtime=_mtime(info),
+                )
+            )
+        return files
+
+    def local_path(self, source: str, name: str) -> Path:
+        raise NotImplementedError("a URL landing zone has no local path; use local_copy")
+
+    def content_hash(self, path: str) -> str:
+        from upath import UPath
+
+        digest = hashlib.sha256()
+        with UPath(path).open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    @contextmanager
+    def local_copy(self, path: str) -> Iterator[Path]:
+        from upath import UPath
+
+        remote = UPath(path)
+        with tempfile.TemporaryDirectory(prefix="regionomie-landing-") as scratch:
+            local = Path(scratch) / remote.name  # the name carries the retrieval stamp
+            remote.fs.get(remote.path, str(local))
+            yield local
+
+    def discard(self, path: str, source: str) -> None:
+        from upath import UPath
+
+        remote = UPath(path)
+        if remote.exists() and str(remote.parent).rstrip("/") == str(self._folder(source)):
+            remote.unlink()
+
+
+def landing_zone_for(root: str) -> LandingZone:
+    """REGIONOMIE_LANDING_DIR: a URL with a scheme (other than file://) is object storage."""
+    if "://" in root and not root.startswith("file://"):
+        return UrlLandingZone(root=root)
+    return LocalLandingZone(root=root.removeprefix("file://"))
+
+
+def _skipped_name(name: str) -> bool:
+    """Hidden files and files still being written (.tmp/.part/.partial) are not landed."""
+    return name.startswith((".", "~")) or Path(name).suffix in (".tmp", ".part", ".partial")
+
+
+def _mtime(info: dict[str, Any]) -> float:
+    value = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+    if value is None:
+        created = info.get("created")
+        return float(created) if isinstance(created, int | float) else 0.0
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value)
 
 
 def storage_root(base_url: str | None, instance: dg.DagsterInstance | None, leaf: str):

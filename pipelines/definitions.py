@@ -13,10 +13,10 @@ from assets.ingest import landing_assets, table_assets, waste_party_links
 from assets.opportunities import OPPORTUNITY_IO_MANAGER, opportunity_assets
 from assets.reference import reference_assets
 from assets.resources import (
-    LocalLandingZone,
     Neo4jResource,
     OpportunityResultIOManager,
     TableIOManager,
+    landing_zone_for,
 )
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
@@ -51,7 +51,7 @@ def resources_for(environment: str) -> dict[str, object]:
         password=dg.EnvVar("NEO4J_PASSWORD"),
         database=os.environ.get("NEO4J_DATABASE") or None,
     )
-    landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
+    landing = landing_zone_for(os.environ.get("REGIONOMIE_LANDING_DIR", ""))
     # What passes between steps: under REGIONOMIE_IO_URL (object storage through fsspec for
     # steps on several machines), by default Dagster's storage directory on this machine.
     io_url = os.environ.get("REGIONOMIE_IO_URL", "")
