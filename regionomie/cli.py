@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "opportunities",  # opportunities/export for a region
     "retention",  # prune staging, archive and quarantine
     "regions",  # regions list|show|refresh|map
+    "postgres",  # postgres start|stop|status (Dagster storage)
 )
 
 

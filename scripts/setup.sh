@@ -24,3 +24,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 .venv/bin/regionomie neo4j install
+# PostgreSQL server binaries (Debian's package) for the production-instance tests and
+# `regionomie postgres start`: installed when missing and we may (root with apt-get).
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing PostgreSQL (Debian package postgresql) ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "error: PostgreSQL server not found: install it (Debian: apt-get install postgresql)" >&2
+    exit 1
+  fi
+fi

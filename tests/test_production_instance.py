@@ -71,6 +71,7 @@ def _instance_env(tmp_path: Path, neo4j_server, storage: str, postgres) -> dict[
         "NEO4J_PASSWORD": neo4j_server.password,
         "REGIONOMIE_STATE_DIR": str(tmp_path / "state"),
         "REGIONOMIE_EXPORTS_DIR": str(tmp_path / "exports"),
+        "REGIONOMIE_LANDING_DIR": str(tmp_path / "landing"),  # the daemon's sensors look here
         "REGIONOMIE_ENV_FILE": str(tmp_path / "absent.env"),
         "REGIONOMIE_MAX_CONCURRENT": "2",
     }
@@ -86,7 +87,8 @@ def test_two_partitions_run_concurrently_on_the_instance(
     postgres = request.getfixturevalue("postgres") if storage == "postgres" else None
     env = _instance_env(tmp_path, neo4j_server, storage, postgres)
     for key in ("DAGSTER_HOME", "NEO4J_URI", "NEO4J_PASSWORD", "REGIONOMIE_STATE_DIR",
-                "REGIONOMIE_EXPORTS_DIR", "REGIONOMIE_ENV_FILE", "REGIONOMIE_MAX_CONCURRENT",
+                "REGIONOMIE_EXPORTS_DIR", "REGIONOMIE_LANDING_DIR", "REGIONOMIE_ENV_FILE",
+                "REGIONOMIE_MAX_CONCURRENT",
                 "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB", "DAGSTER_PG_USER",
                 "DAGSTER_PG_PASSWORD"):  # fmt: skip
         if key in env:
