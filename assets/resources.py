@@ -272,8 +272,7 @@ class _TableStore(dg.IOManager):
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str):
         key = context.asset_key if context.has_asset_key else None
         parts = key.path if key is not None else [context.step_key, context.name]
-        partition = context.asset_partition_key if context.has_asset_partitions else "_"
-        return self.root.joinpath(*parts, f"{partition}{suffix}")
+        return self.root.joinpath(*parts, f"{_partition_of(context)}{suffix}")
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         import pickle
@@ -343,6 +342,18 @@ class _TableStore(dg.IOManager):
         return frame
 
 
+def _partition_of(context: dg.OutputContext | dg.InputContext) -> str:
+    """The asset's own partition, "_" for an unpartitioned asset (also inside a partitioned
+    run, where Dagster's contexts report the run's partition for it)."""
+    try:
+        partitions_def = context.asset_partitions_def
+    except Exception:  # an output that is not an asset
+        partitions_def = None
+    if partitions_def is None or not context.has_asset_partitions:
+        return "_"
+    return context.asset_partition_key
+
+
 def _as_written(table) -> Any:
     """The DataFrame as it was handed over: Arrow gives text columns back as pandas' string
     dtype with NaN; the columns that were Python objects become objects with None again, so
@@ -408,8 +419,7 @@ class _OpportunityResultStore(dg.IOManager):
         self._last: tuple[str, Any] | None = None
 
     def _folder(self, context: dg.OutputContext | dg.InputContext):
-        partition = context.asset_partition_key if context.has_asset_partitions else "_"
-        return self.root.joinpath(*context.asset_key.path, partition)
+        return self.root.joinpath(*context.asset_key.path, _partition_of(context))
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         from regionomie.domain.opportunities.store import save_result
