@@ -24,14 +24,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 .venv/bin/regionomie neo4j install
-# PostgreSQL server binaries (Debian's package) for the production-instance tests and
-# `regionomie postgres start`: installed when missing and we may (root with apt-get).
-if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+# Servers from Debian's packages, installed when missing and we may (root with apt-get):
+# PostgreSQL for Dagster's production storage (tests, `regionomie postgres start`) and Redis
+# as the Celery broker (tests/test_celery.py).
+missing=()
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
+  || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing PostgreSQL (Debian package postgresql) ..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    echo "Installing ${missing[*]} (Debian packages) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "error: PostgreSQL server not found: install it (Debian: apt-get install postgresql)" >&2
+    echo "error: not installed: ${missing[*]} (Debian: apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi
