@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,18 +43,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_region import _free_port, _vm_hwm_mb  # noqa: E402
+
 from regionomie import neo4j_server as server  # noqa: E402
 from regionomie import postgres_server as pg  # noqa: E402
 
 PYTHON = Path(sys.executable)
 VENV = str(PYTHON.parent.parent)
 DATE = "2026-12-01"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Sampler:
@@ -111,16 +107,6 @@ def _label(cmd: str) -> str:
         if mark in cmd:
             return {"spawn_main": "step process"}.get(mark, mark)
     return cmd.split(" ")[1][-60:] if " " in cmd else cmd[-60:]
-
-
-def _vm_hwm_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def _java_pid(settings: server.ServerSettings) -> int | None:

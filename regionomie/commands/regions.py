@@ -77,11 +77,18 @@ def _as_json(region: Region) -> str:
     )
 
 
-def _list(args: argparse.Namespace) -> int:
+def _regions() -> dict[str, Region] | None:
+    """Every region, or None after printing why the regions files are unusable."""
     try:
-        regions = load_regions()
+        return load_regions()
     except RegionsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _list(args: argparse.Namespace) -> int:
+    regions = _regions()
+    if regions is None:
         return 2
     chosen = sorted(regions.values(), key=lambda r: (r.kind != CUSTOM, r.kind, r.code, r.name))
     if args.kind:
@@ -113,10 +120,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    try:
-        regions = load_regions()
-    except RegionsFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    regions = _regions()
+    if regions is None:
         return 2
     found = find_regions(args.region, regions, args.kind)
     if len(found) != 1:
