@@ -23,7 +23,7 @@ from regionomie.domain import reference
 from regionomie.domain.opportunities import OpportunityResult, ScoringConfig, run_opportunities
 from regionomie.domain.opportunities.config import load_scoring_config
 from regionomie.domain.regions import Region, get_region
-from regionomie.domain.sources import SOURCE_TABLES
+from regionomie.domain.sources import SOURCE_TABLES, SYNTHETIC_NOTICE, synthetic_files
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
 from regionomie.graph.knowledge_frames import SOURCE as KNOWLEDGE_SOURCE
@@ -281,7 +281,9 @@ def compute_region(
     config: FlowConfig,
     progress: Progress | None = None,
 ) -> OpportunityResult:
-    """Ranked, explained candidates, cases, cascades and coalitions for one region."""
+    """Ranked, explained candidates, cases, cascades and coalitions for one region (a region
+    without establishments gets empty files that say so: the weekly schedule runs every
+    region; `regionomie run` refuses such a region before any work)."""
     result = run_opportunities(
         establishments=tables["establishments"],
         kb=kb,
@@ -323,6 +325,8 @@ def write_region_exports(
         region_label=region.label,
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
+        notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
+        notes=list(result.notes),
     )
 
 
