@@ -186,14 +186,14 @@ def generate_national(
     per_municipality = national_counts(n_establishments, counts_file)
     kvk, mun = out_dir / "kvk", out_dir / "municipal"
     paths = {
-        "establishments": kvk / f"establishments_{STAMP}.csv",
-        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{API_STAMP}.jsonl",
-        "basisprofiel": kvk / f"kvk_basisprofiel_{API_STAMP}.json",
-        "zoeken": kvk / f"kvk_zoeken_{API_STAMP}.json",
-        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{STAMP}.csv",
-        "kerncijfers": mun / f"cbs_85984NED_{STAMP}.json",
-        "cbs_waste": mun / f"cbs_83452NED_{STAMP}.json",
-        "pdok": mun / f"pdok_gemeenten_{STAMP}.geojson",
+        "establishments": kvk / f"establishments_{MARK}_{STAMP}.csv",
+        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{MARK}_{API_STAMP}.jsonl",
+        "basisprofiel": kvk / f"kvk_basisprofiel_{MARK}_{API_STAMP}.json",
+        "zoeken": kvk / f"kvk_zoeken_{MARK}_{API_STAMP}.json",
+        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{MARK}_{STAMP}.csv",
+        "kerncijfers": mun / f"cbs_85984NED_{MARK}_{STAMP}.json",
+        "cbs_waste": mun / f"cbs_83452NED_{MARK}_{STAMP}.json",
+        "pdok": mun / f"pdok_gemeenten_{MARK}_{STAMP}.geojson",
     }
     if not waste:
         del paths["waste"]
