@@ -17,25 +17,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.celery_jobs import REFERENCE_STEPS as STEPS
+from pipelines.celery_jobs import reference_job
 from regionomie.paths import REPO_ROOT
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
-
-STEPS = ("municipalities", "eural", "sbi2008", "sbi2025", "graph_schema", "graph_reference")
-
-
-def celery_reference_job() -> dg.JobDefinition:
-    """The reference tables and their graph on Celery (reconstructable by the worker)."""
-    from dagster_celery import celery_executor
-
-    from pipelines.definitions import build_definitions
-
-    job = dg.define_asset_job(
-        "celery_reference_job", selection=dg.AssetSelection.assets(*STEPS),
-        executor_def=celery_executor,
-    )  # fmt: skip
-    merged = dg.Definitions.merge(build_definitions(), dg.Definitions(jobs=[job]))
-    return merged.get_job_def("celery_reference_job")
 
 
 def _free_port() -> int:
@@ -52,6 +38,19 @@ def _wait_for_port(port: int, timeout: float = 20.0) -> None:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on {port}")
+
+
+def _wait_until_ready(worker: subprocess.Popen, log: Path, timeout: float = 300.0) -> None:
+    """Until the worker says it is ready; a worker that exits fails the test with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if worker.poll() is not None:
+            pytest.fail(f"the Celery worker exited ({worker.returncode}): {text[-2000:]}")
+        if " ready." in text:
+            return
+        time.sleep(1.0)
+    pytest.fail(f"the Celery worker was not ready after {timeout:.0f} s")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -77,6 +76,8 @@ def test_steps_run_on_a_celery_worker_behind_redis(
     home.mkdir()
     env = {
         **os.environ,
+        # `dagster-celery worker start` runs `celery` from PATH: the venv's own
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONPATH": str(REPO_ROOT),
         "DAGSTER_HOME": str(home),
         "NEO4J_URI": neo4j_server.uri,
@@ -101,13 +102,14 @@ def test_steps_run_on_a_celery_worker_behind_redis(
         worker = subprocess.Popen(
             [str(Path(sys.executable).with_name("dagster-celery")), "worker", "start",
              "-A", "dagster_celery.app", "-y", str(config), "--name", "regionomie-test",
-             "-l", "WARNING"],
+             "-l", "INFO"],
             cwd=REPO_ROOT, env=env, stdout=(tmp_path / "worker.log").open("wb"),
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+        _wait_until_ready(worker, tmp_path / "worker.log")
         with dg.DagsterInstance.get() as instance:
             result = dg.execute_job(
-                dg.reconstructable(celery_reference_job),
+                dg.reconstructable(reference_job),
                 instance=instance,
                 run_config={"execution": {"config": {"broker": broker, "backend": backend}}},
             )
