@@ -22,7 +22,8 @@ REFERENCE_STEPS = (
 
 
 def reference_job() -> dg.JobDefinition:
-    """The reference tables and their graph, every step a Celery task."""
+    """Municipal files landed, the reference tables and their graph: every step a Celery
+    task (run config: the municipal_landing files, and the executor's broker)."""
     from dagster_celery import celery_executor
 
     from pipelines.definitions import build_definitions

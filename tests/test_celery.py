@@ -1,7 +1,8 @@
 """Steps on Celery workers with a real broker: Redis from Debian's packages on a free port,
 a `dagster-celery` worker started as an operator would, and a job whose executor is
-`celery_executor`. The reference tables and the reference graph are computed by the
-worker's processes, not by the process that launched the run."""
+`celery_executor`. The sample's municipal files are landed, the reference tables validated
+and the reference graph written by the worker's processes, not by the process that launched
+the run."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import pytest
 
 from pipelines.celery_jobs import REFERENCE_STEPS as STEPS
 from pipelines.celery_jobs import reference_job
-from regionomie.paths import REPO_ROOT
+from pipelines.main import source_files
+from regionomie.paths import REPO_ROOT, SAMPLE_DIR
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -111,7 +113,17 @@ def test_steps_run_on_a_celery_worker_behind_redis(
             result = dg.execute_job(
                 dg.reconstructable(reference_job),
                 instance=instance,
-                run_config={"execution": {"config": {"broker": broker, "backend": backend}}},
+                run_config={
+                    "execution": {"config": {"broker": broker, "backend": backend}},
+                    "ops": {
+                        "municipal_landing": {
+                            "config": {
+                                "files": source_files(SAMPLE_DIR)["municipal"],
+                                "archive": False,
+                            }  # fmt: skip
+                        }
+                    },
+                },
             )
             assert result.success, (tmp_path / "worker.log").read_text()[-3000:]
             starts = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_START)
