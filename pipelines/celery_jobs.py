@@ -12,6 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 REFERENCE_STEPS = (
+    "municipal_landing",
     "municipalities",
     "eural",
     "sbi2008",
