@@ -129,7 +129,7 @@ def test_steps_run_on_a_celery_worker_behind_redis(
             starts = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_START)
             assert {r.step_key for r in starts} == set(STEPS)
             # every step ran in a worker process, none in this one
-            assert {r.pid for r in starts}.isdisjoint({os.getpid()})
+            assert {r.dagster_event.pid for r in starts}.isdisjoint({os.getpid()})
             assert worker.poll() is None
     finally:
         if worker is not None:
