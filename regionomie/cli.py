@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "opportunities",  # opportunities/export for a region
     "retention",  # prune staging, archive and quarantine
     "doctor",  # what a region's run has to work with
+    "regions",  # regions list|show|refresh|map
+    "postgres",  # postgres start|stop|status (Dagster storage)
 )
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from regionomie.domain import reference
 from regionomie.domain.opportunities import OpportunityResult, ScoringConfig, run_opportunities
 from regionomie.domain.opportunities.config import load_scoring_config
-from regionomie.domain.regions import Region, get_region
+from regionomie.domain.regions import Region, get_region, surrounding_municipalities
 from regionomie.domain.sources import SOURCE_TABLES, SYNTHETIC_NOTICE, synthetic_files
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
@@ -312,14 +312,22 @@ def compute_region(
 ) -> OpportunityResult:
     """Ranked, explained candidates, cases, cascades and coalitions for one region (a region
     without establishments gets empty files that say so: the weekly schedule runs every
-    region; `regionomie run` refuses such a region before any work)."""
+    region; `regionomie run` refuses such a region before any work). Residual streams cross
+    the border: receivers and social providers are sought in the region and in the
+    municipalities within transport reach of it (the same rows a region step's IO manager
+    reads), producers only in the region; receivers outside it are flagged with their region."""
+    municipalities = municipalities_or_reference(tables)
+    around = surrounding_municipalities(region, municipalities)
+    establishments = tables["establishments"]
+    if "municipality_code" in establishments:
+        establishments = establishments[establishments["municipality_code"].isin(around)]
     result = run_opportunities(
-        establishments=tables["establishments"],
+        establishments=establishments,
         kb=kb,
         waste_records=tables.get("waste_records"),
         waste_party_links=tables.get(PARTY_LINKS),
         municipal_indicators=tables.get("municipal_indicators"),
-        municipalities=municipalities_or_reference(tables),
+        municipalities=municipalities,
         region_codes=region.municipality_codes,
         config=config.scoring,
         progress=progress,
@@ -330,13 +338,64 @@ def compute_region(
         result = open_data_social(
             result,
             tables.get("sector_density"),
-            municipalities_or_reference(tables),
+            municipalities,
             region.municipality_codes,
             kb,
             config.scoring,
         )
+    result = across_the_border(result, region)
     give_back_free_memory()  # the engine's intermediates, before the result is stored
     return result
+
+
+def across_the_border(result: OpportunityResult, region: Region) -> OpportunityResult:
+    """Flag candidates whose receiver lies outside the region (`receiver_outside_region`,
+    and `receiver_region`: the COROP area it lies in), and say in the report how much of
+    the region's supply goes to receivers outside it (by each stream's best candidate)."""
+    from regionomie.domain.regions import load_standard_regions, regions_of_kind
+
+    cand = result.candidates
+    inside = set(region.municipality_codes)
+    area_of = {
+        code: r.label
+        for r in regions_of_kind(load_standard_regions(), "corop")
+        for code in r.municipality_codes
+    }
+    receiver_municipality = cand["receiver_municipality"].astype(object)
+    outside = receiver_municipality.notna() & ~receiver_municipality.isin(inside)
+    cand["receiver_outside_region"] = outside.to_numpy(dtype=bool)
+    cand["receiver_region"] = [
+        area_of.get(str(code), "") if out else region.label
+        for code, out in zip(receiver_municipality, outside, strict=True)
+    ]
+    share = supply_leaving(cand)
+    if share is not None:
+        tonnes_out, tonnes_all = share
+        result.notes.append(
+            f"Over de grens: {round(100 * tonnes_out / tonnes_all)}% van het aanbod van de "
+            f"regio ({_thousands(tonnes_out)} van {_thousands(tonnes_all)} ton per jaar, naar "
+            "de beste kandidaat per stroom) gaat naar ontvangers buiten de regio."
+        )
+    return result
+
+
+def _thousands(value: float) -> str:
+    """12.345 (Dutch thousands separator)."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def supply_leaving(cand: pd.DataFrame) -> tuple[float, float] | None:
+    """(tonnes whose best candidate's receiver is outside the region, all tonnes placed),
+    over producer x material; None when nothing is placed."""
+    if cand.empty or "receiver_outside_region" not in cand:
+        return None
+    best = cand.sort_values(["score", "candidate_id"], ascending=[False, True], kind="stable")
+    best = best.drop_duplicates(["producer_id", "material_id"])
+    tonnes = pd.to_numeric(best["supply_tonnes"], errors="coerce").fillna(0.0)
+    total = float(tonnes.sum())
+    if total <= 0:
+        return None
+    return float(tonnes[best["receiver_outside_region"].to_numpy(dtype=bool)].sum()), total
 
 
 def write_region_exports(

@@ -218,6 +218,12 @@ V3_TABLES: dict[str, dict[str, str]] = {
 }
 V4_TABLES: dict[str, tuple[str, ...]] = {
     "85984NED": ("Dimensions", "MeasureCodes", "MeasureGroups", "WijkenEnBuurtenCodes"),
+    # "Gebieden in Nederland 2024" (identifier illustrative: the client finds it by title)
+    "85755NED": ("Dimensions", "MeasureCodes", "MeasureGroups", "RegioSCodes"),
+}
+V4_OBSERVATIONS = {
+    "85984NED": "cbs/v4_85984NED_Observations_GM0307.json",
+    "85755NED": "cbs/v4_85755NED_Observations.json",
 }
 
 
@@ -279,7 +285,7 @@ class CbsStandIn:
                 return _json({"error": {"code": "404", "message": "Not found"}}, 404)
             return _json(load(f"cbs/v4_{table}_{entity}.json"))
         keep = odata_filter(request.args.get("$filter"))
-        rows = [o for o in load(f"cbs/v4_{table}_Observations_GM0307.json")["value"] if keep(o)]
+        rows = [o for o in load(V4_OBSERVATIONS[table])["value"] if keep(o)]
         skip = int(request.args.get("$skip", "0"))
         body: dict[str, Any] = {"value": rows[skip : skip + self.v4_page]}
         if skip + self.v4_page < len(rows):

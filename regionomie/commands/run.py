@@ -14,12 +14,17 @@ from pathlib import Path
 
 from regionomie.foreground import DEFAULT_GRACE_SECONDS, run_in_foreground
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
-from regionomie.settings import dagster_home, external_uri, load_dotenv
+from regionomie.settings import dagster_home, environment_refusal, external_uri, load_dotenv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="run the main job (all assets) on a region's data")
-    parser.add_argument("--region", default="regio-amersfoort", help="region partition")
+    parser.add_argument(
+        "--region",
+        default="regio-amersfoort",
+        help="region partition: slug, CBS code (CR17) or name ('Groot-Amsterdam'); "
+        "see `regionomie regions list`",
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -80,8 +85,18 @@ def _ensure_neo4j(start_if_needed: bool) -> int:
     return 0
 
 
+def _refused() -> bool:
+    """REGIONOMIE_ENV unknown, or production with something missing: one line, exit 2."""
+    refusal = environment_refusal()
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+    return refusal is not None
+
+
 def _run(args: argparse.Namespace) -> int:
     load_dotenv()
+    if _refused():
+        return 2
     if _ensure_neo4j(not args.no_start):
         return 1
     home = dagster_home()
@@ -93,11 +108,15 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.definitions import defs
     from pipelines.main import run_main_job, source_files, step_failures
     from regionomie.console import RunConsole
+    from regionomie.domain.regions import RegionsFileError, get_region
 
-    if args.region not in REGIONS:
-        print(
-            f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
-        )
+    try:
+        args.region = get_region(args.region).name
+    except RegionsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.region not in REGIONS:  # the code location was loaded before a refresh
+        print(f"error: region {args.region} is not a partition; restart", file=sys.stderr)
         return 2
     files = source_files(args.data)
     if not any(files.values()):
@@ -198,6 +217,8 @@ def _ui(args: argparse.Namespace) -> int:
     """`dagster dev` in the foreground; stopping us (SIGTERM, SIGINT, Ctrl-C) stops it and the
     webserver, daemon and code server it started (regionomie.foreground)."""
     load_dotenv()
+    if _refused():
+        return 2
     dagster_home()
     command = [
         str(Path(sys.executable).with_name("dagster")),

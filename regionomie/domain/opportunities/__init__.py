@@ -123,7 +123,9 @@ def run_opportunities(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> OpportunityResult:
     """The whole engine for one region. Challenges are ranked against every municipality in
-    `municipal_indicators`; actors are limited to the region's municipalities."""
+    `municipal_indicators`; producers are limited to the region's municipalities, receivers
+    and social providers come from every establishment given (the caller passes the region
+    and the municipalities within transport reach of it)."""
     config = config or ScoringConfig()
     codes = set(region_codes) if region_codes is not None else None
     est = _in_region(establishments, codes)
@@ -143,7 +145,7 @@ def run_opportunities(
     streams = streams[streams["establishment_id"].isin(known) | (streams["establishment_id"] == "")]
     flows = observed_flows(waste_records, waste_party_links)
     cand = generate_candidates(
-        est,
+        establishments,  # receivers across the border too; producers come from `supply`
         supply,
         kb,
         municipalities,
@@ -162,7 +164,8 @@ def run_opportunities(
     cand.attrs = counts
     label = nace_labeler()
     actors = add_display_columns(est)
-    sites = social_sites(actors, challenges, municipalities, list(codes or []), context, config)
+    nearby = actors if codes is None else add_display_columns(establishments)
+    sites = social_sites(nearby, challenges, municipalities, list(codes or []), context, config)
     social, partners = social_cases(sites, challenges, municipalities, context, config, label)
     cases = business_cases(
         cand,
