@@ -180,6 +180,27 @@ def test_sample_cases_cite_only_the_challenges_their_mechanism_addresses(
             assert challenge["value"] is not None
 
 
+def test_sample_receivers_exist_as_such(sample_run: dict[str, Any]) -> None:
+    """Coffee grounds go to mushroom growers (SBI 01133), not to any grower of NACE 0113;
+    food aid goes to food banks, not to any welfare organisation of NACE 8899; no start-up is
+    proposed for a class a new firm cannot be (a cement kiln, a power plant, a pulp mill)."""
+    from regionomie.domain.dutch_context import load_dutch_context
+
+    res = sample_run["result"].result
+    est = sample_run["tables"]["establishments"].set_index("vestigingsnummer")
+    cand = res.candidates
+    existing = cand[cand["receiver_kind"] == "establishment"]
+    coffee = existing[existing["pathway_id"] == "spent_coffee_grounds-0113"]
+    assert len(coffee)
+    assert est.loc[coffee["receiver_id"], "sbi_main"].astype(str).str.startswith("01133").all()
+    food = existing[existing["pathway_id"].isin(["surplus_food-8899", "bread_waste-8899"])]
+    assert len(food)
+    assert est.loc[food["receiver_id"], "trade_name"].str.contains("Voedselbank").all()
+    context = load_dutch_context()
+    startups = cand[cand["receiver_kind"] == "sector"]
+    assert all(context.receiver(n).startup_feasible for n in startups["receiver_nace"].unique())
+
+
 def test_sample_supply_never_counts_a_stream_twice(sample_run: dict[str, Any]) -> None:
     """Issue 20: total supply from LMA <= the tonnes LMA reports; every stream's shares over
     its materials add up to one; candidates say which stream and which share they carry."""

@@ -33,6 +33,7 @@ COMPOSITION_FILE = "stream_composition.csv"
 INTENSITY_FILE = "waste_intensity.csv"
 MECHANISMS_FILE = "social_mechanisms.yaml"
 CASCADE_FILE = "cascade_links.csv"
+RECEIVER_FILTERS_FILE = "receiver_filters.csv"
 
 MECHANISM_KINDS = ("circular+social", "social")
 KNOWN_CHALLENGES = (
@@ -146,6 +147,9 @@ class DutchContext:
     source_dir: Path
     #: (material, receiving class) -> (residue material, tonnes of residue per tonne, basis)
     residues: dict[tuple[str, str], tuple[str, float, str]] = field(default_factory=dict)
+    #: pathway -> (SBI code prefix, name pattern): which establishments of its 4-digit class
+    #: really are such receivers (a mushroom grower, not any grower of class 0113)
+    receiver_filters: dict[str, tuple[str, str]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def origin(self, material_id: str) -> MaterialOrigin:
@@ -366,6 +370,30 @@ def _load_residues(path: Path) -> dict[tuple[str, str], tuple[str, float, str]]:
     return out
 
 
+def _load_receiver_filters(path: Path) -> dict[str, tuple[str, str]]:
+    """Per pathway: the SBI prefix and/or name pattern a receiver of its class must have."""
+    import re
+
+    out: dict[str, tuple[str, str]] = {}
+    columns = ("pathway_id", "sbi_prefix", "name_pattern", "basis")
+    for row in _read_csv(path, columns).itertuples(index=False):
+        line = row.line_no
+        if row.pathway_id in out:
+            raise _fail(path, line, "pathway_id", f"duplicate {row.pathway_id!r}")
+        if row.sbi_prefix and not row.sbi_prefix.isdigit():
+            raise _fail(path, line, "sbi_prefix", f"{row.sbi_prefix!r} is not digits")
+        if not (row.sbi_prefix or row.name_pattern):
+            raise _fail(path, line, "name_pattern", "neither an SBI prefix nor a name pattern")
+        try:
+            re.compile(row.name_pattern)
+        except re.error as exc:
+            raise _fail(path, line, "name_pattern", f"not a pattern: {exc}") from None
+        if not row.basis:
+            raise _fail(path, line, "basis", "empty")
+        out[row.pathway_id] = (row.sbi_prefix, row.name_pattern)
+    return out
+
+
 def _load_mechanisms(path: Path) -> tuple[SocialMechanism, ...]:
     if not path.is_file():
         raise KnowledgeBaseError(f"{path}: file not found")
@@ -460,6 +488,7 @@ def load_dutch_context(path: str | Path | None = None) -> DutchContext:
         mechanisms=_load_mechanisms(source_dir / MECHANISMS_FILE),
         source_dir=source_dir,
         residues=_load_residues(source_dir / CASCADE_FILE),
+        receiver_filters=_load_receiver_filters(source_dir / RECEIVER_FILTERS_FILE),
     )
 
 
@@ -502,6 +531,9 @@ def check_against(
         for name in (material_id, residue):
             if name not in materials:
                 raise KnowledgeBaseError(f"{CASCADE_FILE}: unknown material {name!r}")
+    for pathway_id in context.receiver_filters:
+        if pathway_id not in pathways:
+            raise KnowledgeBaseError(f"{RECEIVER_FILTERS_FILE}: unknown pathway {pathway_id!r}")
     for mechanism in context.mechanisms:
         for pathway_id in mechanism.pathways:
             if pathway_id not in pathways:

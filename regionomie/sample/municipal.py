@@ -40,6 +40,7 @@ def _kerncijfers_values(
     benefits_factor: float,
     elderly_share: float,
     income: float | None = None,
+    vacancy: float = 0.02,
 ) -> dict[str, Any]:
     """Invented values around the national level (cbs.yaml netherlands): bijstand, WW and AO
     per inhabitant are the national shares times `benefits_factor`; the income is the cited
@@ -66,7 +67,7 @@ def _kerncijfers_values(
         "Bevolkingsdichtheid_34": int(rng.uniform(400, 2500)),
         "Woningvoorraad_35": int(round(hh * 1.02)),
         "GemiddeldeWOZWaardeVanWoningen_39": int(rng.uniform(330, 520)),
-        "OnbewoondeWoningen_46": int(round(hh * 1.02 * rng.uniform(0.02, 0.06))),
+        "OnbewoondeWoningen_46": int(round(hh * 1.02 * vacancy)),
         "GemiddeldInkomenPerInwoner_78": round(
             income if income is not None else float(rng.uniform(27, 33)) / benefits_factor**0.3,
             1,
@@ -156,6 +157,8 @@ def cbs_kerncijfers(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, 
         inh = POPULATION.get(code, int(rng.integers(8000, 120000)))
         benefits = 2.3 if k == 0 else float(rng.uniform(0.7, 1.1))  # first: high benefits
         elderly = 0.29 if k == 1 else float(rng.uniform(0.16, 0.21))  # second: many elderly
+        # vacancy around the national ~2 %; the second (Baarn) also much vacancy
+        vacancy = 0.035 if k == 1 else float(rng.uniform(0.014, 0.026))
         regions = [(code, "Gemeente", name, inh)]
         n_wijk = 3
         wijk_share = rng.dirichlet(np.ones(n_wijk))
@@ -176,7 +179,9 @@ def cbs_kerncijfers(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, 
                 "Codering_3": _pad(rcode),
             }
             row.update(
-                _kerncijfers_values(rng, rinh, benefits, elderly, INCOME_PER_INHABITANT.get(code))
+                _kerncijfers_values(
+                    rng, rinh, benefits, elderly, INCOME_PER_INHABITANT.get(code), vacancy
+                )
             )
             if rtype == "Buurt" and rng.random() < 0.2:
                 row["GemiddeldInkomenPerInwoner_78"] = None  # CBS suppresses small areas

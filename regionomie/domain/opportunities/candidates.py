@@ -49,6 +49,7 @@ from regionomie.domain.opportunities.describe import describe_candidates
 from regionomie.domain.opportunities.pairing import (
     chunk_candidates,
     municipality_centroids,
+    receiver_key,
     receiver_pool,
 )
 from regionomie.domain.opportunities.scoring import ReceiverFit, receiver_fits, score_candidates
@@ -282,7 +283,10 @@ def generate_candidates(
         return out
 
     pp["receiver_fit"] = receiver_fits(pp, receiver_fit)
-    receivers = receiver_pool(actors, set(pp["receiver_nace"]))
+    pp["receiver_key"] = receiver_key(
+        pp["receiver_nace"], pp["pathway_id"], context.receiver_filters
+    ).to_numpy(dtype=object)
+    receivers = receiver_pool(actors, set(pp["receiver_key"]), context.receiver_filters)
     centroids = municipality_centroids(municipalities)
     producers = np.sort(pp["establishment_id"].unique())
     needs = {m.mechanism_id: m.challenges for m in context.mechanisms}

@@ -6,8 +6,9 @@ Case kinds: `circular` (a material pathway), `circular+social` (a pathway run th
 mechanism: surplus food to the food bank, reuse by a kringloop company, coffee grounds to a
 social mushroom farm) and `social` (no material: vacant space as shared housing, a care farm;
 social.py). Every case says which municipal challenges it addresses (`challenges`:
-GMxxxx:challenge keys, only where the municipality is worse off than the Netherlands) and how
-(`mechanism`, one Dutch sentence).
+GMxxxx:challenge keys, in the municipalities where its effect lands (its receivers', a
+start-up's producers'; a social case's sites), only where the municipality is clearly worse
+off than the Netherlands) and how (`mechanism`, one Dutch sentence).
 
 Case score (documented; weights `case_weights` in data/scoring.yaml):
     per producer only its best candidate in the case counts (a producer's tonnes never twice);
@@ -318,12 +319,12 @@ def _material_cases(
     )
     agg = agg.merge(receivers.rename("n_receivers").reset_index(), on="pathway_id", how="left")
     agg["n_receivers"] = agg["n_receivers"].fillna(0).astype(int)
-    places = best.groupby("pathway_id", sort=True).apply(
-        lambda g: sorted(
-            set(g["producer_municipality"].dropna().astype(str))
-            | set(g["receiver_municipality"].dropna().astype(str))
-        ),
-        include_groups=False,
+    # Where a case's effect lands: the receivers' municipalities (the jobs at the mushroom
+    # farm, the food bank's clients); a start-up is placed in its producers' municipality.
+    places = (
+        best.assign(_where=best["receiver_municipality"].fillna(best["producer_municipality"]))
+        .groupby("pathway_id", sort=True)["_where"]
+        .agg(lambda s: sorted(set(s.dropna().astype(str))))
     )
     mechanisms = {m.mechanism_id: m for m in (context.mechanisms if context else ())}
     names = mun_names(municipalities)
@@ -624,8 +625,12 @@ def business_case_cards(
                 if case.people_reached != case.people_reached
                 else float(case.people_reached),
                 "reach_unit": str(case.reach_unit or ""),
-                "today": hierarchy.name(_int(case.current_rung)) if hierarchy else "",
-                "after": hierarchy.name(_int(case.target_rung)) if hierarchy else "",
+                "today": hierarchy.name(_int(case.current_rung))
+                if hierarchy and case.case_kind != "social"
+                else "",
+                "after": hierarchy.name(_int(case.target_rung))
+                if hierarchy and case.case_kind != "social"
+                else "",
                 "estimated_revenue_eur_per_year": float(case.economic_value_eur or 0.0),
                 "co2_avoided_kg_per_year": float(case.co2_avoided_kg or 0.0),
                 "jobs": int(case.jobs),
@@ -658,7 +663,7 @@ def business_case_cards(
 def _risks(case: Any, first: pd.Series | None) -> list[str]:
     risks = []
     if first is not None:
-        risks = [c.strip() for c in str(first["caveats"]).split(";") if c.strip()]
+        risks = [c.strip() for c in str(first["caveats"]).split(";") if c.strip(" -")]
     if float(case.share_estimated or 0.0) > 0.5:
         risks.append(
             "Volumes zijn grotendeels geschat uit sectorgemiddelden: meet eerst bij de "

@@ -151,6 +151,7 @@ def add_display_columns(
             "lon": lon,
             "employees": employees,
             "active": to_bool(col("active", True)) if "active" in est.columns else True,
+            "sbi_code": digits(col("sbi_main")),
         },
         index=est.index,
     )

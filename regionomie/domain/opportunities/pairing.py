@@ -15,10 +15,39 @@ from regionomie.domain.opportunities.config import ScoringConfig
 NEAREST_MARGIN = 5  # extra KD-tree neighbours, re-ranked by great-circle distance
 
 
-def receiver_pool(actors: pd.DataFrame, classes: set[str]) -> pd.DataFrame:
-    """Active receivers of the wanted classes that have coordinates."""
-    rec = actors[actors["nace_class"].isin(classes) & actors["lat"].notna() & actors["lon"].notna()]
-    return rec[rec["active"].astype(bool)] if "active" in rec else rec
+def receiver_key(receiver_nace: pd.Series, pathway_id: pd.Series, filters: dict) -> pd.Series:
+    """The pool a producer-pathway row draws receivers from: its class, or, for a pathway
+    whose class is too coarse (receiver_filters.csv), '<class>|<pathway>'."""
+    filtered = pathway_id.isin(list(filters))
+    return receiver_nace.where(~filtered, receiver_nace + "|" + pathway_id)
+
+
+def receiver_pool(
+    actors: pd.DataFrame, keys: set[str], filters: dict[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """Active receivers with coordinates per receiver key (column receiver_key): every
+    establishment of a plain class, and for '<class>|<pathway>' only those of the class whose
+    SBI code starts with the filter's prefix or whose name matches its pattern."""
+    usable = actors[actors["lat"].notna() & actors["lon"].notna()]
+    if "active" in usable:
+        usable = usable[usable["active"].astype(bool)]
+    plain = {k for k in keys if "|" not in k}
+    pools = [
+        usable[usable["nace_class"].isin(plain)].assign(receiver_key=lambda f: f["nace_class"])
+    ]
+    for key in sorted(keys - plain):
+        nace, pathway = key.split("|", 1)
+        prefix, pattern = (filters or {}).get(pathway, ("", ""))
+        of_class = usable[usable["nace_class"] == nace]
+        match = pd.Series(False, index=of_class.index)
+        if prefix and "sbi_code" in of_class:
+            match |= of_class["sbi_code"].astype(str).str.startswith(prefix)
+        if pattern:
+            match |= (
+                of_class["display_name"].astype(str).str.contains(pattern, case=False, regex=True)
+            )
+        pools.append(of_class[match].assign(receiver_key=key))
+    return pd.concat(pools, ignore_index=True)
 
 
 _NEAR_COLUMNS = [
@@ -50,10 +79,10 @@ def _nearest_receivers(
     k = config.k_nearest
     results: list[pd.DataFrame] = []
     pairs_compared = 0
-    pp_nace = pp["receiver_nace"].to_numpy()
+    pp_key = pp["receiver_key"].to_numpy()
     producer_ids = pp["establishment_id"].to_numpy()
-    for nace, rec in receivers.groupby("nace_class", sort=True):
-        rows = np.flatnonzero(pp_nace == nace)
+    for key, rec in receivers.groupby("receiver_key", sort=True):
+        rows = np.flatnonzero(pp_key == key)
         if not len(rows):
             continue
         rec = rec.sort_values("establishment_id")

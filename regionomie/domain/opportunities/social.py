@@ -107,7 +107,9 @@ def social_sites(
             continue
         needs = _need_by_municipality(challenges, mechanism, region_codes)
         providers = _of_classes(actors, mechanism.providers)
-        partners = _of_classes(actors, mechanism.partners)
+        # partners by preference: the catalogue lists the fitting class first (a care home
+        # for shared housing, home care for a care farm); a later class only when none is near
+        partners = [_of_classes(actors, (cls,)) for cls in mechanism.partners]
         if providers.empty:
             continue
         most_in_need = sorted(
@@ -132,7 +134,18 @@ def social_sites(
                 "provider_lat": float(provider["lat"]),
                 "provider_lon": float(provider["lon"]),
             }
-            partner = _nearest(partners, float(provider["lat"]), float(provider["lon"]), config)
+            partner = next(
+                (
+                    found
+                    for pool in partners
+                    if (
+                        found := _nearest(
+                            pool, float(provider["lat"]), float(provider["lon"]), config
+                        )
+                    )
+                ),
+                None,
+            )
             if partner is not None:
                 row.update(partner)
             elif context.receiver(mechanism.partners[0]).startup_feasible:
@@ -270,7 +283,7 @@ def social_cases(
         partners[case_id] = {
             "providers": [
                 partner_entry(r, "aanbieder", "provider", r["municipality_code"])
-                for _, r in group.iterrows()
+                for _, r in group.drop_duplicates("provider_id").iterrows()
             ],
             "partners": [
                 partner_entry(r, "partner", "partner", r["partner_municipality"])
