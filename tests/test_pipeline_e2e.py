@@ -576,7 +576,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         tick = sensor(context)
         assert len(tick.run_requests) == 1
         request = tick.run_requests[0]
-        job = pipeline.defs.get_job_def("ingest_waste_job")
+        job = pipeline.defs.resolve_job_def("ingest_waste_job")
         run = job.execute_in_process(
             run_config=request.run_config, instance=pipeline.instance, tags=request.tags
         )
@@ -603,7 +603,7 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
 
         folder = pipeline.root / "exports" / REGION / EXPORT_DATE
         before = pd.read_parquet(folder / "opportunities.parquet")
-        opportunities = pipeline.defs.get_job_def("opportunities_job")
+        opportunities = pipeline.defs.resolve_job_def("opportunities_job")
         result = opportunities.execute_in_process(
             instance=pipeline.instance,
             partition_key=REGION,
