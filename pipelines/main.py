@@ -20,7 +20,9 @@ def source_files(data_dir: Path) -> dict[str, list[str]]:
     return files
 
 
-def main_run_config(data_dir: Path, export_date: str = "", quiet: bool = False) -> dict:
+def main_run_config(
+    data_dir: Path, export_date: str = "", quiet: bool = False, lang: str = "nl"
+) -> dict:
     """Land every file of data_dir (without removing it: it is not the landing zone).
     `quiet`: Dagster's console logger only for critical events (the event log is complete)."""
     config: dict = {
@@ -29,7 +31,7 @@ def main_run_config(data_dir: Path, export_date: str = "", quiet: bool = False) 
                 f"{source}_landing": {"config": {"files": paths, "archive": False}}
                 for source, paths in source_files(data_dir).items()
             },
-            "opportunity_exports": {"config": {"date": export_date}},
+            "opportunity_exports": {"config": {"date": export_date, "lang": lang}},
         }
     }
     if quiet:
@@ -47,10 +49,11 @@ def run_main_job(
     tags: dict[str, str] | None = None,
     run_id: str | None = None,
     quiet: bool = False,
+    lang: str = "nl",
 ) -> dg.ExecuteInProcessResult:
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        run_config=main_run_config(data_dir, export_date, quiet=quiet),
+        run_config=main_run_config(data_dir, export_date, quiet=quiet, lang=lang),
         instance=instance,
         partition_key=region,
         tags={"regionomie/trigger": trigger, "regionomie/region": region, **(tags or {})},

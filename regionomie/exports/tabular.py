@@ -32,6 +32,15 @@ from regionomie.domain.privacy import SoleProprietorShield
 from regionomie.exports.excel_safety import neutralise_frame, neutralise_header, neutralise_value
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+# Wide text columns (engine names and reader headers alike)
+SHEET_WIDTHS = {
+    "explanation": 90,
+    "name": 50,
+    "Toelichting": 90,
+    "Explanation": 90,
+    "Business case": 60,
+}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
@@ -56,14 +65,20 @@ def write_csv(
     *,
     shield: SoleProprietorShield,
     counts: SafetyCounts | None = None,
+    sep: str = ",",
+    decimal: str = ".",
 ) -> Path:
-    """UTF-8 CSV, no index; sole proprietors shielded, formulas neutralised (header included).
+    """UTF-8 CSV with a byte-order mark (so Excel reads 'maïskolven' and 'Eetcafé' as
+    written), no index; sole proprietors shielded, formulas neutralised (header included).
+    `sep`/`decimal`: ';' and ',' for Dutch readers, whose Excel expects them.
     Rows end in CRLF as RFC 4180 says, so a field holding a bare CR or LF is always quoted
     and can never split a row in a spreadsheet (with '\\n' endings a bare CR went unquoted)."""
     frame = shield.protect_frame(clean_frame(df))
     frame, changed = neutralise_frame(frame)
     frame.columns = neutralise_header(list(frame.columns))
-    frame.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+    frame.to_csv(
+        path, index=False, lineterminator="\r\n", encoding="utf-8-sig", sep=sep, decimal=decimal
+    )
     if counts is not None:
         counts.add(path.name, changed)
     return path
@@ -107,15 +122,26 @@ def _cell_value(value: Any) -> tuple[Any, bool]:
     return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
-def _add_sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[str, int]) -> int:
-    """A write-only sheet: styled, frozen, filterable header; amounts with thousands format.
+STYLED_ROWS = 50_000  # number formats need a styled cell per value: up to this many rows
+
+
+def _add_sheet(
+    wb: Workbook,
+    title: str,
+    df: pd.DataFrame,
+    widths: dict[str, int],
+    formats: dict[str, str] | None = None,
+) -> int:
+    """A write-only sheet: styled, frozen, filterable header; numbers in the column's format
+    (`formats`: header -> Excel number format; shares as '0%', euros as '€ #,##0').
     Returns the number of text cells neutralised."""
-    ws = wb.create_sheet(title=title[:31])
+    # Excel forbids []:*?/\\ in sheet names and allows 31 characters
+    ws = wb.create_sheet(title=SHEET_NAME_FORBIDDEN.sub("", title).strip()[:31])
     columns = list(df.columns)
     for i, column in enumerate(columns, start=1):
         sample = df[column].head(200).map(lambda v: len(str(v)))
         longest = int(sample.max()) if len(sample) else 0
-        width = widths.get(column, int(min(60, max(len(column) + 2, longest + 2))))
+        width = widths.get(column, int(min(60, max(min(len(column), 24) + 2, longest + 2))))
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     if columns:
@@ -131,17 +157,18 @@ def _add_sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[str, int
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         header.append(cell)
     ws.append(header)
-    # number formats need a styled cell per value: only on sheets a person reads row by row
-    styled = len(df) <= 5_000
-    amount = [styled and bool(re.search(r"(eur|kg|tonnes|km)", c)) for c in columns]
+    styled = len(df) <= STYLED_ROWS
+    if formats is None:  # engine-named frames: amounts by their column name
+        formats = {c: "#,##0.00" for c in columns if re.search(r"(eur|kg|tonnes|km)", str(c))}
+    number_formats = [formats.get(c) if styled else None for c in columns]
     for row in df.itertuples(index=False):
         values = []
-        for value, is_amount in zip(row, amount, strict=True):
+        for value, number_format in zip(row, number_formats, strict=True):
             value, hit = _cell_value(value)
             changed += hit
-            if is_amount and isinstance(value, float):
+            if number_format and isinstance(value, int | float) and not isinstance(value, bool):
                 cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = "#,##0.00"
+                cell.number_format = number_format
                 value = cell
             values.append(value)
         ws.append(values)
@@ -172,7 +199,7 @@ def _repack_deterministic(data: bytes, stamp: dt.datetime) -> bytes:
 
 
 def write_xlsx(
-    sheets: list[tuple[str, pd.DataFrame]],
+    sheets: list[tuple[str, pd.DataFrame]] | list[tuple[str, pd.DataFrame, dict[str, str]]],
     path: Path,
     date: dt.date,
     *,
@@ -188,9 +215,11 @@ def write_xlsx(
     wb.properties.lastModifiedBy = "regionomie"
     wb.properties.created = stamp
     wb.properties.modified = stamp
-    for title, df in sheets:
+    for sheet in sheets:
+        title, df = sheet[0], sheet[1]
+        formats = sheet[2] if len(sheet) > 2 else None
         frame = shield.protect_frame(clean_frame(df))
-        changed += _add_sheet(wb, title, frame, widths={"explanation": 90, "name": 50})
+        changed += _add_sheet(wb, title, frame, widths=SHEET_WIDTHS, formats=formats)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.write_bytes(_repack_deterministic(buffer.getvalue(), stamp))
