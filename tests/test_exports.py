@@ -354,7 +354,7 @@ def test_report_lists_cascades(exported: tuple[Path, object]) -> None:
     assert "Ketens (cascades)" in report
     chains = result.result.cascades  # type: ignore[attr-defined]
     assert len(chains) > 0  # coffee -> mushrooms -> spent substrate -> soil in the fixture
-    assert str(chains.iloc[0]["chain"]).replace(" => ", " → ") in report
+    assert str(chains.iloc[0]["chain"]).replace(" => ", " → ").replace(" -> ", " → ") in report
 
 
 def test_readers_get_the_ranked_top_tools_get_everything(tmp_path: Path) -> None:
@@ -462,5 +462,53 @@ def test_a_100000_tonne_producer_stays_bounded(tmp_path: Path) -> None:
     assert 0 < (big["receiver_kind"] == "establishment").sum() <= bound
     assert (big["receiver_kind"] == "sector").sum() <= 1
     assert big["matched_tonnes"].sum() <= 100_000.0 + 1e-6
-    csv_rows = pd.read_csv(done.paths["csv"])
+    csv_rows = pd.read_csv(done.paths["csv"], sep=";", encoding="utf-8-sig")
     assert len(csv_rows) <= len(done.result.cases) * 5 + 10 * len(MUNICIPALITIES)
+
+
+def test_dutch_report_shows_no_english_catalogue_text(exported: tuple[Path, object]) -> None:
+    """Every text the Dutch catalogue translates appears in Dutch: none of the English source
+    sentences or headers of the catalogue is in the report's visible text."""
+    from lxml import html
+
+    from regionomie.i18n.catalogue import load
+
+    root, _ = exported
+    tree = html.fromstring((root / "regio-amersfoort" / "2026-11-28" / "report.html").read_bytes())
+    for node in tree.xpath("//script|//style"):
+        node.drop_tree()
+    visible = " ".join(tree.text_content().split())
+    english = [
+        m.id
+        for m in load("nl")
+        if isinstance(m.id, str) and " " in m.id and "{" not in m.id and m.string != m.id
+    ]
+    assert len(english) > 50
+    assert [text for text in english if text in visible] == []
+
+
+def test_english_variant_of_every_reader_file(tmp_path: Path) -> None:
+    """--lang en: English sheets, headers, CSV with commas, report and cards in English."""
+    run_region(
+        "regio-amersfoort",
+        tables(),
+        demo_kb(),
+        "2026-11-28",
+        FlowConfig(exports_root=tmp_path, lang="en"),
+    )
+    folder = tmp_path / "regio-amersfoort" / "2026-11-28"
+    wb = openpyxl.load_workbook(folder / "opportunities.xlsx", read_only=True)
+    assert wb.sheetnames[:4] == [
+        "Top business cases",
+        "Top candidates",
+        "What can I do with my waste",
+        "Who nearby supplies X",
+    ]
+    csv = pd.read_csv(folder / "opportunities.csv", encoding="utf-8-sig")
+    assert {"Material", "Supplier", "Distance (km)", "Hazardous waste"} <= set(csv.columns)
+    assert set(csv["Hazardous waste"]) <= {"yes", "no"}
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='en'>" in report and "Top business cases" in report
+    assert "Beste business cases" not in report
+    cards = json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
+    assert cards["language"] == "en"

@@ -103,13 +103,19 @@ def flows_geojson(top: pd.DataFrame, loc: Any) -> dict[str, Any]:
         t.gettext("receiver_municipality_code"): top["receiver_municipality"],
         t.gettext("receiver_nace"): top["receiver_nace"],
         t.gettext("receiver_sector"): label,
-        t.gettext("tonnes_per_year"): pd.to_numeric(top["matched_tonnes"]).round(1),
+        t.gettext("tonnes_per_year"): pd.to_numeric(top["matched_tonnes"], errors="coerce").round(
+            1
+        ),
         t.gettext("measured_or_estimated"): loc.measured(top["supply_source"]),
-        t.gettext("distance_km"): pd.to_numeric(top["distance_km"]).round(1),
-        t.gettext("revenue_eur_per_year"): pd.to_numeric(top["economic_value_eur"]).round(0),
-        t.gettext("co2e_tonnes_per_year"): (pd.to_numeric(top["co2_avoided_kg"]) / 1000).round(1),
+        t.gettext("distance_km"): pd.to_numeric(top["distance_km"], errors="coerce").round(1),
+        t.gettext("revenue_eur_per_year"): pd.to_numeric(
+            top["economic_value_eur"], errors="coerce"
+        ).round(0),
+        t.gettext("co2e_tonnes_per_year"): (
+            pd.to_numeric(top["co2_avoided_kg"], errors="coerce") / 1000
+        ).round(1),
         t.gettext("jobs"): loc.jobs(top["jobs"]),
-        t.gettext("score"): (pd.to_numeric(top["score"]) * 100).round(0),
+        t.gettext("score"): (pd.to_numeric(top["score"], errors="coerce") * 100).round(0),
         t.gettext("business_case"): _col(top, "case_id").fillna(""),
         t.gettext("candidate_id"): top["candidate_id"],
     }

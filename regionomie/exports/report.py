@@ -29,6 +29,7 @@ from regionomie.exports.reader import (
     _upper_first,
     chain_texts,
     challenge_name,
+    evidence_text,
 )
 from regionomie.i18n import Texts
 
@@ -345,7 +346,7 @@ def _challenges_html(challenges: pd.DataFrame, loc: Localiser) -> str:
         (challenge_name(c, first.at[c, "label"], t), True) for c in order
     ]
     rows = []
-    if "national_value" in first.columns:
+    if "national_value" in first.columns and first["national_value"].notna().any():
         national = [f"<b>{_e(t._('The Netherlands'))}</b>"] + [
             _e(_challenge_value(t, first.at[c, "national_value"], first.at[c, "unit"]
                                 if "unit" in first.columns else "share"))
@@ -520,6 +521,7 @@ def localise_cards(
             alternative_uses=loc.alternative_uses(
                 pd.Series([card.get("alternative_uses", "")])
             ).iat[0],
+            evidence=evidence_text(str(card.get("evidence", "")), t),
             language=t.lang,
             display={
                 "volume": t.tonnes(card.get("volume_tonnes_per_year")),

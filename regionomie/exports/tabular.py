@@ -23,15 +23,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from regionomie.domain.privacy import SoleProprietorShield
 from regionomie.exports.excel_safety import neutralise_frame, neutralise_header, neutralise_value
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
 # Wide text columns (engine names and reader headers alike)
 SHEET_WIDTHS = {
@@ -41,7 +38,6 @@ SHEET_WIDTHS = {
     "Explanation": 90,
     "Business case": 60,
 }
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 class SafetyCounts(dict[str, int]):
@@ -122,56 +118,61 @@ def _cell_value(value: Any) -> tuple[Any, bool]:
     return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
-STYLED_ROWS = 50_000  # number formats need a styled cell per value: up to this many rows
-
-
 def _add_sheet(
-    wb: Workbook,
+    wb: xlsxwriter.Workbook,
     title: str,
     df: pd.DataFrame,
     widths: dict[str, int],
     formats: dict[str, str] | None = None,
+    styles: dict[str, Any] | None = None,
 ) -> int:
-    """A write-only sheet: styled, frozen, filterable header; numbers in the column's format
-    (`formats`: header -> Excel number format; shares as '0%', euros as '€ #,##0').
-    Returns the number of text cells neutralised."""
-    # Excel forbids []:*?/\\ in sheet names and allows 31 characters
-    ws = wb.create_sheet(title=SHEET_NAME_FORBIDDEN.sub("", title).strip()[:31])
+    """One sheet: styled, frozen, filterable header; each column in its number format
+    (`formats`: header -> Excel number format; shares as '0%', euros as '€ #,##0'), set on
+    the column so no cell needs a style of its own. Text is always written as text (never a
+    formula), numbers as numbers. Returns the number of text cells neutralised."""
+    styles = styles if styles is not None else {}
+    ws = wb.add_worksheet(SHEET_NAME_FORBIDDEN.sub("", title).strip()[:31])
     columns = list(df.columns)
-    for i, column in enumerate(columns, start=1):
+    if formats is None:  # engine-named frames: amounts by their column name
+        formats = {c: "#,##0.00" for c in columns if re.search(r"(eur|kg|tonnes|km)", str(c))}
+    header = styles.setdefault(
+        "_header",
+        wb.add_format(
+            {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True,
+             "valign": "top"}
+        ),
+    )  # fmt: skip
+    for i, column in enumerate(columns):
         sample = df[column].head(200).map(lambda v: len(str(v)))
         longest = int(sample.max()) if len(sample) else 0
         width = widths.get(column, int(min(60, max(min(len(column), 24) + 2, longest + 2))))
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
-    header = []
+        number_format = formats.get(column)
+        style = None
+        if number_format:
+            style = styles.get(number_format)
+            if style is None:
+                style = styles[number_format] = wb.add_format({"num_format": number_format})
+        ws.set_column(i, i, width, style)
     changed = 0
-    for column in columns:
+    for i, column in enumerate(columns):
         value, hit = _cell_value(column)
         changed += hit
-        cell = WriteOnlyCell(ws, value=value)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        header.append(cell)
-    ws.append(header)
-    styled = len(df) <= STYLED_ROWS
-    if formats is None:  # engine-named frames: amounts by their column name
-        formats = {c: "#,##0.00" for c in columns if re.search(r"(eur|kg|tonnes|km)", str(c))}
-    number_formats = [formats.get(c) if styled else None for c in columns]
-    for row in df.itertuples(index=False):
-        values = []
-        for value, number_format in zip(row, number_formats, strict=True):
-            value, hit = _cell_value(value)
+        ws.write_string(0, i, str(value), header)
+    ws.freeze_panes(1, 0)
+    if columns:
+        ws.autofilter(0, 0, max(len(df), 1), len(columns) - 1)
+    for r, row in enumerate(df.itertuples(index=False), start=1):
+        for c, raw in enumerate(row):
+            value, hit = _cell_value(raw)
             changed += hit
-            if number_format and isinstance(value, int | float) and not isinstance(value, bool):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = number_format
-                value = cell
-            values.append(value)
-        ws.append(values)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
+                ws.write_number(r, c, value)
+            else:
+                ws.write_string(r, c, value)
     return changed
 
 
@@ -208,20 +209,27 @@ def write_xlsx(
 ) -> Path:
     """One formatted sheet per view; byte-identical for identical inputs and date. Sole
     proprietors shielded; no text cell can be a formula."""
-    wb = Workbook(write_only=True)
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "constant_memory": True,  # rows are streamed out as they are written
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,  # a text cell is never a formula
+            "strings_to_urls": False,
+        },
+    )
     changed = 0
     stamp = dt.datetime(date.year, date.month, date.day)
-    wb.properties.creator = "regionomie"
-    wb.properties.lastModifiedBy = "regionomie"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
+    wb.set_properties({"author": "regionomie", "created": stamp})
+    styles: dict[str, Any] = {}
     for sheet in sheets:
         title, df = sheet[0], sheet[1]
         formats = sheet[2] if len(sheet) > 2 else None
         frame = shield.protect_frame(clean_frame(df))
-        changed += _add_sheet(wb, title, frame, widths=SHEET_WIDTHS, formats=formats)
-    buffer = io.BytesIO()
-    wb.save(buffer)
+        changed += _add_sheet(wb, title, frame, SHEET_WIDTHS, formats, styles)
+    wb.close()
     path.write_bytes(_repack_deterministic(buffer.getvalue(), stamp))
     if counts is not None:
         counts.add(path.name, changed)

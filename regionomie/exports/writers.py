@@ -318,12 +318,12 @@ def _write_all(
             {"language": lang, "synthetic_sample": sample, "cards": local_cards}, p, shield=shield
         ),
     )
-    safe_cand = shield.protect_frame(cand) if len(cand) else cand
     views: list[reader.View] = [cases_view]
     if candidates_view is not None:
         views.append(candidates_view)
     if len(cand):
-        producers = reader.per_producer(safe_cand, loc)
+        # one row per supplier, from every kept candidate; shielded once it is that small
+        producers = shield.protect_frame(reader.per_producer(cand, loc))
         views.append(reader.producer_options_view(producers, loc))
         views.append(reader.nearby_supply_view(producers, loc))
     views.append(reader.challenges_view(chall, loc))
