@@ -73,12 +73,13 @@ class Localiser:
         return codes.map(lambda c: self.municipality_names.get(str(c), "") if pd.notna(c) else "")
 
     def materials(self, ids: pd.Series, fallback: pd.Series | None = None) -> pd.Series:
-        names = [
-            self.kb.material(str(m), str(f) if f is not None and pd.notna(f) else "")
-            for m, f in zip(ids, fallback if fallback is not None else [None] * len(ids),
-                            strict=True)
-        ]  # fmt: skip
-        return pd.Series(names, index=ids.index, dtype=object)
+        """Material names in the language; unknown ids keep the engine's name (or the id)."""
+        from regionomie.i18n.knowledge import material_names
+
+        names = ids.map(material_names(self.texts.lang))
+        if fallback is not None:
+            names = names.where(names.notna() & (names != ""), fallback)
+        return names.where(names.notna() & (names != ""), ids).astype(object)
 
     def _pathway_column(self, ids: pd.Series, column: str, fallback: pd.Series) -> pd.Series:
         table = pathway_texts(self.texts.lang)[column]
@@ -157,14 +158,14 @@ class Localiser:
                 "Score {score} of 100 (material {fit}, volume {volume}, social {social}).",
                 material=_upper_first(str(material.iat[i])),
                 producer=row.producer_name,
-                tonnes=t.tonnes(row.supply_tonnes),
+                tonnes=t.tonnes(row.supply_tonnes, approx=True),
                 basis=t.gettext("measured (LMA)")
                 if row.supply_source == "lma"
                 else t.gettext("estimated"),
                 receiver=row.receiver_name,
                 use=_lower_first(str(use.iat[i])),
                 distance=t.km(row.distance_km),
-                eur=t.eur(row.economic_value_eur),
+                eur=t.eur(row.economic_value_eur, approx=True),
                 co2=t.co2e_kg(row.co2_avoided_kg),
                 jobs=t.jobs(row.jobs),
                 score=t.score(row.score),
@@ -480,7 +481,7 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
         items = options.setdefault(pid, [])
         items.append(f"{len(items) + 1}. " + option.format(
             material=m, use=_lower_first(str(u)), receiver=receiver, distance=t.km(dist),
-            eur=t.eur(eur)))  # fmt: skip
+            eur=t.eur(eur, approx=True)))  # fmt: skip
         top[pid] = max(top.get(pid, float("-inf")), float(score))
     nearest = (
         cand[cand["receiver_kind"] == "establishment"]
@@ -493,7 +494,8 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
         {
             "producer_id": ids,
             "materials": [
-                "; ".join(f"{n} {t.tonnes(-a)}" for a, n in sorted(per[i][0])) for i in ids
+                "; ".join(f"{n} {t.tonnes(-a, approx=True)}" for a, n in sorted(per[i][0]))
+                for i in ids
             ],  # fmt: skip
             "tonnes": [per[i][1] for i in ids],
             "measured": [per[i][2] for i in ids],

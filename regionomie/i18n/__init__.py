@@ -75,7 +75,7 @@ def _(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _apply(pattern: str, number: float, locale: str, currency: str | None = None) -> str:
     """Babel's CLDR formatting of one (rounded) number; memoised, since report and sheet
     figures repeat (parsing the pattern and locale each time cost ~100 µs a figure)."""
@@ -88,6 +88,13 @@ def _apply(pattern: str, number: float, locale: str, currency: str | None = None
 @cache
 def _locale(name: str) -> Locale:
     return Locale.parse(name)
+
+
+def _significant(number: float, digits: int = 3) -> float:
+    """72,938.48 -> 72,900: figures given as 'about', to `digits` significant digits."""
+    if number == 0 or abs(number) < 10 ** (digits - 1):
+        return number
+    return float(round(number, digits - 1 - int(math.floor(math.log10(abs(number))))))
 
 
 def _number(value: Any) -> float | None:
@@ -143,11 +150,14 @@ class Texts:
     def _unit(self, text: str, unit: str) -> str:
         return f"{text}{NBSP}{unit}" if text else ""
 
-    def tonnes(self, value: Any) -> str:
-        """Tonnes: whole tonnes from 10 t, one decimal below ('1.887 t', '4,6 t')."""
+    def tonnes(self, value: Any, approx: bool = False) -> str:
+        """Tonnes: whole tonnes from 10 t, one decimal below ('1.887 t', '4,6 t'); `approx`:
+        three significant digits ('1.890 t'), for figures in a sentence."""
         number = _number(value)
         if number is None:
             return ""
+        if approx:
+            number = _significant(number)
         return self._unit(self.number(number, 0 if abs(number) >= 10 else 1), "t")
 
     def co2e_kg(self, kg: Any) -> str:
@@ -158,11 +168,14 @@ class Texts:
         tonnes = number / 1000.0
         return self._unit(self.number(tonnes, 0 if abs(tonnes) >= 10 else 1), "t" + NBSP + "CO₂e")
 
-    def eur(self, value: Any) -> str:
-        """Whole euros with the locale's currency pattern ('€ 72.938' / '€72,938')."""
+    def eur(self, value: Any, approx: bool = False) -> str:
+        """Whole euros with the locale's currency pattern ('€ 72.938' / '€72,938'); `approx`:
+        three significant digits ('€ 72.900'), for 'about' figures in a sentence."""
         number = _number(value)
         if number is None:
             return ""
+        if approx:
+            number = _significant(number)
         pattern = "¤" + NBSP + "#,##0" if self.lang == "nl" else "¤#,##0"
         return _apply(pattern, float(round(number)), self.locale, "EUR")
 
