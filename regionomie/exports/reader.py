@@ -460,11 +460,9 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
         entry[0].append((-amount, name))
         entry[1] += amount
         entry[2] = entry[2] or source == "lma"
-    keys = cand[["producer_id", "score", "candidate_id"]].reset_index(drop=True)
-    order = keys.sort_values(["producer_id", "score", "candidate_id"],
-                             ascending=[True, False, True])  # fmt: skip
-    rank = order.groupby("producer_id", sort=False).cumcount()
-    best = cand.iloc[order.index[(rank < 3).to_numpy()].to_numpy()]
+    # `cand` comes best first (score, then id): a supplier's first three rows are its best
+    rank = cand["producer_id"].groupby(cand["producer_id"].to_numpy(), sort=False).cumcount()
+    best = cand[(rank < 3).to_numpy()]
     material = loc.materials(best["material_id"], _col(best, "material_name")).tolist()
     use = loc.uses(best["pathway_id"], _col(best, "use_description")).tolist()
     label = loc.receiver_labels(best["pathway_id"], _col(best, "receiver_label")).tolist()
@@ -488,7 +486,9 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
         .groupby("producer_id", sort=True)["distance_km"]
         .min()
     )
-    first = cand.drop_duplicates("producer_id").set_index("producer_id")
+    place = ["producer_id", "producer_name", "producer_address", "producer_municipality",
+             "producer_nace", "producer_lat", "producer_lon"]  # fmt: skip
+    first = cand[place].drop_duplicates("producer_id").set_index("producer_id")
     ids = sorted(per)
     out = pd.DataFrame(
         {
@@ -503,8 +503,7 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
             "best_score": [top.get(i) for i in ids],
         }
     ).set_index("producer_id")
-    out = out.join(first[["producer_name", "producer_address", "producer_municipality",
-                          "producer_nace", "producer_lat", "producer_lon"]])  # fmt: skip
+    out = out.join(first)
     out["nearest_km"] = nearest.reindex(out.index)
     out["_municipality"] = loc.municipality(out["producer_municipality"])
     out = out.reset_index().sort_values(
@@ -514,6 +513,7 @@ def _per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
 
 
 def per_producer(cand: pd.DataFrame, loc: Localiser) -> pd.DataFrame:
+    """One row per supplier (see _per_producer); `cand` must be sorted best first."""
     return _per_producer(cand, loc)
 
 
