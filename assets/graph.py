@@ -10,7 +10,14 @@ import pandas as pd
 from assets.resources import Neo4jResource
 
 GROUP = "graph"
-NEO4J_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+NEO4J_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+# Every step that writes to Neo4j claims a slot of this pool (limit in the instance's
+# dagster.yaml, `concurrency: pools:`; 1 by default): region runs compute in parallel, their
+# writes take turns, so concurrent writers never deadlock on shared nodes (municipalities,
+# sectors, establishments). Retries stay for transient errors from writers outside Dagster.
+NEO4J_WRITE_POOL = "neo4j_write"
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 )
@@ -22,6 +29,7 @@ def _graph_asset(**kwargs):
         kinds={"neo4j"},
         retry_policy=NEO4J_RETRY,
         automation_condition=FOLLOW_UPSTREAM,
+        pool=NEO4J_WRITE_POOL,
         **kwargs,
     )
 
@@ -37,6 +45,7 @@ def _counts_metadata(counts: dict[str, object]) -> dict[str, object]:
     group_name=GROUP,
     kinds={"neo4j", "cypher"},
     retry_policy=NEO4J_RETRY,
+    pool=NEO4J_WRITE_POOL,
     description="Applies the versioned Cypher migrations in graph_schema/migrations, each once.",
 )
 def graph_schema(neo4j: Neo4jResource) -> dg.MaterializeResult:
@@ -59,6 +68,7 @@ def _load(
     from regionomie.graph.loader import load_frames
 
     spec = graph_family(family)
+    before = neo4j.retries_seen()
     frames = spec.frames(tables)
     counts = load_frames(
         neo4j.driver,
@@ -71,7 +81,11 @@ def _load(
     if len(frames.set_aside):
         context.log.warning(f"{family}: {len(frames.set_aside)} rows set aside for the graph")
     return dg.MaterializeResult(
-        metadata={**_counts_metadata(counts), "rows_set_aside": len(frames.set_aside)}
+        metadata={
+            **_counts_metadata(counts),
+            "rows_set_aside": len(frames.set_aside),
+            "neo4j_retries": neo4j.retries_seen() - before,
+        }
     )
 
 

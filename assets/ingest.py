@@ -5,7 +5,6 @@ union, run the dataset's Great Expectations suite, quarantine failing rows and g
 downstream through blocking asset checks.
 """
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +17,7 @@ from regionomie.domain.parsers.landing import land_file
 from regionomie.domain.results import SourceFileError
 from regionomie.domain.sources import SOURCE_TABLES
 from regionomie.domain.staging import read_staged
-from regionomie.flow import PARTY_LINKS, party_links
+from regionomie.flow import PARTY_LINKS, party_links, source_absent
 
 GROUPS = {"kvk": "ingest_kvk", "waste": "ingest_waste", "municipal": "ingest_municipal"}
 
@@ -46,19 +45,18 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
     def landing(
         context: dg.AssetExecutionContext, config: LandingConfig, landing_zone: LandingZone
     ) -> dg.MaterializeResult:
-        paths = [Path(p) for p in config.files] or [
-            Path(f.path) for f in landing_zone.list_files(source)
-        ]
+        paths = list(config.files) or [f.path for f in landing_zone.list_files(source)]
         landed, rejected_files, rows = [], [], {"rows_in": 0, "parsed": 0, "set_aside": 0}
         notes: list[str] = []
-        for path in paths:
+        for entry in paths:
             try:
-                report = land_file(path, source)
+                with landing_zone.local_copy(entry) as path:
+                    report = land_file(path, source)
             except SourceFileError as exc:
                 # land_file already copied it to the quarantine; it must not block the next file
-                rejected_files.append({"file": path.name, "reason": str(exc)})
+                rejected_files.append({"file": Path(entry).name, "reason": str(exc)})
                 context.log.error(f"{source}: file not usable: {exc}")
-                _remove_from_landing_zone(path, landing_zone, source, config.archive)
+                _remove_from_landing_zone(entry, landing_zone, source, config.archive)
                 continue
             landed.append(path.name)
             notes += [f"{path.name}: {note}" for note in report.notes]
@@ -66,7 +64,7 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
                 rows["rows_in"] += table.rows_in
                 rows["parsed"] += table.parsed
                 rows["set_aside"] += table.set_aside
-            _remove_from_landing_zone(path, landing_zone, source, config.archive)
+            _remove_from_landing_zone(entry, landing_zone, source, config.archive)
             context.log.info("\n".join(report.lines()))
         return dg.MaterializeResult(
             metadata={
@@ -83,16 +81,12 @@ def _landing_asset(source: str) -> dg.AssetsDefinition:
 
 
 def _remove_from_landing_zone(
-    path: Path, landing_zone: LandingZone, source: str, archive: bool
+    path: str, landing_zone: LandingZone, source: str, archive: bool
 ) -> None:
-    """Landed (or quarantined) files leave the landing zone; land_file kept a copy."""
-    if not archive:
-        return
-    # the folder holding the entry, never the target of a symlink
-    folder = Path(os.path.abspath(path)).parent.resolve()
-    in_zone = folder == landing_zone.local_path(source, path.name).parent.resolve()
-    if in_zone:
-        path.unlink(missing_ok=True)
+    """Landed (or quarantined) files leave the landing zone; land_file kept a copy. Files
+    given from elsewhere (not in the zone) are never removed."""
+    if archive:
+        landing_zone.discard(str(path), source)
 
 
 def _table_asset(source: str, table: str) -> dg.AssetsDefinition:
@@ -106,7 +100,10 @@ def _table_asset(source: str, table: str) -> dg.AssetsDefinition:
     )
     def table_asset(context: dg.AssetExecutionContext):
         frame = read_staged(table)
-        yield from gate_table(context, table, frame)
+        absent = source_absent(table, frame)
+        if absent:
+            context.log.info(f"{table}: nothing landed for it: absent (open-data mode)")
+        yield from gate_table(context, table, frame, source_absent=absent)
 
     return table_asset
 
@@ -129,4 +126,5 @@ def waste_party_links(
 ):
     related = {"establishments": establishments, "waste_records": waste_records}
     links = party_links(waste_records, establishments)
-    yield from gate_table(context, PARTY_LINKS, links, related=related)
+    absent = source_absent(PARTY_LINKS, links)
+    yield from gate_table(context, PARTY_LINKS, links, related=related, source_absent=absent)

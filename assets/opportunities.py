@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.graph import NEO4J_RETRY, NEO4J_WRITE_POOL
 from assets.partitions import REGIONS, region_partitions
 from assets.resources import Neo4jResource
 from regionomie import flow
@@ -35,26 +36,25 @@ class RegionConfig(dg.Config):
 @dg.asset(
     group_name="opportunities",
     partitions_def=region_partitions,
-    kinds={"pandas", "neo4j"},
+    kinds={"pandas"},
     deps=["graph_establishments", "graph_waste", "graph_challenges", "graph_knowledge_base"],
     automation_condition=FOLLOW_UPSTREAM,
     retry_policy=dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL),
     io_manager_key=OPPORTUNITY_IO_MANAGER,
-    description="Ranked, explained candidate business cases for one region, stored as "
-    "Opportunity/BusinessCase nodes (and as Parquet frames for the exports).",
+    description="Ranked, explained candidate business cases for one region (Parquet frames "
+    "for the exports and the graph). No Neo4j write here, so regions compute in parallel.",
 )
 def regional_opportunities(
     context: dg.AssetExecutionContext,
     config: RegionConfig,
-    neo4j: Neo4jResource,
     establishments: pd.DataFrame,
     waste_records: pd.DataFrame,
     waste_party_links: pd.DataFrame,
     municipal_indicators: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.Output[OpportunityResult]:
     from regionomie.domain.knowledge import load_knowledge_base
-    from regionomie.graph.opportunity_nodes import write_region_opportunities
 
     region = REGIONS[context.partition_key]
     tables = {
@@ -63,6 +63,7 @@ def regional_opportunities(
         "waste_party_links": waste_party_links,
         "municipal_indicators": municipal_indicators,
         "municipalities": municipalities,
+        "sector_density": sector_density,  # open-data mode: social cases at sector level
     }
     result = flow.compute_region(
         region,
@@ -71,16 +72,40 @@ def regional_opportunities(
         flow.FlowConfig.load(Path(config.scoring_file)),
         progress=lambda label, done, total: context.log.info(progress_message(label, done, total)),
     )
+    return dg.Output(result, metadata=result_metadata(result))
+
+
+@dg.asset(
+    group_name="opportunities",
+    partitions_def=region_partitions,
+    kinds={"neo4j"},
+    automation_condition=FOLLOW_UPSTREAM,
+    retry_policy=NEO4J_RETRY,
+    pool=NEO4J_WRITE_POOL,
+    description="The region's Opportunity/BusinessCase nodes, replaced as a whole (a re-run "
+    "or a retry after a deadlock leaves the same graph). In the Neo4j writers' pool.",
+)
+def opportunity_nodes(
+    context: dg.AssetExecutionContext,
+    neo4j: Neo4jResource,
+    regional_opportunities: OpportunityResult,
+) -> dg.MaterializeResult:
+    from regionomie.graph.opportunity_nodes import write_region_opportunities
+
+    before = neo4j.retries_seen()
+    result = regional_opportunities
     written = write_region_opportunities(
         neo4j.driver,
-        region.name,
+        context.partition_key,
         result.candidates,
         result.cases,
         result.challenges,
         run_id=context.run_id,
         database=neo4j.database,
     )
-    return dg.Output(result, metadata={**result_metadata(result), **written})
+    return dg.MaterializeResult(
+        metadata={**written, "neo4j_retries": neo4j.retries_seen() - before}
+    )
 
 
 def result_metadata(result: OpportunityResult) -> dict[str, object]:
@@ -136,13 +161,22 @@ def opportunity_exports(
     regional_opportunities: OpportunityResult,
     establishments: pd.DataFrame,
     municipalities: pd.DataFrame,
+    sector_density: pd.DataFrame,
 ) -> dg.MaterializeResult:
     region = REGIONS[context.partition_key]
     date = flow.export_date(config.date)
+    tables = {
+        "establishments": establishments,
+        "municipalities": municipalities,
+        "sector_density": sector_density,
+    }
+    if flow.open_data_mode(tables):
+        for note in flow.open_data_extras(region, tables)[1]:
+            context.log.warning(note)
     paths = flow.write_region_exports(
         region,
         regional_opportunities,
-        {"establishments": establishments, "municipalities": municipalities},
+        tables,
         date,
         flow.FlowConfig(
             top_per_case=config.top_per_case,
@@ -153,6 +187,7 @@ def opportunity_exports(
     return dg.MaterializeResult(
         metadata={
             "export_date": date.isoformat(),
+            "open_data_mode": flow.open_data_mode(tables),
             "folder": dg.MetadataValue.path(str(next(iter(paths.values())).parent)),
             **{name: dg.MetadataValue.path(str(path)) for name, path in sorted(paths.items())},
             "rows": len(regional_opportunities.candidates),
@@ -160,4 +195,4 @@ def opportunity_exports(
     )
 
 
-opportunity_assets = [regional_opportunities, opportunity_exports]
+opportunity_assets = [regional_opportunities, opportunity_nodes, opportunity_exports]

@@ -30,6 +30,7 @@ def gate_table(
     table: str,
     frame: pd.DataFrame,
     related: Mapping[str, pd.DataFrame] | None = None,
+    source_absent: bool = False,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     previous = previous_row_count(context)
     tags = context.run.tags
@@ -38,8 +39,9 @@ def gate_table(
         table,
         frame,
         related=related,
-        previous_row_count=None if accepted else previous,
+        previous_row_count=None if accepted or source_absent else previous,
         run_id=context.run_id,
+        source_absent=source_absent,
     )
     outcome, paths = checked.outcome, checked.quarantine_paths
     rows_valid, rows_quarantined = len(outcome.valid), len(outcome.quarantined)
@@ -64,6 +66,7 @@ def gate_table(
         "quarantine_path": dg.MetadataValue.path(str(paths.get("csv", ""))),
         "data_docs": dg.MetadataValue.path(plain.get("data_docs", "")),
         "suite_version": outcome.suite_version,
+        "source_absent": source_absent,
     }
     if rows_quarantined:
         context.log.warning(

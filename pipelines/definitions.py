@@ -12,7 +12,12 @@ from assets.graph import graph_assets
 from assets.ingest import landing_assets, table_assets, waste_party_links
 from assets.opportunities import OPPORTUNITY_IO_MANAGER, opportunity_assets
 from assets.reference import reference_assets
-from assets.resources import LocalLandingZone, Neo4jResource, OpportunityResultIOManager
+from assets.resources import (
+    Neo4jResource,
+    OpportunityResultIOManager,
+    TableIOManager,
+    landing_zone_for,
+)
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
@@ -38,6 +43,7 @@ def resources_for(environment: str) -> dict[str, object]:
     if environment == "production":
         problems = production_problems()
         if problems:
+            # one line (settings.environment_refusal); the CLI prints it without a traceback
             raise ValueError("REGIONOMIE_ENV=production needs: " + "; ".join(problems))
     neo4j = Neo4jResource(
         uri=neo4j_uri(),
@@ -45,12 +51,24 @@ def resources_for(environment: str) -> dict[str, object]:
         password=dg.EnvVar("NEO4J_PASSWORD"),
         database=os.environ.get("NEO4J_DATABASE") or None,
     )
-    landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
+    landing = landing_zone_for(os.environ.get("REGIONOMIE_LANDING_DIR", ""))
+    # What passes between steps: under REGIONOMIE_IO_URL (object storage through fsspec for
+    # steps on several machines), by default Dagster's storage directory on this machine.
+    io_url = os.environ.get("REGIONOMIE_IO_URL", "")
     return {
         "neo4j": neo4j,
         "landing_zone": landing,
-        OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(),
+        "io_manager": TableIOManager(base_url=io_url),
+        OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(base_dir=io_url or None),
     }
+
+
+def step_executor() -> dg.ExecutorDefinition:
+    """Runs launched through the instance (backfills, schedules, sensors, the UI) execute
+    their steps in processes, at most REGIONOMIE_MAX_CONCURRENT (2: this machine's cores) at
+    a time; `regionomie run` executes in process and is not affected."""
+    limit = int(os.environ.get("REGIONOMIE_MAX_CONCURRENT", "2"))
+    return dg.multiprocess_executor.configured({"max_concurrent": limit})
 
 
 def build_definitions() -> dg.Definitions:
@@ -71,6 +89,7 @@ def build_definitions() -> dg.Definitions:
         schedules=all_schedules,
         sensors=sensors,
         resources=resources_for(environment()),
+        executor=step_executor(),
     )
 
 

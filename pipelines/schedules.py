@@ -1,8 +1,9 @@
-"""Schedules in Europe/Amsterdam time: a daily graph refresh, weekly exports per region."""
+"""Schedules in Europe/Amsterdam time: a daily graph refresh, weekly exports per region
+(custom regions and COROP areas)."""
 
 import dagster as dg
 
-from assets.partitions import region_partitions
+from assets.partitions import SCHEDULED_KINDS, partition_keys_of_kind
 from pipelines.jobs import graph_refresh_job, opportunities_job
 
 TIMEZONE = "Europe/Amsterdam"
@@ -24,11 +25,12 @@ daily_graph_refresh = dg.ScheduleDefinition(
     cron_schedule="0 6 * * 1",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Mondays 06:00: opportunities and exports for every region.",
+    description="Mondays 06:00: opportunities and exports for every custom region and every "
+    "COROP area (the country once; provinces and other kinds on demand).",
 )
 def weekly_region_exports(context: dg.ScheduleEvaluationContext):
     stamp = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for region in region_partitions.get_partition_keys():
+    for region in partition_keys_of_kind(*SCHEDULED_KINDS):
         yield dg.RunRequest(
             run_key=f"{region}:{stamp}",
             partition_key=region,

@@ -9,22 +9,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import LandingZone
+from assets.resources import LandingZone, LocalLandingZone
 from regionomie.domain.landing_cursor import decide_new_files
 from regionomie.paths import state_dir
 
 
 def _file_hash(path: Path) -> str:
-    """sha256 of the content; a symlink is never followed (its target could be any private
-    file, or endless): it is identified by where it points."""
-    digest = hashlib.sha256()
-    if path.is_symlink():
-        digest.update(b"symlink:" + os.fsencode(os.readlink(path)))
-        return digest.hexdigest()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """sha256 of a local landed file; a symlink is identified by where it points (never
+    followed). The landing zone resource does this for the sensors (also for buckets)."""
+    return LocalLandingZone().content_hash(str(path))
 
 
 def make_landing_sensor(source: str, job) -> dg.SensorDefinition:
@@ -42,7 +35,7 @@ def make_landing_sensor(source: str, job) -> dg.SensorDefinition:
         decision = decide_new_files(
             files=[(f.path, f.size, f.mtime) for f in files],
             cursor=cursor,
-            hash_file=lambda p: _file_hash(Path(p)),
+            hash_file=landing_zone.content_hash,
             settle_seconds=landing_zone.settle_seconds,
         )
         run_requests = [

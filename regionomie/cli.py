@@ -18,6 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "knowledge",  # knowledge coverage|fit-ranking
     "opportunities",  # opportunities/export for a region
     "retention",  # prune staging, archive and quarantine
+    "doctor",  # what a region's run has to work with
+    "regions",  # regions list|show|refresh|map
+    "postgres",  # postgres start|stop|status (Dagster storage)
 )
 
 

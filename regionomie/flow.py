@@ -22,8 +22,8 @@ import pandas as pd
 from regionomie.domain import reference
 from regionomie.domain.opportunities import OpportunityResult, ScoringConfig, run_opportunities
 from regionomie.domain.opportunities.config import load_scoring_config
-from regionomie.domain.regions import Region, get_region
-from regionomie.domain.sources import SOURCE_TABLES
+from regionomie.domain.regions import Region, get_region, surrounding_municipalities
+from regionomie.domain.sources import SOURCE_TABLES, SYNTHETIC_NOTICE, synthetic_files
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
 from regionomie.graph.knowledge_frames import SOURCE as KNOWLEDGE_SOURCE
@@ -105,13 +105,19 @@ def check_table(
     previous_row_count: int | None = None,
     run_id: str | None = None,
     build_docs: bool = True,
+    source_absent: bool = False,
 ) -> CheckedTable:
     """Validate one table and quarantine its failing rows; rows in = valid + quarantined, or
-    this raises."""
+    this raises. source_absent: nothing was landed for this optional table (open-data mode),
+    so an empty table passes as absent."""
     from regionomie.quality.context import reference_context
     from regionomie.quality.validate import validate_table, write_quarantine
 
-    context = reference_context(related=dict(related or {}), previous_row_count=previous_row_count)
+    context = reference_context(
+        related=dict(related or {}),
+        previous_row_count=previous_row_count,
+        source_absent=source_absent,
+    )
     options: dict[str, Any] = {"context": context, "build_docs": build_docs}
     if run_id is not None:
         options["run_id"] = run_id
@@ -122,6 +128,27 @@ def check_table(
             f"{table}: rows in {outcome.rows_in} != valid {valid} + quarantined {quarantined}"
         )
     return CheckedTable(outcome, write_quarantine(outcome))
+
+
+def source_absent(table: str, frame: pd.DataFrame, staged_root: Path | None = None) -> bool:
+    """An optional table (OPTIONAL_TABLES) that is empty because nothing was ever landed for
+    it: open-data mode goes on without it. A landed file that parsed to no rows is not absent
+    (that load fails `not_empty`). The waste-party links are absent with either input."""
+    from regionomie.domain.sources import OPTIONAL_TABLES
+    from regionomie.domain.staging import staged_files
+
+    if table not in OPTIONAL_TABLES or len(frame):
+        return False
+    if table == PARTY_LINKS:
+        return True  # derived: empty only when waste records or establishments are
+    return not staged_files(table, staged_root)
+
+
+def open_data_mode(tables: Tables) -> bool:
+    """No establishment list (no KvK register landed): what the run can say comes from open
+    sources only — challenges, sector density, sector-level estimates."""
+    establishments = tables.get("establishments")
+    return establishments is None or len(establishments) == 0
 
 
 def party_links(waste_records: pd.DataFrame, establishments: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +186,9 @@ def current_tables(
     tables: dict[str, pd.DataFrame] = {}
 
     def keep(table: str, frame: pd.DataFrame, **related: pd.DataFrame) -> None:
-        checked = check_table(table, frame, related=related)
+        checked = check_table(
+            table, frame, related=related, source_absent=source_absent(table, frame)
+        )
         if report is not None:
             report(table, checked)
         if checked.failures:
@@ -283,20 +312,92 @@ def compute_region(
     config: FlowConfig,
     progress: Progress | None = None,
 ) -> OpportunityResult:
-    """Ranked, explained candidates, cases, cascades and coalitions for one region."""
+    """Ranked, explained candidates, cases, cascades and coalitions for one region (a region
+    without establishments gets empty files that say so: the weekly schedule runs every
+    region; `regionomie run` refuses such a region before any work). Residual streams cross
+    the border: receivers and social providers are sought in the region and in the
+    municipalities within transport reach of it (the same rows a region step's IO manager
+    reads), producers only in the region; receivers outside it are flagged with their region."""
+    municipalities = municipalities_or_reference(tables)
+    around = surrounding_municipalities(region, municipalities)
+    establishments = tables["establishments"]
+    if "municipality_code" in establishments:
+        establishments = establishments[establishments["municipality_code"].isin(around)]
     result = run_opportunities(
-        establishments=tables["establishments"],
+        establishments=establishments,
         kb=kb,
         waste_records=tables.get("waste_records"),
         waste_party_links=tables.get(PARTY_LINKS),
         municipal_indicators=tables.get("municipal_indicators"),
-        municipalities=municipalities_or_reference(tables),
+        municipalities=municipalities,
         region_codes=region.municipality_codes,
         config=config.scoring,
         progress=progress,
     )
+    if open_data_mode(tables):  # no establishment list: the social cases open data supports
+        from regionomie.domain.open_data import open_data_social
+
+        result = open_data_social(
+            result,
+            tables.get("sector_density"),
+            municipalities,
+            region.municipality_codes,
+            kb,
+            config.scoring,
+        )
+    result = across_the_border(result, region)
     give_back_free_memory()  # the engine's intermediates, before the result is stored
     return result
+
+
+def across_the_border(result: OpportunityResult, region: Region) -> OpportunityResult:
+    """Flag candidates whose receiver lies outside the region (`receiver_outside_region`,
+    and `receiver_region`: the COROP area it lies in), and say in the report how much of
+    the region's supply goes to receivers outside it (by each stream's best candidate)."""
+    from regionomie.domain.regions import load_standard_regions, regions_of_kind
+
+    cand = result.candidates
+    inside = set(region.municipality_codes)
+    area_of = {
+        code: r.label
+        for r in regions_of_kind(load_standard_regions(), "corop")
+        for code in r.municipality_codes
+    }
+    receiver_municipality = cand["receiver_municipality"].astype(object)
+    outside = receiver_municipality.notna() & ~receiver_municipality.isin(inside)
+    cand["receiver_outside_region"] = outside.to_numpy(dtype=bool)
+    cand["receiver_region"] = [
+        area_of.get(str(code), "") if out else region.label
+        for code, out in zip(receiver_municipality, outside, strict=True)
+    ]
+    share = supply_leaving(cand)
+    if share is not None:
+        tonnes_out, tonnes_all = share
+        result.notes.append(
+            f"Over de grens: {round(100 * tonnes_out / tonnes_all)}% van het aanbod van de "
+            f"regio ({_thousands(tonnes_out)} van {_thousands(tonnes_all)} ton per jaar, naar "
+            "de beste kandidaat per stroom) gaat naar ontvangers buiten de regio."
+        )
+    return result
+
+
+def _thousands(value: float) -> str:
+    """12.345 (Dutch thousands separator)."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def supply_leaving(cand: pd.DataFrame) -> tuple[float, float] | None:
+    """(tonnes whose best candidate's receiver is outside the region, all tonnes placed),
+    over producer x material; None when nothing is placed."""
+    if cand.empty or "receiver_outside_region" not in cand:
+        return None
+    best = cand.sort_values(["score", "candidate_id"], ascending=[False, True], kind="stable")
+    best = best.drop_duplicates(["producer_id", "material_id"])
+    tonnes = pd.to_numeric(best["supply_tonnes"], errors="coerce").fillna(0.0)
+    total = float(tonnes.sum())
+    if total <= 0:
+        return None
+    return float(tonnes[best["receiver_outside_region"].to_numpy(dtype=bool)].sum()), total
 
 
 def write_region_exports(
@@ -310,6 +411,7 @@ def write_region_exports(
     from regionomie.exports.writers import write_exports
 
     give_back_free_memory()
+    extras = open_data_extras(region, tables)[0] if open_data_mode(tables) else ()
     return write_exports(
         region=region.name,
         candidates=result.candidates,
@@ -326,8 +428,39 @@ def write_region_exports(
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
         lang=config.lang,
-        sample=bool(getattr(result, "synthetic_sample", False)),
+        extras=extras,
+        notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
+        notes=list(result.notes),
     )
+
+
+OPEN_DATA_SHEETS: dict[str, str] = {  # export kind -> workbook sheet (max 31 characters)
+    "open_data_sector_density": "Open data - sectoren",
+    "open_data_estimated_supply": "Open data - geschat aanbod",
+}
+
+
+def open_data_extras(
+    region: Region, tables: Tables
+) -> tuple[list[tuple[str, str, pd.DataFrame]], list[str]]:
+    """Open-data mode's own exports for a region: sector density per postcode region and
+    sector-level estimated supply (regionomie.domain.open_data), as (kind, sheet, frame),
+    and the notes that say what they are."""
+    from regionomie.domain.knowledge import load_knowledge_base
+    from regionomie.domain.open_data import open_data_frames
+
+    kb = load_knowledge_base()
+    names = dict(zip(kb.materials["material_id"], kb.materials["name_nl"], strict=False))
+    frames, notes = open_data_frames(
+        tables.get("sector_density"), region.municipality_codes, kb.yields, names
+    )
+    extras = [
+        ("open_data_sector_density", OPEN_DATA_SHEETS["open_data_sector_density"],
+         frames["sector_density"]),
+        ("open_data_estimated_supply", OPEN_DATA_SHEETS["open_data_estimated_supply"],
+         frames["estimated_supply"]),
+    ]  # fmt: skip
+    return extras, notes
 
 
 @dataclass

@@ -18,8 +18,12 @@ telemetry:
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator
-  config:
+concurrency:
+  runs:
     max_concurrent_runs: 2
+  pools:
+    granularity: op
+    default_limit: 1   # one Neo4j writer at a time (pool neo4j_write)
 """
 
 
@@ -164,3 +168,18 @@ def production_problems(dagster_yaml: Path | None = None) -> list[str]:
     if "postgres" not in text:
         problems.append(f"{config}: Dagster storage in Postgres (see deploy/dagster.yaml)")
     return problems
+
+
+def environment_refusal() -> str | None:
+    """Why the configured environment cannot start, as one line (None when it can): an
+    unknown REGIONOMIE_ENV, or production with something missing. The CLI prints it instead
+    of the traceback of a code location that failed to load."""
+    try:
+        env = environment()
+    except ValueError as exc:
+        return str(exc)
+    if env == "production":
+        problems = production_problems()
+        if problems:
+            return "REGIONOMIE_ENV=production needs: " + "; ".join(problems)
+    return None

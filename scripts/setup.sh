@@ -34,3 +34,20 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
   fi
 fi
 .venv/bin/regionomie neo4j install
+# Servers from Debian's packages, installed when missing and we may (root with apt-get):
+# PostgreSQL for Dagster's production storage (tests, `regionomie postgres start`) and Redis
+# as the Celery broker (tests/test_celery.py).
+missing=()
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
+  || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} (Debian packages) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "error: not installed: ${missing[*]} (Debian: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi

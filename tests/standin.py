@@ -6,7 +6,12 @@ KvkStandIn serves both API generations under one base URL (`.../api`):
   v3: GET /v3/zoeken, /v1/organisatie/kvknummer/{kvkNummer}, /v1/vestigingen/vestigingsnummer/{nr}
 and, like Zoeken: answers 401 without the key, 400 for a postcode without huisnummer or
 postbusnummer, 404 IPD5200 for an empty search, pages with pagina/resultatenPerPagina and
-reports `totaal` (which may exceed what it serves: the 1,000 cap).
+reports `totaal` (which may exceed what it serves): it shows at most 1,000 results of a v2
+query and 100 of a v3 query (api_zoeken.yaml 2.1.0 / api-zoeken-v3.yaml 3.0.0), pages past
+the cap come back empty; a result carries postcode, huisnummer, huisletter and
+huisnummerToevoeging only when the search was on postcode (KvK Zoeken documentation:
+"Postcode en huisnummer worden niet standaard in het zoekresultaat getoond, tenzij hier op
+wordt gezocht"); it filters on straatnaam and (v3) huisnummerToevoeging.
 
 CbsStandIn serves OData v3 (`/ODataApi/odata/{table}/{entity}`: DataProperties,
 TypedDataSet, one entity per dimension) and OData v4 the way datasets.cbs.nl lays it out
@@ -80,6 +85,9 @@ class KvkStandIn:
         hits = self.results
         if a.get("plaats"):
             hits = [r for r in hits if _adres(r).get("plaats", "").lower() == a["plaats"].lower()]
+        if a.get("straatnaam"):
+            street = a["straatnaam"].lower()
+            hits = [r for r in hits if _adres(r).get("straatnaam", "").lower() == street]
         if a.get("postcode"):
             hits = [
                 r
@@ -87,6 +95,11 @@ class KvkStandIn:
                 if _adres(r).get("postcode") == a["postcode"]
                 and str(_adres(r).get("huisnummer")) == a.get("huisnummer")
             ]
+        if a.get("huisnummerToevoeging"):
+            if "/v3/" not in request.path:
+                return _json({"fout": [{"omschrijving": "onbekende parameter"}]}, 400)
+            extra = a["huisnummerToevoeging"]
+            hits = [r for r in hits if _adres(r).get("huisnummerToevoeging") == extra]
         if a.get("kvkNummer"):
             hits = [r for r in hits if r.get("kvkNummer") == a["kvkNummer"]]
         types = a.getlist("type")
@@ -97,11 +110,14 @@ class KvkStandIn:
         page = int(a.get("pagina", "1"))
         size = int(a.get("resultatenPerPagina", "10"))
         total = self.reported_total(a) if self.reported_total else None
+        shown = hits[: ZOEKEN_CAP["v3" if "/v3/" in request.path else "v2"]]
+        if not a.get("postcode"):
+            shown = [_without_postcode(r) for r in shown]
         body = {
             "pagina": page,
             "resultatenPerPagina": size,
             "totaal": len(hits) if total is None else total,
-            "resultaten": hits[(page - 1) * size : page * size],
+            "resultaten": shown[(page - 1) * size : page * size],
             "links": [{"rel": "self", "href": request.url}],
         }
         return _json(body, ctype="application/hal+json")
@@ -125,8 +141,22 @@ class KvkStandIn:
         return _json({**load("kvk/vestigingen_000037178598.json"), "vestigingsnummer": number})
 
 
+ZOEKEN_CAP = {"v2": 1000, "v3": 100}
+_SEARCHED_ONLY = ("postcode", "huisnummer", "huisletter", "huisnummerToevoeging")
+
+
 def _adres(result: dict[str, Any]) -> dict[str, Any]:
     return (result.get("adres") or {}).get("binnenlandsAdres") or {}
+
+
+def _without_postcode(result: dict[str, Any]) -> dict[str, Any]:
+    """A result as a search not on postcode shows it: no postcode nor house number."""
+    adres = result.get("adres") or {}
+    inner = adres.get("binnenlandsAdres")
+    if not isinstance(inner, dict):
+        return result
+    kept = {k: v for k, v in inner.items() if k not in _SEARCHED_ONLY}
+    return {**result, "adres": {**adres, "binnenlandsAdres": kept}}
 
 
 _STARTSWITH = re.compile(r"^startswith\((\w+),'([^']*)'\)$")
@@ -159,6 +189,11 @@ def odata_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
 
 V3_TABLES: dict[str, dict[str, str]] = {
     # table -> {entity: fixture file}; dimension entities are named after the dimension
+    "86165NED": {
+        "DataProperties": "cbs/v3_86165NED_DataProperties.json",
+        "TypedDataSet": "cbs/v3_86165NED_TypedDataSet_GM0307.json",
+        "WijkenEnBuurten": "cbs/v3_86165NED_WijkenEnBuurten.json",
+    },
     "85984NED": {
         "DataProperties": "cbs/v3_85984NED_DataProperties.json",
         "TypedDataSet": "cbs/v3_85984NED_TypedDataSet_GM0307.json",
@@ -183,6 +218,12 @@ V3_TABLES: dict[str, dict[str, str]] = {
 }
 V4_TABLES: dict[str, tuple[str, ...]] = {
     "85984NED": ("Dimensions", "MeasureCodes", "MeasureGroups", "WijkenEnBuurtenCodes"),
+    # "Gebieden in Nederland 2024" (identifier illustrative: the client finds it by title)
+    "85755NED": ("Dimensions", "MeasureCodes", "MeasureGroups", "RegioSCodes"),
+}
+V4_OBSERVATIONS = {
+    "85984NED": "cbs/v4_85984NED_Observations_GM0307.json",
+    "85755NED": "cbs/v4_85755NED_Observations.json",
 }
 
 
@@ -244,7 +285,7 @@ class CbsStandIn:
                 return _json({"error": {"code": "404", "message": "Not found"}}, 404)
             return _json(load(f"cbs/v4_{table}_{entity}.json"))
         keep = odata_filter(request.args.get("$filter"))
-        rows = [o for o in load(f"cbs/v4_{table}_Observations_GM0307.json")["value"] if keep(o)]
+        rows = [o for o in load(V4_OBSERVATIONS[table])["value"] if keep(o)]
         skip = int(request.args.get("$skip", "0"))
         body: dict[str, Any] = {"value": rows[skip : skip + self.v4_page]}
         if skip + self.v4_page < len(rows):

@@ -228,7 +228,7 @@ def test_v4_uses_the_catalogue_and_follows_next_link(httpserver: HTTPServer) -> 
     flt = region_filter("WijkenEnBuurten", "GM0307")
     got = list(client.observations("85984NED", filter=flt))
     expected = load("v4_85984NED_Observations_GM0307.json")["value"]
-    assert got == expected and len(expected) == 65
+    assert got == expected and len(expected) == 78  # 13 regions x (5 numbers + 1 text)
     observations = [q for p, q in cbs.requests if p.endswith("/Observations")]
     assert [q.get("$skip") for q in observations] == [None, "20", "40", "60"]
     assert observations[0]["$filter"] == flt
@@ -277,7 +277,7 @@ def test_v4_bundle_shape(httpserver: HTTPServer) -> None:
     assert bundle["dimensions"] == {
         "WijkenEnBuurten": load("v4_85984NED_WijkenEnBuurtenCodes.json")["value"]
     }
-    assert len(bundle["observations"]) == 65
+    assert len(bundle["observations"]) == 78  # with the text measure Gemeentenaam
     observations = [q for p, q in cbs.requests if p.endswith("/Observations")]
     assert "startswith(WijkenEnBuurten,'WK0307')" in observations[0]["$filter"]
 

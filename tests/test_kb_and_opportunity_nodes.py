@@ -211,3 +211,35 @@ def test_region_opportunities_are_replaced_not_duplicated(empty_graph):
         "MATCH (o:Opportunity) RETURN o.region AS region, count(o) AS n ORDER BY region"
     )
     assert [(r["region"], r["n"]) for r in records] == [("regio-other", 3), ("regio-test", 2)]
+
+
+def test_opportunities_address_what_their_case_mechanism_addresses():
+    """A case names the challenges its mechanism works on ("GMxxxx:challenge"): its
+    opportunities address exactly those (here household waste, which jobs never address),
+    and a case whose mechanism addresses none gives its opportunities none."""
+    challenges = pd.DataFrame(
+        {
+            "municipality_code": ["GM0307", "GM0307"],
+            "challenge_id": ["unemployment", "household_waste"],
+            "value": [0.031, 410.0],
+            "severity": [0.9, 1.0],
+        }
+    )
+    cases = pd.DataFrame(
+        {
+            "case_id": ["case1", "case2"],
+            "rank": [1, 2],
+            "name": ["Koffiedik -> zwammen", "Iets anders"],
+            "challenges": ["GM0307:household_waste", ""],
+        }
+    )
+    candidates = _candidates().assign(
+        material_name=["koffiedik", None, "koffiedik"],
+        jobs=[0.5, 2.0, 0.1],
+        case_id=["case1", "case1", "case2"],
+    )
+    addresses = opportunity_frames("r", candidates, cases, challenges).relationships["ADDRESSES"]
+    assert list(addresses["start"]) == ["r:a", "r:b"]
+    assert set(addresses["end"]) == {"household_waste"}
+    assert set(addresses["basis"]) == {"case mechanism"}
+    assert list(addresses["weight"]) == [1.0, 1.0]

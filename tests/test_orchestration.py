@@ -154,6 +154,8 @@ def test_weekly_exports_schedule_requests_every_region():
     requests = list(schedule.evaluate_tick(context).run_requests)
     partitions = {r.partition_key for r in requests}
     assert {"regio-amersfoort", "regio-meppel"} <= partitions
+    corop = {p for p in partitions if p.startswith("corop-")}
+    assert len(corop) == 40 and len(partitions) == 43  # custom + COROP: the country once
     assert all(r.run_key.endswith("2026-11-30") for r in requests)
 
 

@@ -213,7 +213,7 @@ def test_null_rate_gate_blocks_and_optional_enrichments_warn() -> None:
     out = validate_table("establishments", df, context=fx.context(), build_docs=False)
     assert dict(out.dataset_failures).keys() == {"postcode_null_rate"}
     assert {"lat_null_rate", "lon_null_rate"} == dict(out.warnings).keys()
-    assert "observed 0.7" in dict(out.warnings)["lat_null_rate"]
+    assert "30% missing (3 of 10 rows)" in dict(out.warnings)["lat_null_rate"]
     df.loc[0, "postcode"] = "3811HN"
     df.loc[2, ["lat", "lon"]] = [52.1, 5.4]  # 20% is allowed
     out = validate_table("establishments", df, context=fx.context(), build_docs=False)

@@ -12,6 +12,7 @@ from regionomie.commands import suggest as suggest_cmd
 from regionomie.domain.knowledge import KnowledgeBase, load_knowledge_base
 from regionomie.domain.suggest import (
     Suggestion,
+    answer,
     normalise_sector,
     normalise_waste_code,
     sector_candidates,
@@ -137,11 +138,8 @@ def test_same_query_without_star_does_get_food_uses(kb: KnowledgeBase, text: str
 @pytest.mark.parametrize(
     "query",
     [
-        (None, None, None),
-        ("", "", ""),
         ("5610", None, None),
         (None, "170101", None),
-        (None, None, "zzzz qqqq"),
         ("not-a-code", "abc", "koffiedik"),
         ("01.13.3", "19 08 05", "rioolslib"),
     ],
@@ -158,19 +156,54 @@ def test_always_top_distinct_sectors_sorted(
     assert keys == sorted(keys)
     assert found == suggest_receivers(kb, *query, top=10)
     assert all(s.evidence and s.use and s.material for s in found)
+    # Every code carries its sector name, in Dutch and in English.
+    assert all(s.sector_name and s.sector_name_en for s in found)
+
+
+def test_every_class_the_engine_can_suggest_has_a_dutch_and_an_english_name(
+    kb: KnowledgeBase,
+) -> None:
+    from regionomie.domain.suggest import engine_for
+    from regionomie.domain.suggest.names import sector_name
+
+    for code in engine_for(kb).prior.receivers:
+        nl, en = sector_name(code, "nl"), sector_name(code, "en")
+        assert nl and en and nl != en, code
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ((None, None, None), "empty query"),
+        (("", "", ""), "empty query"),
+        ((None, None, "zzzz qqqq"), "not recognised"),
+        ((None, None, "blauwe stoelen van de kantine"), "not recognised"),
+        (("5610", None, "blauwe stoelen van de kantine"), "not recognised"),
+        ((None, "999999", None), "waste code '999999'"),
+        ((None, "991234", None), "'991234'"),
+        ((None, "999999", "blauwe stoelen van de kantine"), "not recognised"),
+    ],
+)
+def test_nonsense_or_unknown_input_gives_no_suggestions_and_a_reason(
+    kb: KnowledgeBase, query: tuple[str | None, ...], reason: str
+) -> None:
+    """Never a fallback table of unrelated receivers (the old answer was fly ash -> cement)."""
+    result = answer(kb, *query, top=10)
+    assert result.receivers == []
+    assert any(reason in note for note in result.notes), result.notes
 
 
 def test_dataframe_style_missing_values(kb: KnowledgeBase) -> None:
     nan = float("nan")
-    found = suggest_receivers(kb, nan, nan, nan)  # type: ignore[arg-type]
-    assert len(found) == 10
+    found = answer(kb, nan, nan, nan)  # type: ignore[arg-type]
+    assert found.receivers == [] and "empty query" in found.notes[0]
     assert suggest_receivers(kb, 5610, 200125, None)[0].sector == "2059"  # type: ignore[arg-type]
 
 
 def test_top_is_respected(kb: KnowledgeBase) -> None:
     assert len(suggest_receivers(kb, "5610", None, "koffiedik", top=3)) == 3
     assert suggest_receivers(kb, "5610", None, "koffiedik", top=0) == []
-    assert len(suggest_receivers(kb, None, None, None, top=25)) == 25
+    assert len(suggest_receivers(kb, None, "20", None, top=25)) == 25
 
 
 @pytest.mark.parametrize(
@@ -259,7 +292,21 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(out)  # exactly one JSON document
     assert len(payload["receivers"]) == 5
     first = payload["receivers"][0]
-    assert set(first) == {"sector", "score", "material", "use", "evidence", "basis", "explanation"}
+    assert set(first) == {
+        "sector",
+        "sector_name",
+        "sector_name_en",
+        "score",
+        "material",
+        "use",
+        "evidence",
+        "basis",
+        "explanation",
+        "seen_abroad_only",
+    }
+    assert first["seen_abroad_only"] is False
+    assert first["sector_name"] == "Teelt van groenten en wortel- en knolgewassen"
+    assert first["sector_name_en"] == "Growing of vegetables and melons, roots and tubers"
     assert payload["notes"] == []
     assert first["sector"] == "0113"
     assert isinstance(first["score"], float)
@@ -301,7 +348,8 @@ def test_cli_batch_with_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "1091" in [r["sector"] for r in records[2]["receivers"]]
     assert "line 2" in records[1]["error"]
     assert "waste_code" in records[4]["error"]
-    assert len(records[5]["receivers"]) == 4
+    # {"id": 5} asks nothing: no suggestions, and a note saying why (not an error).
+    assert records[5]["receivers"] == [] and "empty query" in records[5]["notes"][0]
     assert "3 lines with errors" in captured.err
 
 

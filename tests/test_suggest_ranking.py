@@ -15,7 +15,6 @@ from regionomie.domain.knowledge import KnowledgeBase, load_knowledge_base
 from regionomie.domain.reference import eural_codes, nace2_classes
 from regionomie.domain.suggest import (
     BASIS_DOCUMENTED,
-    BASIS_KNOWLEDGE,
     answer,
     engine_for,
     read_query,
@@ -141,21 +140,27 @@ def test_baselines_never_see_the_query_itself() -> None:
     assert metrics(by_chapter)["hit10_4d"] == pytest.approx(0.75)
 
 
-def test_empty_query_falls_back_to_documented_practice(kb: KnowledgeBase) -> None:
-    result = answer(kb, None, None, None)
+def test_a_bare_chapter_falls_back_to_documented_practice(kb: KnowledgeBase) -> None:
+    """A EURAL chapter alone names no material: the answer is what documented exchanges of
+    that chapter went to, and says so."""
+    result = answer(kb, None, "10", None)
     assert len(result.receivers) == 10
-    assert all(s.basis != BASIS_KNOWLEDGE for s in result.receivers)
-    assert any("empty query" in note for note in result.notes)
     counts: dict[str, int] = {}
     for ex in engine_for(kb).exchanges:
-        counts[ex.receiver_nace] = counts.get(ex.receiver_nace, 0) + 1
+        if ex.eural_code.startswith("10"):
+            counts[ex.receiver_nace] = counts.get(ex.receiver_nace, 0) + 1
     most_common = max(counts, key=lambda s: (counts[s], s))
     assert most_common in [s.sector for s in result.receivers[:3]]
 
 
 def test_documented_suggestions_cite_a_real_exchange(kb: KnowledgeBase) -> None:
-    found = answer(kb, None, None, "zzz onbekende reststroom").receivers
-    documented = [s for s in found if s.basis == BASIS_DOCUMENTED]
+    engine = engine_for(kb)
+    documented = [
+        s
+        for ex in engine.exchanges[:120]
+        for s in engine.rank(exchange_query(ex), 10).receivers
+        if s.basis == BASIS_DOCUMENTED
+    ]
     assert documented
     ids = {ex.exchange_id for ex in engine_for(kb).exchanges}
     for s in documented:
@@ -169,8 +174,9 @@ def test_documented_suggestions_cite_a_real_exchange(kb: KnowledgeBase) -> None:
         ("1234567", None, "vliegas", "producer sector '1234567'"),
         ("9999", None, "vliegas", "not in NACE"),
         (None, "12345678", "vliegas", "waste code '12345678'"),
-        (None, "100199x", None, "waste code '100199x'"),
-        (None, "999999", None, "waste code '999999'"),
+        (None, "100199x", "vliegas", "waste code '100199x'"),
+        (None, "999999", "vliegas", "waste code '999999'"),
+        (None, "109999", "vliegas", "chapter 10 used"),
     ],
 )
 def test_bad_inputs_give_an_answer_and_a_note(
@@ -179,6 +185,15 @@ def test_bad_inputs_give_an_answer_and_a_note(
     result = answer(kb, producer, code, text)
     assert len(result.receivers) == 10
     assert any(note in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("code", "note"), [("100199x", "'100199x'"), ("999999", "'999999'"), ("991234", "991234")]
+)
+def test_a_bad_code_alone_gives_no_suggestions(kb: KnowledgeBase, code: str, note: str) -> None:
+    result = answer(kb, None, code, None)
+    assert result.receivers == []
+    assert any(note in n for n in result.notes) and any("empty query" in n for n in result.notes)
 
 
 # --- understanding a query ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from regionomie.connectors.kvk import (
     MAX_PAGE_SIZE,
     SEARCH_TYPES,
     TEST_API_KEY,
-    TEST_BASE_URL,
+    TEST_BASE_URLS,
     KvkClient,
     MissingApiKey,
 )
@@ -91,6 +91,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     which.add_argument("--kvk-nummer", help="8-digit KvK number")
     kvk.add_argument("--huisnummer", help="house number, with --postcode")
     kvk.add_argument("--huisletter", help="house letter, with --postcode and --huisnummer")
+    kvk.add_argument(
+        "--huisnummertoevoeging",
+        help="house number addition, with --postcode and --huisnummer (Zoeken v3 only)",
+    )
     kvk.add_argument("--postbusnummer", help="PO box number, with --postcode")
     kvk.add_argument("--type", action="append", choices=SEARCH_TYPES, help="repeatable")
     kvk.add_argument("--include-inactive", action="store_true")
@@ -98,7 +102,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     kvk.add_argument(
         "--no-narrow",
         action="store_true",
-        help="do not split a search over the 1,000-result cap by type",
+        help="do not split a search over the result cap (v2 1,000, v3 100) by type and street",
+    )
+    kvk.add_argument(
+        "--streets",
+        type=Path,
+        help="file with one street name per line: a place search still over the cap after "
+        "splitting by type is split by these streets too (plus those seen in the results)",
     )
     kvk.add_argument(
         "--generation",
@@ -116,7 +126,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     kvk.add_argument(
         "--test-env",
         action="store_true",
-        help=f"use the public KvK test environment ({TEST_BASE_URL}) and its public key",
+        help="use KvK's public test environment and key (v2: "
+        f"{TEST_BASE_URLS['v2']}; v3: the preprod host {TEST_BASE_URLS['v3']})",
     )
     kvk.set_defaults(func=run_kvk)
 
@@ -198,7 +209,9 @@ def run_kvk(args: argparse.Namespace) -> int:
 def _run_kvk(args: argparse.Namespace) -> int:
     generation = args.generation or os.environ.get("KVK_API_GENERATION") or None
     if args.test_env:
-        client = KvkClient(TEST_BASE_URL, TEST_API_KEY, _session(args), generation=generation)
+        wanted = (generation or "v2").strip().lower()
+        base = TEST_BASE_URLS.get(wanted, TEST_BASE_URLS["v2"])
+        client = KvkClient(base, TEST_API_KEY, _session(args), generation=generation)
     else:
         client = KvkClient(
             os.environ.get("KVK_API_BASE_URL") or None,
@@ -214,22 +227,36 @@ def _run_kvk(args: argparse.Namespace) -> int:
             "postcode": args.postcode,
             "huisnummer": args.huisnummer,
             "huisletter": args.huisletter,
+            "huisnummertoevoeging": args.huisnummertoevoeging,
             "postbusnummer": args.postbusnummer,
         }
         label = " ".join(
-            str(x) for x in ("postcode", args.postcode, args.huisnummer, args.huisletter) if x
+            str(x)
+            for x in (
+                "postcode",
+                args.postcode,
+                args.huisnummer,
+                args.huisletter,
+                args.huisnummertoevoeging,
+            )
+            if x
         )
         if args.postbusnummer:
             label += f" postbus {args.postbusnummer}"
     else:
         query, label = {"kvk_nummer": args.kvk_nummer}, f"kvknummer {args.kvk_nummer}"
-    if not args.postcode and (args.huisnummer or args.huisletter or args.postbusnummer):
-        raise ValueError("--huisnummer, --huisletter and --postbusnummer go with --postcode")
+    extras = (args.huisnummer, args.huisletter, args.huisnummertoevoeging, args.postbusnummer)
+    if not args.postcode and any(extras):
+        raise ValueError(
+            "--huisnummer, --huisletter, --huisnummertoevoeging and --postbusnummer go with "
+            "--postcode"
+        )
     options: dict[str, Any] = {
         "type": args.type,
         "page_size": args.page_size,
         "include_inactive": args.include_inactive,
         "narrow": not args.no_narrow,
+        "streets": _streets(args.streets),
     }
     org_word, est_word = (
         ("basisprofielen", "vestigingsprofielen")
@@ -300,15 +327,35 @@ def _run_kvk(args: argparse.Namespace) -> int:
         f"{written} lines -> {path}"
     )
     if stats.narrowed_by:
-        print(f"kvk: more than 1,000 results: searched per {stats.narrowed_by}", file=sys.stderr)
-    if stats.capped:
-        still = f" (type {', '.join(stats.capped_parts)})" if stats.capped_parts else ""
         print(
-            f"kvk: warning: result capped at 1,000 per query{still}: "
+            f"kvk: more than {stats.cap:,} results (the Zoeken {client.generation} cap): "
+            f"searched per {stats.narrowed_by} in {stats.queries} queries",
+            file=sys.stderr,
+        )
+    if stats.capped:
+        still = f" ({', '.join(stats.capped_parts)})" if stats.capped_parts else ""
+        print(
+            f"kvk: warning: result capped at {stats.cap:,} per query{still}: "
             f"{stats.returned} of {stats.total} written; {BULK_ADVICE}",
             file=sys.stderr,
         )
+    if not args.profiles and stats.without_postcode:
+        print(
+            f"kvk: note: {stats.without_postcode} of {stats.returned} results carry no postcode "
+            "(Zoeken shows postcode and huisnummer only when the search is on them): they land "
+            "as search records, outside the postcode/city rules, and cannot be placed on a map "
+            "or matched to waste reports until their profiles are fetched: re-run with "
+            "--profiles (paid calls in production)",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _streets(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    text = path.read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 # ---- cbs ------------------------------------------------------------------------------------

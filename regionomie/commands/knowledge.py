@@ -17,9 +17,17 @@ import numpy as np
 from regionomie.domain.knowledge import KnowledgeBaseError, load_knowledge_base
 from regionomie.domain.suggest import engine_for
 from regionomie.domain.suggest.coverage import eural_coverage
+from regionomie.domain.suggest.engine import Engine
 from regionomie.domain.suggest.evaluation import by_kind, evaluate_project, fit_on
-from regionomie.domain.suggest.exchanges import EXCHANGES_GLOB, ExchangeSetError
-from regionomie.domain.suggest.model import FEATURES, RankingModel, save_model
+from regionomie.domain.suggest.exchanges import EXCHANGES_GLOB, ExchangeSetError, load_exchanges
+from regionomie.domain.suggest.model import (
+    FEATURES,
+    ModelFileError,
+    RankingModel,
+    default_model,
+    save_model,
+)
+from regionomie.domain.suggest.priors import PriorTableError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,8 +72,12 @@ def run_coverage(args: argparse.Namespace) -> int:
 def run_fit(args: argparse.Namespace) -> int:
     try:
         kb = load_knowledge_base(args.knowledge_dir)
-        engine = engine_for(kb)
-    except (KnowledgeBaseError, ExchangeSetError) as exc:
+        try:
+            engine = engine_for(kb)
+        except ModelFileError as exc:  # a feature was added or removed: refit from defaults
+            print(f"note: {exc}; fitting from the default weights", file=sys.stderr)
+            engine = Engine(kb, load_exchanges(kb.source_dir / "eval"), default_model())
+    except (KnowledgeBaseError, ExchangeSetError, PriorTableError) as exc:
         print(f"error: knowledge base: {exc}", file=sys.stderr)
         return 1
     exchanges = list(engine.exchanges)

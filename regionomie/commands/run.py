@@ -14,12 +14,17 @@ from pathlib import Path
 
 from regionomie.foreground import DEFAULT_GRACE_SECONDS, run_in_foreground
 from regionomie.paths import REPO_ROOT, SAMPLE_DIR, exports_dir
-from regionomie.settings import dagster_home, external_uri, load_dotenv
+from regionomie.settings import dagster_home, environment_refusal, external_uri, load_dotenv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="run the main job (all assets) on a region's data")
-    parser.add_argument("--region", default="regio-amersfoort", help="region partition")
+    parser.add_argument(
+        "--region",
+        default="regio-amersfoort",
+        help="region partition: slug, CBS code (CR17) or name ('Groot-Amsterdam'); "
+        "see `regionomie regions list`",
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -85,8 +90,18 @@ def _ensure_neo4j(start_if_needed: bool) -> int:
     return 0
 
 
+def _refused() -> bool:
+    """REGIONOMIE_ENV unknown, or production with something missing: one line, exit 2."""
+    refusal = environment_refusal()
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+    return refusal is not None
+
+
 def _run(args: argparse.Namespace) -> int:
     load_dotenv()
+    if _refused():
+        return 2
     if _ensure_neo4j(not args.no_start):
         return 1
     home = dagster_home()
@@ -98,11 +113,12 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.definitions import defs
     from pipelines.main import run_main_job, source_files, step_failures
     from regionomie.console import RunConsole
+    from regionomie.domain.regions import RegionsFileError, get_region
 
-    if args.region not in REGIONS:
-        print(
-            f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
-        )
+    try:
+        args.region = get_region(args.region).name
+    except RegionsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     from regionomie.i18n import UnknownLanguageError, check_language
 
@@ -111,8 +127,16 @@ def _run(args: argparse.Namespace) -> int:
     except UnknownLanguageError as exc:
         print(f"error: --lang: {exc}", file=sys.stderr)
         return 2
-    if not any(source_files(args.data).values()):
+    if args.region not in REGIONS:  # the code location was loaded before a refresh
+        print(f"error: region {args.region} is not a partition; restart", file=sys.stderr)
+        return 2
+    files = source_files(args.data)
+    if not any(files.values()):
         print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
+        return 2
+    gap = _region_data_gap(args.region, [Path(f) for f in files["kvk"]], args.data)
+    if gap:
+        print(f"error: {gap}", file=sys.stderr)
         return 2
     print(f"Running every asset for {args.region} (DAGSTER_HOME={home})", file=sys.stderr)
     tags: dict[str, str] = {}
@@ -146,6 +170,14 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     latest = exports_dir() / args.region / "latest"
     print(f"Run {result.run_id} succeeded.")
+    if _open_data_mode(result):
+        print(
+            "Open-data mode: no KvK register was landed, so there are no named actors; the "
+            "exports hold the challenges, sector density per postcode region and sector-level "
+            "estimated supply (open_data_*.csv, BV and NV only, lower bounds) and the social "
+            "cases whose providers the open dataset counts. "
+            f"`regionomie doctor --region {args.region}` says what is missing."
+        )
     print(f"Exports:       {latest}")
     print(
         f"Neo4j Browser: http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser/"
@@ -155,10 +187,51 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_data_mode(result: object) -> bool:
+    """Whether the exports step ran in open-data mode (its materialization says so)."""
+    for event in getattr(result, "all_events", []):
+        if not event.is_step_materialization:
+            continue
+        materialization = event.event_specific_data.materialization
+        value = materialization.metadata.get("open_data_mode")
+        if value is not None and getattr(value, "value", value) is True:
+            return True
+    return False
+
+
+def _region_data_gap(region_name: str, kvk_files: list[Path], data: Path) -> str | None:
+    """Before any work: does the data (the KvK files given, else what was staged before) hold
+    an establishment in one of the region's municipalities? No establishment anywhere is not
+    a gap: that run is open-data mode (CBS, PDOK, the KvK open dataset; issue 23)."""
+    from regionomie.domain.parsers import parse_file
+    from regionomie.domain.regions import get_region, region_data_gap
+    from regionomie.domain.results import SourceFileError
+    from regionomie.domain.staging import read_staged
+
+    present: set[str] = set()
+    for path in kvk_files:
+        try:
+            parsed = parse_file(path, "kvk")
+        except SourceFileError:
+            continue  # the run itself quarantines it and says why
+        if "establishments" in parsed:
+            codes = parsed["establishments"].rows.get("municipality_code")
+            if codes is not None:
+                present |= set(codes.dropna().astype(str))
+    staged = read_staged("establishments")
+    if len(staged):
+        present |= set(staged["municipality_code"].dropna().astype(str))
+    if not present:
+        return None  # no KvK register at all: open-data mode, not another region's data
+    return region_data_gap(get_region(region_name), present, f"{data} (and earlier loads)")
+
+
 def _ui(args: argparse.Namespace) -> int:
     """`dagster dev` in the foreground; stopping us (SIGTERM, SIGINT, Ctrl-C) stops it and the
     webserver, daemon and code server it started (regionomie.foreground)."""
     load_dotenv()
+    if _refused():
+        return 2
     dagster_home()
     command = [
         str(Path(sys.executable).with_name("dagster")),

@@ -5,6 +5,9 @@ Single query:
         --waste-description "koffiedik" [--top 10] [--json]
 Batch (JSON lines in, JSON lines out, input order kept, KB loaded once):
     regionomie suggest-receivers --input queries.jsonl [--top 10]
+(keys producer_sector, waste_code, waste_description, country). --country sets the donor's
+country (default: the Dutch context; pathways seen only abroad are marked); --lang en prints
+the English sector names in the table.
 
 Standard output carries only the table or JSON; progress and errors go to standard error.
 """
@@ -24,7 +27,7 @@ from regionomie.domain.knowledge import KnowledgeBase, KnowledgeBaseError, load_
 from regionomie.domain.suggest import Answer, Suggestion, answer, engine_for
 from regionomie.domain.suggest.exchanges import ExchangeSetError
 
-QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description")
+QUERY_KEYS: tuple[str, ...] = ("producer_sector", "waste_code", "waste_description", "country")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,10 +40,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--waste-code", help="EURAL/EWC code, e.g. 200108 or '20 01 08*'")
     parser.add_argument("--waste-description", help="free text, Dutch or English")
     parser.add_argument(
+        "--country",
+        help="ISO 3166 code of the donor's country (default: the Dutch context, where pathways "
+        "seen only abroad are marked)",
+    )
+    parser.add_argument(
         "--input", type=Path, help="JSON-lines file of queries (batch mode); - reads standard input"
     )
     parser.add_argument("--top", type=int, default=10, help="number of sectors (default 10)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument(
+        "--lang",
+        choices=("nl", "en"),
+        default="nl",
+        help="language of the sector names in the table (JSON carries both)",
+    )
     parser.add_argument(
         "--knowledge-dir",
         type=Path,
@@ -54,12 +68,15 @@ def _suggestions_json(items: list[Suggestion]) -> list[dict[str, Any]]:
     return [
         {
             "sector": s.sector,
+            "sector_name": s.sector_name,
+            "sector_name_en": s.sector_name_en,
             "score": s.score,
             "material": s.material,
             "use": s.use,
             "evidence": s.evidence,
             "basis": s.basis,
             "explanation": s.explanation,
+            "seen_abroad_only": s.seen_abroad_only,
         }
         for s in items
     ]
@@ -91,12 +108,25 @@ def _salvage_id(raw: str) -> Any:
         return None
 
 
-def _print_table(items: list[Suggestion], out: TextIO) -> None:
-    out.write(f"{'#':>2}  {'sector':<6}  {'score':>5}  {'material':<28}  use / evidence\n")
+def _print_table(items: list[Suggestion], out: TextIO, lang: str = "nl") -> None:
+    """The ranked classes, each with its sector name beside the code."""
+    out.write(
+        f"{'#':>2}  {'sector':<6}  {'name':<44}  {'score':>5}  {'material':<28}  use / evidence\n"
+    )
+    if not items:
+        out.write("    (no suggestions; see the note)\n")
     for rank, s in enumerate(items, start=1):
-        out.write(f"{rank:>2}  {s.sector:<6}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n")
+        name = (s.sector_name if lang == "nl" else s.sector_name_en) or "?"
+        if s.seen_abroad_only:
+            name = "(abroad) " + name
+        if len(name) > 44:
+            name = name[:43] + "…"
         out.write(
-            f"{'':>2}  {'':<6}  {'':>5}  {'':<28}  [{s.basis}: {s.explanation}] {s.evidence}\n"
+            f"{rank:>2}  {s.sector:<6}  {name:<44}  {s.score:>5.3f}  {s.material:<28}  {s.use}\n"
+        )
+        out.write(
+            f"{'':>2}  {'':<6}  {'':<44}  {'':>5}  {'':<28}  [{s.basis}: {s.explanation}] "
+            f"{s.evidence}\n"
         )
 
 
@@ -216,12 +246,13 @@ def run(args: argparse.Namespace) -> int:
         "producer_sector": _clean(args.producer_sector),
         "waste_code": _clean(args.waste_code),
         "waste_description": _clean(args.waste_description),
+        "country": _clean(args.country),
     }
     result = answer(kb, top=args.top, **query)
     if args.json:
         print(json.dumps({"query": query, **_answer_json(result)}, ensure_ascii=False))
     else:
-        _print_table(result.receivers, sys.stdout)
+        _print_table(result.receivers, sys.stdout, args.lang)
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
     return 0

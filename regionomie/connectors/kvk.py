@@ -5,15 +5,22 @@
   Vestigingen v1 (`/v1/vestigingen/vestigingsnummer/{vestigingsnummer}`), which KvK
   announced as their successors. Chosen with KVK_API_GENERATION or `generation=`.
 
-Why a client of our own: Zoeken pages (max 100 per page, max 1,000 results per query), an
-empty search answers 404 IPD5200 (that is "no results", not an error), and the key must never
-leak into logs. Zoeken accepts a postcode only together with a house number or a PO box number
-(a postcode alone is refused with HTTP 400), so that combination is checked before calling.
-KvK advises against Zoeken for bulk collection: a search over the 1,000 cap is narrowed by
-`type` (hoofdvestiging, nevenvestiging, rechtspersoon); what is still capped after that is
-reported, and bulk work belongs to the open dataset "basis bedrijfsgegevens" or a KvK data
-product. Responses are returned exactly as the API sent them: parsing is done later by
-regionomie.domain.parsers from the landing files.
+Why a client of our own: Zoeken pages (max 100 per page) and shows at most so many results
+per query — 1,000 for Zoeken v2 (api_zoeken.yaml 2.1.0: "Er wordt max. 1000 resultaten
+getoond"), 100 for Zoeken v3 (api-zoeken-v3.yaml 3.0.0: "max. 100 resultaten") — an empty
+search answers 404 IPD5200 (that is "no results", not an error), and the key must never leak
+into logs. Zoeken accepts a postcode only together with a house number or a PO box number (a
+postcode alone is refused with HTTP 400), so that combination is checked before calling.
+KvK advises against Zoeken for bulk collection. A search over its generation's cap is
+narrowed, each query staying under the cap where it can: first by `type` (hoofdvestiging,
+nevenvestiging, rechtspersoon), then, for a place search whose type is still over the cap,
+by `straatnaam` (the streets the caller gives plus those seen in the capped results); what
+is still capped after that is reported, and bulk work belongs to the open dataset "basis
+bedrijfsgegevens" or a KvK data product. A place search returns no postcode or house number
+(only a search on them does), so its establishments need their profiles to be placed.
+Responses are returned as the API sent them (a narrowed search leaves out results an earlier
+query already returned): parsing is done later by regionomie.domain.parsers from the landing
+files.
 
 Personal data: search results and profiles of an eenmanszaak carry a person's name. This
 module never logs `naam`/`handelsnaam` or any response body.
@@ -43,11 +50,19 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.kvk.nl/api"
 TEST_BASE_URL = "https://api.kvk.nl/test/api"
+# The v3 APIs (Zoeken v3, Organisatie, Vestigingen) are tested on the preprod host their docs
+# name (developers.kvk.nl "Testomgeving": https://api.preprod.kvk.nl/api/v3/zoeken; the
+# servers list of api-zoeken-v3.yaml), not under /test/api.
+TEST_BASE_URLS: dict[str, str] = {
+    "v2": TEST_BASE_URL,
+    "v3": "https://api.preprod.kvk.nl/api",
+}
 # Published by KvK for its test environment (developers.kvk.nl); not a secret.
 TEST_API_KEY = "l7xx1f2691f2520d487b902f4e0b57a0b197"
 EMPTY_SEARCH_CODE = "IPD5200"
 MAX_PAGE_SIZE = 100
-MAX_RESULTS_PER_QUERY = 1000
+MAX_RESULTS_PER_QUERY = 1000  # Zoeken v2
+MAX_RESULTS: dict[str, int] = {"v2": 1000, "v3": 100}
 SEARCH_TYPES: tuple[str, ...] = ("hoofdvestiging", "nevenvestiging", "rechtspersoon")
 GENERATIONS: tuple[str, ...] = ("v2", "v3")
 DEFAULT_GENERATION = "v2"
@@ -84,8 +99,9 @@ MISSING_KEY_HELP = (
 @dataclass
 class SearchStats:
     """What the last search() did: pages fetched, total the API reported, results yielded,
-    whether the 1,000-results-per-query cap cut it short, and (when the search was narrowed
-    by type) which types were still capped."""
+    whether the results-per-query cap (1,000 for v2, 100 for v3) cut it short, and (when the
+    search was narrowed, by type and then by street) how many queries that took and which
+    parts were still capped."""
 
     pages: int = 0
     total: int = 0
@@ -93,6 +109,9 @@ class SearchStats:
     capped: bool = False
     narrowed_by: str = ""
     capped_parts: list[str] = field(default_factory=list)
+    queries: int = 0
+    cap: int = MAX_RESULTS_PER_QUERY
+    without_postcode: int = 0  # results carrying no postcode (a place or name search)
 
 
 def check_search_params(params: Mapping[str, Any]) -> None:
@@ -106,11 +125,12 @@ def check_search_params(params: Mapping[str, Any]) -> None:
             "a postcode alone is refused (HTTP 400). To cover an area use plaats (and type); "
             + BULK_ADVICE
         )
-    for dependent in ("huisnummer", "huisletter", "postbusnummer"):
+    for dependent in ("huisnummer", "huisletter", "huisnummerToevoeging", "postbusnummer"):
         if dependent in has and "postcode" not in has:
             raise ValueError(f"KvK Zoeken accepts {dependent} only together with postcode")
-    if "huisletter" in has and "huisnummer" not in has:
-        raise ValueError("KvK Zoeken accepts huisletter only together with huisnummer")
+    for dependent in ("huisletter", "huisnummerToevoeging"):
+        if dependent in has and "huisnummer" not in has:
+            raise ValueError(f"KvK Zoeken accepts {dependent} only together with huisnummer")
 
 
 class KvkClient:
@@ -123,7 +143,7 @@ class KvkClient:
         api_key: str | None = None,
         session: requests.Session | None = None,
         *,
-        max_results: int = MAX_RESULTS_PER_QUERY,
+        max_results: int | None = None,
         generation: str | None = None,
     ) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -139,8 +159,8 @@ class KvkClient:
         self.paths = PATHS[generation]
         self._api_key = api_key
         self.session = session or make_session()
-        self.max_results = max_results
-        self.last_search = SearchStats()
+        self.max_results = max_results or MAX_RESULTS[generation]
+        self.last_search = SearchStats(cap=self.max_results)
 
     @classmethod
     def from_env(
@@ -179,6 +199,7 @@ class KvkClient:
         postcode: str | None = None,
         huisnummer: str | int | None = None,
         huisletter: str | None = None,
+        huisnummertoevoeging: str | None = None,
         postbusnummer: str | int | None = None,
         straatnaam: str | None = None,
         kvk_nummer: str | None = None,
@@ -189,14 +210,24 @@ class KvkClient:
         page_size: int = MAX_PAGE_SIZE,
         include_inactive: bool = False,
         narrow: bool = False,
+        streets: Sequence[str] = (),
     ) -> Iterator[dict[str, Any]]:
         """Yield Zoeken page responses as returned (`{pagina, resultatenPerPagina, totaal,
-        resultaten, links}`), stopping at the last page or at the 1,000-results cap (then
-        last_search.capped is True and a warning is logged). IPD5200 = no pages.
+        resultaten, links}`), stopping at the last page or at the generation's cap (1,000
+        results for v2, 100 for v3; then last_search.capped is True and a warning is logged).
+        IPD5200 = no pages.
 
         narrow=True (and no type given): when the first page reports more results than the
-        cap, the search runs once per type instead, each with its own cap; types still over
-        the cap are listed in last_search.capped_parts."""
+        cap, the search runs once per type instead, each with its own cap; a place search
+        whose type is still over the cap runs once per street (`streets` plus the streets of
+        the results seen so far). Results an earlier query of the narrowing already returned
+        are left out of later pages. Parts still over the cap are listed in
+        last_search.capped_parts."""
+        if huisnummertoevoeging and self.generation != "v3":
+            raise ValueError(
+                "KvK Zoeken v2 has no huisnummerToevoeging parameter (v3 has): use "
+                "--generation v3, or search on postcode and huisnummer"
+            )
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
         params: dict[str, Any] = {
@@ -206,6 +237,7 @@ class KvkClient:
                 "postcode": postcode.replace(" ", "").upper() if postcode else None,
                 "huisnummer": str(huisnummer).strip() if huisnummer not in (None, "") else None,
                 "huisletter": huisletter,
+                "huisnummerToevoeging": huisnummertoevoeging,
                 "postbusnummer": (
                     str(postbusnummer).strip() if postbusnummer not in (None, "") else None
                 ),
@@ -230,39 +262,91 @@ class KvkClient:
         if include_inactive:
             params["inclusiefInactieveRegistraties"] = "true"
         params["resultatenPerPagina"] = page_size
-        stats = self.last_search = SearchStats()
+        stats = self.last_search = SearchStats(cap=self.max_results)
         pages = self._pages(params, page_size, stats)
         first = next(pages, None)
         if first is None:
             return
         if narrow and not types and int(first.get("totaal") or 0) > self.max_results:
             pages.close()
-            stats.narrowed_by = "type"
-            log.info(
-                "KvK search reports %s results (cap %d): narrowing by type",
-                first.get("totaal"),
-                self.max_results,
-            )
-            total = 0
-            for t in SEARCH_TYPES:
-                part = SearchStats()
-                yield from self._pages({**params, "type": [t]}, page_size, part)
-                stats.pages += part.pages
-                stats.returned += part.returned
-                total += part.total
-                if part.capped:
-                    stats.capped_parts.append(t)
-            stats.total = total
-            stats.capped = bool(stats.capped_parts)
-            if stats.capped:
-                log.warning(
-                    "KvK search still capped for type %s after narrowing; %s",
-                    ", ".join(stats.capped_parts),
-                    BULK_ADVICE,
-                )
+            yield from self._narrowed(params, page_size, stats, first, streets)
             return
+        stats.queries = 1
         yield first
         yield from pages
+
+    def _narrowed(
+        self,
+        params: dict[str, Any],
+        page_size: int,
+        stats: SearchStats,
+        first: dict[str, Any],
+        streets: Sequence[str],
+    ) -> Iterator[dict[str, Any]]:
+        """The narrowing of search_pages: per type, then (place searches only) per street."""
+        stats.narrowed_by = "type"
+        stats.total = int(first.get("totaal") or 0)
+        stats.pages = stats.returned = stats.without_postcode = 0
+        log.info(
+            "KvK search reports %s results (cap %d): narrowing by type",
+            first.get("totaal"),
+            self.max_results,
+        )
+        seen: set[str] = set()
+        by_street = "plaats" in params and "straatnaam" not in params and "postcode" not in params
+        for t in SEARCH_TYPES:
+            part = SearchStats(cap=self.max_results)
+            part_pages = list(self._pages({**params, "type": [t]}, page_size, part))
+            stats.queries += 1
+            stats.pages += part.pages
+            yield from self._fresh(part_pages, seen, stats)
+            if not part.capped:
+                continue
+            if not by_street:
+                stats.capped_parts.append(t)
+                continue
+            names = sorted(
+                {s.strip() for s in streets if s and s.strip()}
+                | {_street(r) for page in part_pages for r in page["resultaten"] if _street(r)}
+            )
+            if not names:
+                stats.capped_parts.append(t)
+                continue
+            stats.narrowed_by = "type, straatnaam"
+            covered = 0
+            for street in names:
+                sub = SearchStats(cap=self.max_results)
+                sub_pages = list(
+                    self._pages({**params, "type": [t], "straatnaam": street}, page_size, sub)
+                )
+                stats.queries += 1
+                stats.pages += sub.pages
+                covered += sub.total
+                yield from self._fresh(sub_pages, seen, stats)
+                if sub.capped:
+                    stats.capped_parts.append(f"{t} {street}")
+            if covered < part.total:  # streets nobody named: not every result was reached
+                stats.capped_parts.append(f"{t} ({covered} of {part.total} by street)")
+        stats.capped = bool(stats.capped_parts)
+        if stats.capped:
+            log.warning(
+                "KvK search still capped after narrowing (%s); %s",
+                ", ".join(stats.capped_parts),
+                BULK_ADVICE,
+            )
+
+    @staticmethod
+    def _fresh(
+        pages: list[dict[str, Any]], seen: set[str], stats: SearchStats
+    ) -> Iterator[dict[str, Any]]:
+        """The pages with results an earlier query already returned left out."""
+        for page in pages:
+            fresh = [r for r in page["resultaten"] if result_key(r) not in seen]
+            seen.update(result_key(r) for r in fresh)
+            stats.returned += len(fresh)
+            stats.without_postcode += sum(1 for r in fresh if not _postcode(r))
+            if fresh:
+                yield {**page, "resultaten": fresh}
 
     def _pages(
         self, params: dict[str, Any], page_size: int, stats: SearchStats
@@ -288,6 +372,7 @@ class KvkClient:
             stats.pages += 1
             stats.total = int(data.get("totaal") or 0)
             stats.returned += len(results)
+            stats.without_postcode += sum(1 for r in results if not _postcode(r))
             yield data
             reached = page * page_size
             if not results or reached >= stats.total:
@@ -296,7 +381,7 @@ class KvkClient:
                 stats.capped = True
                 log.warning(
                     "KvK search capped at %d of %d results (API limit per query); narrow the "
-                    "query by type, or for a whole region: %s",
+                    "query by type or street, or for a whole region: %s",
                     stats.returned,
                     stats.total,
                     BULK_ADVICE,
@@ -350,6 +435,22 @@ class KvkClient:
         """GET /v1/vestigingsprofielen/{n}?geoData=true (a paid call in production)."""
         n = _digits(vestigingsnummer, 12, "vestigingsnummer")
         return self._get(f"/v1/vestigingsprofielen/{n}", {"geoData": "true" if geo else "false"})
+
+
+def _address(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    adres = result.get("adres")
+    if not isinstance(adres, Mapping):
+        return {}
+    inner = adres.get("binnenlandsAdres") or {}
+    return inner if isinstance(inner, Mapping) else {}
+
+
+def _street(result: Mapping[str, Any]) -> str:
+    return str(_address(result).get("straatnaam") or "").strip()
+
+
+def _postcode(result: Mapping[str, Any]) -> str:
+    return str(_address(result).get("postcode") or "").strip()
 
 
 def _digits(value: str, width: int, name: str) -> str:

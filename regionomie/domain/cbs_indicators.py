@@ -417,19 +417,79 @@ def resolved_challenges(indicators: Iterable[str]) -> set[str]:
     return out
 
 
+# Families whose yearly tables are read together: each indicator comes from the most recent
+# table that has a value for it. A new year's first release (86165NED, 2025) lacks income,
+# benefits, care and business fields until CBS fills them in; the older table still gives
+# those, and the gate judges the family, not each table on its own.
+PER_INDICATOR_FAMILIES: frozenset[str] = frozenset({"kerncijfers"})
+
+
+def _valued(frame: pd.DataFrame) -> pd.DataFrame:
+    valued = pd.to_numeric(frame["value"], errors="coerce").notna()
+    return frame.loc[valued, ["source_table", "period", "indicator"]].astype(str)
+
+
+def indicator_sources(frame: pd.DataFrame, family: str = "kerncijfers") -> pd.DataFrame:
+    """Per indicator of a table family: the most recent (period, source_table) holding a
+    value for it — where each indicator of the run comes from. Columns indicator, period,
+    source_table."""
+    cols = ["indicator", "period", "source_table"]
+    if frame.empty or not {"source_table", "period", "indicator", "value"} <= set(frame):
+        return pd.DataFrame(columns=cols)
+    rows = _valued(frame)
+    rows = rows[rows["source_table"].map(table_family) == family]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    latest = (
+        rows.drop_duplicates()
+        .sort_values(["indicator", "period", "source_table"])
+        .groupby("indicator", sort=True)
+        .tail(1)
+    )
+    return latest[cols].reset_index(drop=True)
+
+
+def describe_indicator_sources(frame: pd.DataFrame, family: str = "kerncijfers") -> list[str]:
+    """'86165NED (2025): inhabitants, households; 85984NED (2024): ww_benefits, ...': which
+    table and year each indicator of a family comes from, newest table first."""
+    sources = indicator_sources(frame, family)
+    if sources.empty:
+        return []
+    out = []
+    for (period, table), group in sorted(
+        sources.groupby(["period", "source_table"]), key=lambda kv: kv[0], reverse=True
+    ):
+        out.append(f"{table} ({period}): {', '.join(sorted(group['indicator']))}")
+    return out
+
+
 def unresolved_challenges(frame: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     """(source_table, period) -> challenge ids its table family should deliver but that
-    resolve to nothing (no non-null value) in that table and period."""
+    resolve to nothing (no non-null value). Kerncijfers are judged as one family: a
+    challenge resolves when, per indicator, some Kerncijfers table has a value (the most
+    recent one is used); when one does not, every table and year of the family is listed.
+    Other families are judged per table and period."""
     if frame.empty or not {"source_table", "period", "indicator", "value"} <= set(frame):
         return {}
     out: dict[tuple[str, str], list[str]] = {}
-    valued = pd.to_numeric(frame["value"], errors="coerce").notna()
-    for (table, period), group in frame.groupby(["source_table", "period"], sort=True):
-        family = table_family(str(table))
-        if family is None:
+    valued = _valued(frame)
+    keys = frame[["source_table", "period"]].astype(str).drop_duplicates()
+    families = keys["source_table"].map(table_family)
+    for family in sorted(PER_INDICATOR_FAMILIES):
+        mine = keys[families == family]
+        if mine.empty:
             continue
-        have = group.loc[valued.loc[group.index], "indicator"].astype(str).unique()
-        ok = resolved_challenges(have)
+        have = valued.loc[valued["source_table"].map(table_family) == family, "indicator"]
+        ok = resolved_challenges(have.unique())
+        missing = [c for c in CHALLENGE_SOURCES[family] if c not in ok]
+        if missing:
+            for table, period in mine.itertuples(index=False):
+                out[(table, period)] = missing
+    for (table, period), group in valued.groupby(["source_table", "period"], sort=True):
+        family = table_family(str(table))
+        if family is None or family in PER_INDICATOR_FAMILIES:
+            continue
+        ok = resolved_challenges(group["indicator"].unique())
         missing = [c for c in CHALLENGE_SOURCES[family] if c not in ok]
         if missing:
             out[(str(table), str(period))] = missing
@@ -447,9 +507,27 @@ def challenges_resolved_mask(frame: pd.DataFrame) -> pd.Series:
 
 
 def describe_unresolved(frame: pd.DataFrame) -> str:
-    """'85984NED 2024: vacancy, loneliness' for the quality report."""
+    """'Kerncijfers 85984NED 2024, 86165NED 2025: vacancy' / '83452NED 2023: household_waste'
+    for the quality report; Kerncijfers name what no table of the family gives and advise
+    landing an earlier year's table."""
     bad = unresolved_challenges(frame)
-    return "; ".join(f"{t} {p}: {', '.join(c)}" for (t, p), c in sorted(bad.items()))
+    kern = sorted((t, p) for (t, p) in bad if table_family(t) in PER_INDICATOR_FAMILIES)
+    parts = []
+    if kern:
+        missing = bad[kern[0]]
+        tables = ", ".join(f"{t} {p}" for t, p in kern)
+        parts.append(
+            f"Kerncijfers {tables}: {', '.join(missing)} (no Kerncijfers table has a value; a "
+            "new year's first release lacks income, benefits and business fields: land an "
+            "earlier year's table too, each indicator is taken from the newest table that "
+            "has it)"
+        )
+    parts += [
+        f"{t} {p}: {', '.join(c)}"
+        for (t, p), c in sorted(bad.items())
+        if table_family(t) not in PER_INDICATOR_FAMILIES
+    ]
+    return "; ".join(parts)
 
 
 def spec(name: str) -> IndicatorSpec | None:
@@ -486,11 +564,15 @@ def measures_from_data_properties(props: Sequence[Mapping[str, object]]) -> list
 def measures_from_measure_codes(
     codes: Sequence[Mapping[str, object]], groups: Sequence[Mapping[str, object]] = ()
 ) -> list[Measure]:
-    """v4 MeasureCodes (+ MeasureGroups) -> measures with their parent group titles."""
+    """v4 MeasureCodes (+ MeasureGroups) -> numeric measures with their parent group titles.
+    Text measures (DataType "String": Gemeentenaam, ...) are labels, not indicators: left out
+    as the v3 path leaves out non-numeric DataProperties (text_measure_ids lists them)."""
     by_id = {g.get("Id"): g for g in groups if isinstance(g, Mapping)}
     out = []
     for c in codes:
         if not isinstance(c, Mapping) or not c.get("Identifier"):
+            continue
+        if _is_text(c):
             continue
         parents: list[str] = []
         group = by_id.get(c.get("MeasureGroupId"))
@@ -511,3 +593,18 @@ def measures_from_measure_codes(
 
 
 NUMERIC_TYPES = frozenset({"Long", "Double", "Integer", "Float", "Decimal", "Short", "Int"})
+
+
+def _is_text(code: Mapping[str, object]) -> bool:
+    """A v4 measure whose DataType is given and not numeric ("String")."""
+    datatype = str(code.get("DataType") or "").strip()
+    return bool(datatype) and datatype not in NUMERIC_TYPES
+
+
+def text_measure_ids(codes: Sequence[Mapping[str, object]]) -> set[str]:
+    """Identifiers of the v4 text measures (their observations are skipped, not rejected)."""
+    return {
+        str(c["Identifier"])
+        for c in codes
+        if isinstance(c, Mapping) and c.get("Identifier") and _is_text(c)
+    }

@@ -1,7 +1,8 @@
 """Municipal social and environmental challenges derived from CBS indicators.
 
 Why: business cases are ranked partly by how much they help where help is needed (jobs where
-unemployment and benefit dependence are high, community uses where many elderly live alone).
+unemployment and benefit dependence are high; social mechanisms where the challenges they
+address are worse than in the Netherlands).
 
 Formulas (one row per municipality x challenge, latest period available per municipality):
 
@@ -172,17 +173,15 @@ EMPLOYMENT_CHALLENGES: tuple[str, ...] = (
     "social_assistance",
     "disability_benefits",
 )
-#: challenge ids that trigger the elderly/loneliness bonus for care/community uses
-ELDERLY_CHALLENGES: tuple[str, ...] = ("ageing", "loneliness")
 
 
 def empty_challenges() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in CHALLENGE_COLUMNS})
 
 
-def _latest_wide(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Municipality x indicator values of the latest period that has a value; the Nederland
-    rows (NL00, NL01) merged into one row NATIONAL_CODE."""
+def _municipal_values(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Valued municipal and national rows: region_code, period, indicator, value; the
+    Nederland rows (NL00, NL01) merged into one row NATIONAL_CODE."""
     df = indicators[["region_code", "period", "indicator", "value"]].copy()
     df["region_code"] = df["region_code"].astype(str).str.strip()
     df.loc[df["region_code"].isin(NATIONAL_CODES), "region_code"] = NATIONAL_CODE
@@ -191,11 +190,30 @@ def _latest_wide(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     is_mun = df["region_code"].str.match(r"^GM\d{4}$") | (df["region_code"] == NATIONAL_CODE)
     df = df[is_mun]
     df["period"] = df["period"].astype(str)
+    return df
+
+
+def _latest_wide(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Municipality x indicator values of the latest period that has a value (each indicator
+    from the most recent table that has it: a new Kerncijfers year's first release lacks
+    some fields, which then come from the year before)."""
     df = df.sort_values(["region_code", "indicator", "period"])
     latest = df.groupby(["region_code", "indicator"], sort=True).tail(1)
     values = latest.pivot(index="region_code", columns="indicator", values="value")
     periods = latest.pivot(index="region_code", columns="indicator", values="period")
     return values, periods
+
+
+def _denominator_of_period(
+    df: pd.DataFrame, denominator: str, periods: pd.Series, latest: pd.Series
+) -> pd.Series:
+    """The denominator in the numerator's period where that period has it (WW recipients
+    of 2024 over inhabitants of 2024, not of 2025), else its latest value."""
+    rows = df[df["indicator"] == denominator].set_index(["region_code", "period"])["value"]
+    rows = rows[~rows.index.duplicated(keep="last")]
+    keys = list(zip(periods.index, periods.astype(str), strict=True))
+    same = pd.Series(rows.reindex(keys).to_numpy(), index=periods.index)
+    return same.where(same.notna() & periods.notna(), latest.reindex(periods.index))
 
 
 def _first_present(aliases: tuple[str, ...], columns: pd.Index) -> str | None:
@@ -230,7 +248,8 @@ def derive_challenges(
     present); percentiles are over every municipality present in `indicators`."""
     if indicators is None or indicators.empty:
         return empty_challenges()
-    values, periods = _latest_wide(indicators)
+    long = _municipal_values(indicators)
+    values, periods = _latest_wide(long)
     if values.empty:
         return empty_challenges()
     mun_index = values.index[values.index != NATIONAL_CODE]
@@ -247,7 +266,8 @@ def derive_challenges(
                     continue
             series = values[num] * rule.scale
             if den is not None:
-                denominator = values[den].where(values[den] > 0)
+                den_values = _denominator_of_period(long, den, periods[num], values[den])
+                denominator = den_values.where(den_values > 0)
                 series = series / denominator
             national = series.get(NATIONAL_CODE, np.nan)
             mun_values = series.reindex(mun_index)

@@ -10,7 +10,15 @@ export writer passes its frames through `SoleProprietorShield.protect_frame` (JS
 Fail closed: a name is shown only for legal forms that are known legal entities (BV, NV,
 stichting, vereniging, cooperatie, ...). Natural-person forms (eenmanszaak in any variant;
 vof, maatschap, commanditaire vennootschap and rederij, whose partners are usually people and
-whose names are often theirs) and empty or unknown forms are masked.
+whose names are often theirs; any form "in oprichting", which natural persons act on until the
+entity exists) and empty or unknown forms are masked.
+
+Legal forms arrive spelled three ways: the spaced text of CSVs, the open dataset and
+`uitgebreideRechtsvorm` ("Besloten Vennootschap met gewone structuur"), and the camel-case
+enumeration of the KvK Basisprofiel's `_embedded.eigenaar.rechtsvorm` ("BeslotenVennootschap",
+and "BesloteVennootschap" as KvK's own examples spell it). The enumeration is split into words
+before matching, so every spelling of one form gets the same answer; `legal_forms_are_personal`
+judges a record by all the fields it has.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import pyarrow.compute as pc
 # "Cooperatie U.A." are entities too.
 LEGAL_ENTITY_FORMS: tuple[str, ...] = (
     "besloten vennootschap",
+    "beslote vennootschap",  # the KvK enumeration's own spelling: "BesloteVennootschap"
     "bv",
     "naamloze vennootschap",
     "nv",
@@ -43,6 +52,7 @@ LEGAL_ENTITY_FORMS: tuple[str, ...] = (
     "cooperatie",
     "cooperatieve vereniging",
     "onderlinge waarborgmaatschappij",
+    "onderlinge waarborg maatschappij",  # "OnderlingeWaarborgMaatschappij"
     "owm",
     "kerkgenootschap",
     "kerkelijke organisatie",
@@ -70,6 +80,11 @@ NATURAL_PERSON_MARKERS: tuple[str, ...] = (
     "cv",
     "rederij",
     "zzp",
+    # a legal entity "in oprichting" (BV i.o., Stichting i.o.) does not exist yet: natural
+    # persons act for it and are liable, so its name is treated as theirs
+    "in oprichting",
+    "io",
+    "i o",
 )
 _ENTITY_RE = re.compile(r"^(?:" + "|".join(re.escape(f) for f in LEGAL_ENTITY_FORMS) + r")\b")
 _PERSON_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in NATURAL_PERSON_MARKERS) + r")\b")
@@ -95,11 +110,15 @@ _NON_DIGITS = r"\P{Nd}+"  # (RE2) splits a text into its maximal digit runs, as 
 
 
 def normalise_legal_form(legal_form: object) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: 'Coöperatie U.A.' ->
-    'cooperatie ua', 'B.V.' -> 'bv'."""
+    """Lower case, accents and punctuation removed, spaces collapsed, camel case split into
+    words: 'Coöperatie U.A.' -> 'cooperatie ua', 'B.V.' -> 'bv', 'BeslotenVennootschap' ->
+    'besloten vennootschap', 'BV i.o.' -> 'bv io'."""
     if legal_form is None or (isinstance(legal_form, float) and math.isnan(legal_form)):
         return ""
     text = unicodedata.normalize("NFKD", str(legal_form))
+    # KvK's enumeration: a lower-case letter followed by an upper-case one starts a word
+    # ('VennootschapOnderFirma'); acronyms ('BV', 'NV', 'VOF') have no such boundary
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)", "", text)  # b.v. -> bv., n.v. -> nv.
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -113,6 +132,19 @@ def name_is_personal(legal_form: object) -> bool:
     if not norm or _PERSON_RE.search(norm):
         return True
     return _ENTITY_RE.match(norm) is None
+
+
+def legal_forms_are_personal(*legal_forms: object) -> bool:
+    """One record's legal form given in several fields (the KvK enumeration `rechtsvorm` and
+    the spaced `uitgebreideRechtsvorm`): masked when any field names a natural-person form
+    (or "in oprichting"); shown when no field does and at least one names a known legal
+    entity; masked when none is recognised (fail closed on what is truly unknown only)."""
+    forms = [f for f in legal_forms if normalise_legal_form(f)]
+    if not forms:
+        return True
+    if any(_PERSON_RE.search(normalise_legal_form(f)) for f in forms):
+        return True
+    return not any(not name_is_personal(f) for f in forms)
 
 
 def names_are_personal(legal_forms: pd.Series) -> pd.Series:

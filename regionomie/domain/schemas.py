@@ -159,6 +159,22 @@ MUNICIPALITIES = TableContract(
     ),
 )
 
+# KvK open dataset "basis bedrijfsgegevens": establishments counted per postcode region
+# (2 digits), SBI code, legal form and activity; BV and NV only (see `coverage`).
+SECTOR_DENSITY = TableContract(
+    name="sector_density",
+    key=("postcode_region", "sbi_code", "legal_form", "active"),
+    columns=(
+        "postcode_region",  # str, 2 digits
+        "sbi_code",  # str SBI code, digits only
+        "nace_class",  # str 4-digit NACE Rev.2 class or None
+        "legal_form",  # str, "Besloten Vennootschap" | "Naamloze Vennootschap"
+        "active",  # bool
+        "count",  # int, establishments
+        "coverage",  # str, "BV and NV only"
+    ),
+)
+
 CONTRACTS: dict[str, TableContract] = {
     c.name: c
     for c in (
@@ -168,5 +184,6 @@ CONTRACTS: dict[str, TableContract] = {
         WASTE_PARTY_LINKS,
         MUNICIPAL_INDICATORS,
         MUNICIPALITIES,
+        SECTOR_DENSITY,
     )
 }

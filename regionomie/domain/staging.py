@@ -43,6 +43,12 @@ def read_staged(table: str, root: Path | None = None) -> pd.DataFrame:
         if any(len(f) for f in frames)
         else frames[0]
     )
+    return newest_per_key(table, frame)
+
+
+def newest_per_key(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """For keyed contracts the newest row per key (by retrieved_at, then source file name
+    and row), sorted by key: the current state of a table from several landed versions."""
     contract = CONTRACTS.get(table)
     if contract is not None:
         # A column the contract gained later (municipalities.outline) is empty in files

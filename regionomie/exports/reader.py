@@ -113,19 +113,31 @@ class Localiser:
         return values.map(self.texts.jobs)
 
     def case_names(self, frame: pd.DataFrame) -> pd.Series:
-        """'<Material> → <use> (<hub municipality>)', '[start-up]' when no receiver exists."""
+        """'<Material> → <use> (<hub municipality>)', '[start-up]' when no receiver exists.
+        A case without a knowledge-base pathway (a social case) keeps the engine's name."""
+        known = frame["pathway_id"].isin(pathway_texts("en").index)
         material = self.materials(frame["material_id"], frame.get("material_name"))
         use = self.uses(frame["pathway_id"], frame["use_description"])
         hub = frame["hub_municipality"].map(lambda c: self.municipality_names.get(str(c), str(c)))
         tag = " " + self._("[start-up / new receiver]")
         startup = frame["is_startup"].astype(bool) if "is_startup" in frame else False
+        engine = _col(frame, "name").fillna("").astype(str)
         names = [
-            f"{_upper_first(m)} → {_lower_first(u)} ({h}){tag if s else ''}"
-            for m, u, h, s in zip(
-                material, use, hub, np.broadcast_to(startup, len(frame)), strict=True
+            f"{_upper_first(m)} → {_lower_first(u)} ({h}){tag if s else ''}" if k else e
+            for m, u, h, s, k, e in zip(
+                material, use, hub, np.broadcast_to(startup, len(frame)), known, engine,
+                strict=True,
             )
-        ]
+        ]  # fmt: skip
         return pd.Series(names, index=frame.index, dtype=object)
+
+    def case_kinds(self, kinds: pd.Series) -> pd.Series:
+        names = {
+            "circular": self._("circular"),
+            "social": self._("social"),
+            "circular+social": self._("circular and social"),
+        }
+        return kinds.map(lambda k: names.get(str(k), str(k) if pd.notna(k) else ""))
 
     def alternative_uses(self, texts: pd.Series) -> pd.Series:
         """The engine lists other uses by their English description; look each one up."""
@@ -308,6 +320,7 @@ def cases_view(cases: pd.DataFrame, loc: Localiser) -> View:
     columns = [
         (_("Rank"), INT, cases["rank"]),
         (_("Business case"), TEXT, loc.case_names(cases)),
+        (_("Kind of case"), TEXT, loc.case_kinds(_col(cases, "case_kind"))),
         (_("Material"), TEXT, loc.materials(cases["material_id"], cases["material_name"])),
         (_("Use"), TEXT, loc.uses(cases["pathway_id"], cases["use_description"])),
         (_("Receiver sector"), TEXT,
@@ -323,7 +336,8 @@ def cases_view(cases: pd.DataFrame, loc: Localiser) -> View:
         (_("Share estimated"), SHARE, cases["share_estimated"]),
         (_("Revenue (€/year)"), EUR, cases["economic_value_eur"]),
         (_("CO₂e avoided (t/year)"), CO2T, _tonnes_of_kg(cases["co2_avoided_kg"])),
-        (_("Jobs (indication)"), TEXT, loc.jobs(cases["jobs"])),
+        (_("Jobs (indication)"), TEXT, _col(cases, "jobs_range").fillna("").astype(str).where(
+            _col(cases, "jobs_range").notna(), loc.jobs(cases["jobs"]))),
         (_("Score"), SHARE, cases["case_score"]),
         (_("Other uses of this material"), TEXT, loc.alternative_uses(cases["alternative_uses"])),
         (_("Coalition"), TEXT, cases["coalition_id"].fillna("")),
@@ -637,9 +651,26 @@ def coalitions_view(coalitions: pd.DataFrame, loc: Localiser) -> View:
     return View("coalitions", t.gettext("Coalitions"), frame, kinds)
 
 
+def localised_notices(notices: list[str], loc: Localiser, sample: bool = False) -> list[str]:
+    """The notices a reader must see first, in the language: the engine's synthetic-data
+    notice (Dutch) becomes the catalogue's text; `sample` adds it when the caller knows."""
+    from regionomie.domain import sources
+
+    synthetic = getattr(sources, "SYNTHETIC_NOTICE", None)
+    text = loc.texts.gettext(
+        "Note: these results were computed on a synthetic sample (invented companies, waste "
+        "streams and figures in the shape of the real sources). They say nothing about real "
+        "companies or municipalities."
+    )
+    out = [text if n == synthetic else n for n in notices]
+    if sample and text not in out:
+        out.insert(0, text)
+    return out
+
+
 def readme_view(
     region_label: str, date: dt.date, n_candidates: int, n_in_sheet: int, loc: Localiser,
-    sample: bool = False,
+    notices: Sequence[str] = (), notes: Sequence[str] = (),
 ) -> View:  # fmt: skip
     t = loc.texts
     lines = [
@@ -682,15 +713,7 @@ def readme_view(
             "an indication from jobs per 1,000 tonnes in the knowledge base: a whole number or "
             "a range, never a promise")),
     ]  # fmt: skip
-    if sample:
-        lines.insert(
-            0,
-            (
-                t.gettext("Note"),
-                t.gettext(
-                    "Synthetic sample: invented companies and figures, for trying the software."
-                ),
-            ),
-        )
+    lines += [(t.gettext("Remark"), note) for note in notes]
+    lines = [(t.gettext("Note"), notice) for notice in notices] + lines
     frame = pd.DataFrame(lines, columns=[t.gettext("Topic"), t.gettext("Explanation")])
     return View("readme", t.gettext("Explanation"), frame, {})

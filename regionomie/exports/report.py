@@ -462,6 +462,7 @@ def localise_cards(
         nace = str(case["receiver_nace"]) if case is not None else ""
         material_id = str(case["material_id"]) if case is not None else ""
         startup = bool(case["is_startup"]) if case is not None else False
+        engine_texts = t.lang == "nl" and ("risks" in card or "next_steps" in card)
         risks = list(loc.kb.caveats(pid))
         if float(card.get("share_estimated") or 0) > 0.5:
             risks.append(t._("Volumes are mostly estimated from sector averages: measure at the "
@@ -483,13 +484,20 @@ def localise_cards(
                 "status (end of waste or by-product)."),
             t._("Run a three-month pilot and measure tonnes, revenue and CO₂e."),
         ]  # fmt: skip
+        if engine_texts:  # the engine writes these in Dutch, from the case's own figures
+            risks = [str(r) for r in card.get("risks", [])]
+            steps = [str(s) for s in card.get("next_steps", [])]
         challenges = []
         for c in card.get("challenges_addressed", []) or card.get("challenges", []):
             code = str(c.get("municipality_code", ""))
             unit = str(c.get("unit", "share"))
             entry = dict(c)
             entry["label"] = challenge_name(c.get("challenge_id", ""), c.get("label", ""), t)
-            entry["municipality"] = loc.municipality_names.get(code, code)
+            entry["municipality"] = loc.municipality_names.get(code, c.get("municipality", code))
+            if "worse_when" in c:
+                entry["worse_when"] = (
+                    t._("higher") if str(c["worse_when"]) in ("hoger", "higher") else t._("lower")
+                )
             entry["display"] = {
                 "value": _challenge_value(t, c.get("value"), unit),
                 "national_value": _challenge_value(t, c.get("national_value"), unit)
@@ -529,7 +537,7 @@ def localise_cards(
                 "share_estimated": t.percent(card.get("share_estimated"), 0),
                 "revenue": t.eur(card.get("estimated_revenue_eur_per_year")),
                 "co2e_avoided": t.co2e_kg(card.get("co2_avoided_kg_per_year")),
-                "jobs": t.jobs(card.get("jobs")),
+                "jobs": str(card.get("jobs_range") or "") or t.jobs(card.get("jobs")),
                 "score": t.score(card.get("case_score")),
             },
         )
@@ -565,6 +573,11 @@ def _card_html(card: dict[str, Any], loc: Localiser) -> str:
                 if c["display"].get("national_value")
                 else ""
             )
+            + (
+                f", {_e(t._('worse when {direction}', direction=c['worse_when']))}"
+                if c.get("worse_when")
+                else ""
+            )
             + f", {_e(t._('severity {severity}', severity=c['display']['severity']))}</li>"
             for c in card.get("challenges_addressed", [])
         )
@@ -577,20 +590,28 @@ def _card_html(card: dict[str, Any], loc: Localiser) -> str:
         if card.get("mechanism")
         else ""
     )
+    volume = f"{card['material']} — {d['volume']} " + t._(
+        "per year (supply {supply}, {share} estimated)", supply=d["supply"],
+        share=d["share_estimated"])  # fmt: skip
+    if card.get("tonnes_basis"):
+        volume += f"; {card['tonnes_basis']}"
+    jobs = d["jobs"] + (f" ({card['jobs_basis']})" if card.get("jobs_basis") else "")
     facts = [
-        (t._("Material"), f"{card['material']} — {d['volume']} "
-         + t._("per year (supply {supply}, {share} estimated)", supply=d["supply"],
-               share=d["share_estimated"])),
+        (t._("Material"), volume),
         (t._("Process"), card["process"]),
         (t._("Receiver"), card["receiver_sector"]),
         (t._("Revenue"), t._("about {eur} per year", eur=d["revenue"])),
         (t._("CO₂e avoided"), t._("{co2} per year", co2=d["co2e_avoided"])),
-        (t._("Jobs"), d["jobs"]),
+        (t._("Jobs"), jobs),
     ]  # fmt: skip
+    if card.get("today") or card.get("after"):
+        facts.insert(0, (t._("Today → then"), f"{card.get('today', '')} → {card.get('after', '')}"))
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     n = card.get("n_producers", 0)
     return (
-        f"<section class='card'><h3>{card['rank']}. {_e(card['name'])}</h3>{mechanism}"
+        f"<section class='card'><h3>{card['rank']}. {_e(card['name'])}</h3>"
+        + "".join(f"<p class='notice'>{_e(n)}</p>" for n in card.get("notices", []))
+        + f"{mechanism}"
         f"<dl>{dl}</dl>"
         f"<p><b>{_e(t.ngettext('{n} supplier', '{n} suppliers', int(n)))}</b></p>"
         f"<ul>{partners(card['producers'])}</ul>"
@@ -636,7 +657,8 @@ def render_report(
     file_sizes: dict[str, int] | None = None,
     pruning: dict[str, int] | None = None,
     loc: Localiser | None = None,
-    sample: bool = False,
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> str:
     """The full HTML document as a string (UTF-8, no external resources). `candidates` are
     the ranked top shown; `cards` already localised (localise_cards); `n_candidates` all
@@ -652,8 +674,7 @@ def render_report(
     n_cand = n_candidates if n_candidates is not None else (
         0 if candidates is None else len(candidates))  # fmt: skip
     title = t._("Circular opportunities: {region}", region=region_label)
-    sample_text = t._("Synthetic sample: invented companies and figures, for trying the software.")
-    notice = f"<p class='notice'>{_e(sample_text)}</p>" if sample else ""
+    notice = "".join(f"<p class='notice'><b>{_e(n)}</b></p>" for n in notices or ())
     body = [
         f"<!DOCTYPE html><html lang='{t.lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -688,6 +709,7 @@ def render_report(
         + "</p>",
         _challenges_html(challenges, loc),
         f"<h2>{_e(t._('Top business cases'))}</h2>",
+        "".join(f"<p class='muted'>{_e(n)}</p>" for n in notes or ()),
         _cases_html(cases, loc),
         f"<h2>{_e(t._('Business cases worked out'))}</h2>",
         "".join(_card_html(c, loc) for c in cards) or f"<p class='muted'>{_e(t._('None.'))}</p>",

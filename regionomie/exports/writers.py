@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,13 +152,22 @@ def write_exports(
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
     lang: str | None = None,
     sample: bool = False,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
     today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
     defaults to regionomie.settings.pseudonym_key(). `lang`: the readers' language ('nl',
     the default, or 'en'); `sample`: the data is the shipped synthetic sample (said on top of
-    the report, the workbook and the cards).
+    the report, the workbook and the cards). `notices` (e.g. that the data are synthetic)
+    stand at the top of the report, the XLSX and every card; `notes` (why there are no social
+    cases) beside the cases in the report and in the explanation sheet.
+
+    `extras` are further tables as (kind, sheet title, frame): each is written as
+    `<kind>.csv` and as a sheet of the workbook (open-data mode: sector density and
+    sector-level supply estimates).
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -199,6 +208,9 @@ def write_exports(
             pruning=candidates.attrs.get("pruning"),
             lang=lang,
             sample=sample,
+            extras=extras,
+            notices=list(notices or ()),
+            notes=list(notes or ()),
         )
         publish(build, final)
     except BaseException as exc:
@@ -257,6 +269,9 @@ def _write_all(
     pruning: dict[str, int] | None,
     lang: str = "nl",
     sample: bool = False,
+    extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, str]:
     """Every export file into `folder`, manifest last. Returns {kind: file name}.
     Tools get the engine's columns (Parquet); people get views in their language (CSV, XLSX,
@@ -285,6 +300,8 @@ def _write_all(
             )
         )
     loc = reader.Localiser(Texts(lang), names)
+    notices = reader.localised_notices(list(notices or ()), loc, sample)
+    notes = list(notes or ())
     # The shield first, on the engine's column names (it knows which coordinates belong to
     # whom); the views rename the columns afterwards.
     safe_top = shield.protect_frame(top)
@@ -311,11 +328,13 @@ def _write_all(
         put("csv", "opportunities.csv", lambda p: write_csv(top, p, shield=shield, counts=counts))
     put("business_cases_csv", "business_cases.csv", csv(cases_view))
     local_cards = localise_cards(shield.protect_json(cards), cases, loc)
+    if notices:
+        local_cards = [{"notices": notices, **card} for card in local_cards]
     put(
         "cards_json",
         "business_case_cards.json",
         lambda p: write_json(
-            {"language": lang, "synthetic_sample": sample, "cards": local_cards}, p, shield=shield
+            {"language": lang, "notices": notices, "cards": local_cards}, p, shield=shield
         ),
     )
     views: list[reader.View] = [cases_view]
@@ -333,8 +352,14 @@ def _write_all(
         views.append(reader.cascades_view(shield.protect_frame(clean_frame(cascades)), loc))
     if coalitions is not None and not coalitions.empty:
         views.append(reader.coalitions_view(clean_frame(coalitions), loc))
-    views.append(reader.readme_view(region_label or region, date, len(cand), len(top), loc, sample))
-    if sample:  # said first, on the first sheet a reader sees
+    for kind, title, frame in extras:
+        extra = clean_frame(frame)
+        put(kind, f"{kind}.csv", lambda p, f=extra: write_csv(f, p, shield=shield, counts=counts))
+        views.append(reader.View(kind, title, extra, {}))
+    views.append(
+        reader.readme_view(region_label or region, date, len(cand), len(top), loc, notices, notes)
+    )
+    if notices:  # what a reader must know first: the explanation sheet opens the workbook
         views.insert(0, views.pop())
     sheets = [(v.title, v.frame, v.formats()) for v in views]
     put(
@@ -375,7 +400,8 @@ def _write_all(
         file_sizes=sizes,
         pruning=pruning,
         loc=loc,
-        sample=sample,
+        notices=notices,
+        notes=notes,
     )
     put("html", "report.html", lambda p: p.write_text(report, encoding="utf-8"))
     write_manifest(folder, region, date, counts, shield)

@@ -78,6 +78,37 @@ def _session_write(
         return session.execute_write(work, *args)
 
 
+TRANSIENT_ATTEMPTS = 6
+
+
+def retry_transient(
+    work: Callable[[], Any], *, attempts: int = TRANSIENT_ATTEMPTS, first_wait: float = 0.5
+) -> Any:
+    """Run auto-commit work again on a Neo4j transient error (deadlock, lock timeout, a
+    terminated transaction), with exponential backoff and jitter. Only for idempotent work:
+    what a failed attempt did is rolled back or redone identically (a partition delete).
+    Each retry is logged on the `neo4j` logger the way the driver logs its own, so
+    `graph.retries` counts both."""
+    import logging
+    import random
+    import time
+
+    from neo4j.exceptions import TransientError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except TransientError as exc:
+            if attempt == attempts:
+                raise
+            wait = first_wait * 2 ** (attempt - 1) * (0.5 + random.random())
+            logging.getLogger("neo4j").warning(
+                "Transaction failed and will be retried in %.1fs (%s)", wait, exc.code
+            )
+            time.sleep(wait)
+    return None
+
+
 def _read_collected(
     driver: Driver, query: str, database: str | None, **params: Any
 ) -> list[list[Any]]:
@@ -493,8 +524,13 @@ def replace_partition(
         spec = model.node(label)
         if prop not in spec.properties:
             raise ValueError(f"{label} has no property {prop!r} in model.yaml to partition by")
-        with driver.session(database=database) as session:
-            session.run(cypher.delete_partition_query(spec, prop), value=value).consume()
+        query = cypher.delete_partition_query(spec, prop)
+
+        def delete(query: str = query) -> None:
+            with driver.session(database=database) as session:
+                session.run(query, value=value).consume()
+
+        retry_transient(delete)  # CALL {} IN TRANSACTIONS runs auto-commit: no managed retry
     return load_frames(
         driver,
         frames,

@@ -73,8 +73,9 @@ def addressed_challenges(ranked: pd.DataFrame, challenges: pd.DataFrame) -> list
     """Per opportunity, the challenges it addresses, each with its municipality, the
     municipality's indicator value, the severity and a weight 0..1.
 
-    When the engine says which challenges a candidate's mechanism addresses (a `challenges`
-    column of "GMxxxx:challenge_id" keys) those are used, weighted by severity. Otherwise only
+    When the engine says which challenges a candidate's case mechanism addresses (the case's
+    `challenges`, "GMxxxx:challenge_id" keys) those are used, weighted by severity - and none
+    when the mechanism addresses none. Otherwise (a candidate in no named case) only
     the mechanism every candidate has: jobs, in the municipality where they land (the
     receiver's; a start-up's is the producer's), for the challenges jobs work on
     (JOB_CHALLENGES), weighted by severity x min(1, jobs). A residual stream of a company does
@@ -95,7 +96,7 @@ def addressed_challenges(ranked: pd.DataFrame, challenges: pd.DataFrame) -> list
     )
     for given, n_jobs, code in zip(keys, jobs, where, strict=True):
         items: list[dict] = []
-        if isinstance(given, list | tuple | np.ndarray) and len(given):
+        if isinstance(given, list | tuple | np.ndarray):  # the case's mechanism decides
             for key in given:
                 municipality, _, cid = str(key).partition(":")
                 if (municipality, cid) in lookup:
@@ -152,6 +153,17 @@ def opportunity_frames(
     ranked = candidates.iloc[best.index.to_numpy()].reset_index(drop=True)  # one narrow take
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
     keys = region + ":" + ranked["candidate_id"].astype(str)
+    case_keys = {
+        str(case): [k for k in str(keys).split(";") if ":" in k]
+        for case, keys in zip(_column(cases, "case_id"), _column(cases, "challenges"), strict=True)
+        if isinstance(keys, str)
+    }
+    if case_keys and "case_id" in ranked.columns and "challenges" not in ranked.columns:
+        ranked = ranked.assign(
+            challenges=[
+                case_keys.get(str(c)) if isinstance(c, str) else None for c in ranked["case_id"]
+            ]
+        )
     addresses = addressed_challenges(ranked, challenges)
     addressed = [sorted({i["challenge"] for i in items}) for items in addresses]
     opportunities = node_frame(
@@ -188,7 +200,13 @@ def opportunity_frames(
     members: dict[str, list[str]] = {}
     if "case_id" in candidates.columns:
         in_case = candidates[["case_id", "candidate_id"]]
-        in_case = in_case[[isinstance(c, str) for c in in_case["case_id"].to_numpy(dtype=object)]]
+        # a boolean mask, not a list: an empty list would select no columns (open-data mode)
+        is_case = np.fromiter(
+            (isinstance(c, str) for c in in_case["case_id"].to_numpy(dtype=object)),
+            bool,
+            len(in_case),
+        )
+        in_case = in_case.loc[is_case]
         for case_id, ids in in_case.groupby("case_id", sort=False)["candidate_id"]:
             members[str(case_id)] = [str(c) for c in ids.to_numpy(dtype=object)]
     case_ids = _column(cases, "case_id")

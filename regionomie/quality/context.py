@@ -15,6 +15,7 @@ def reference_context(
     region: str | None = None,
     previous_row_count: int | None = None,
     related: Mapping[str, pd.DataFrame] | None = None,
+    source_absent: bool = False,
 ) -> ValidationContext:
     """EURAL, SBI 2008/2025 and GM code sets from regionomie.domain.reference; the region's
     municipality codes from data/regions.yaml when `region` is given (KeyError if unknown)."""
@@ -40,4 +41,5 @@ def reference_context(
         region_municipality_codes=region_codes,
         previous_row_count=previous_row_count,
         related=dict(related or {}),
+        source_absent=source_absent,
     )

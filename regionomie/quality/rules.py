@@ -47,6 +47,8 @@ class ValidationContext:
     related: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     volume_band: tuple[float, float] = VOLUME_BAND
+    # nothing was ever landed for this (optional) table: empty is "absent", not a failed load
+    source_absent: bool = False
 
 
 Deriver = Callable[[pd.DataFrame, ValidationContext], "pd.Series[bool] | np.ndarray"]

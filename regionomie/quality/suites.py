@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -41,7 +42,7 @@ from regionomie.quality.reference_rules import (  # noqa: E402
     sbi2008_rules,
     sbi2025_rules,
 )
-from regionomie.quality.rules import E, Rule, ValidationContext  # noqa: E402
+from regionomie.quality.rules import DERIVED_PREFIX, E, Rule, ValidationContext  # noqa: E402
 from regionomie.quality.thresholds import MAX_NULL_RATE, SUITE_VERSIONS  # noqa: E402
 
 _RULE_BUILDERS: dict[str, Callable[[ValidationContext], list[Rule]]] = {
@@ -66,26 +67,16 @@ def rules_for(table: str, context: ValidationContext | None = None) -> list[Rule
     if table not in _RULE_BUILDERS:
         raise KeyError(f"no quality suite for table {table!r}; known: {', '.join(TABLES)}")
     ctx = context or ValidationContext()
-    body = _RULE_BUILDERS[table](ctx)
+    body = _RULE_BUILDERS[table](ctx) + _null_rate(table, ctx)
     derived = tuple(r.derived_column for r in body if r.derive is not None)
     volume = _volume_rules(ctx) if table not in REFERENCE_COLUMNS else []
-    return [_schema_rule(table, derived), *volume, *body, *_null_rate(table)]
-
-
-def _sector_density_columns() -> tuple[str, ...]:
-    # Not a schemas.py contract (yet): the KvK open-data parser declares its own output columns.
-    from regionomie.domain.parsers.kvk_open_data import SECTOR_DENSITY_COLUMNS
-    from regionomie.domain.schemas import PROVENANCE_COLUMNS
-
-    return tuple(SECTOR_DENSITY_COLUMNS) + PROVENANCE_COLUMNS
+    return [_schema_rule(table, derived), *volume, *body]
 
 
 def expected_columns(table: str) -> tuple[str, ...]:
     """The columns a table must have: the contract (with provenance) or a reference list."""
     if table in REFERENCE_COLUMNS:
         return REFERENCE_COLUMNS[table]
-    if table == "sector_density":
-        return _sector_density_columns()
     return CONTRACTS[table].all_columns
 
 
@@ -100,6 +91,8 @@ def _schema_rule(table: str, derived: tuple[str, ...]) -> Rule:
 
 
 def _volume_rules(context: ValidationContext) -> list[Rule]:
+    if context.source_absent:  # open-data mode: nothing landed for an optional table
+        return []
     rules = [
         Rule(
             "not_empty",
@@ -127,18 +120,88 @@ def _volume_rules(context: ValidationContext) -> list[Rule]:
     return rules
 
 
-def _null_rate(table: str) -> list[Rule]:
-    return [
-        Rule(
-            f"{col}_null_rate",
-            "dataset",
-            E.ExpectColumnProportionOfNonNullValuesToBeBetween(column=col, min_value=1 - rate),
-            (col,),
-            description=f"at most {rate:.0%} of {col} may be missing",
-            blocking=blocking,
+# Rows a source does not promise a column for are outside that column's null rate: a KvK
+# Zoeken result carries postcode and house number only when the search was on them (KvK,
+# "Zoeken API": "Postcode en huisnummer worden niet standaard in het zoekresultaat getoond"),
+# so a place search lands establishments without postcode until their profiles are fetched.
+SEARCH_RESULT_SOURCE = "kvk-zoeken"
+NULL_RATE_SCOPE: dict[str, dict[str, str]] = {
+    "establishments": {"postcode": SEARCH_RESULT_SOURCE, "city": SEARCH_RESULT_SOURCE},
+}
+
+
+def _missing_share_detail(col: str, exempt_source: str | None) -> Callable[[Any], str]:
+    """'12% missing (3 of 25 rows)': the share that is missing, not the share present."""
+
+    def detail(data: Any) -> str:
+        values = data[col]
+        missing = values.isna() | (values.astype("string").str.strip() == "").fillna(False)
+        note = ""
+        if exempt_source is not None and "source" in data.columns:
+            exempt = (data["source"] == exempt_source).fillna(False).to_numpy(dtype=bool)
+            skipped = int((missing.to_numpy(dtype=bool) & exempt).sum())
+            missing = missing & ~exempt
+            if skipped:
+                note = (
+                    f"; {skipped} KvK search results without {col} not counted (fetch their "
+                    "profiles to place them: regionomie fetch kvk ... --profiles)"
+                )
+        n = len(values)
+        share = float(missing.sum()) / n if n else 0.0
+        return f"{share:.0%} missing ({int(missing.sum())} of {n} rows){note}"
+
+    return detail
+
+
+def _present_or_exempt(col: str, source: str) -> Callable[[Any, ValidationContext], Any]:
+    def derive(data: Any, ctx: ValidationContext) -> Any:
+        values = data[col]
+        present = values.notna() & (values.astype("string").str.strip() != "").fillna(False)
+        if "source" not in data.columns:
+            return present
+        return present | (data["source"] == source).fillna(False)
+
+    return derive
+
+
+def _null_rate(table: str, ctx: ValidationContext) -> list[Rule]:
+    if ctx.source_absent:  # no rows at all: nothing can be missing
+        return []
+    rules = []
+    for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items():
+        exempt = NULL_RATE_SCOPE.get(table, {}).get(col)
+        if exempt is None:
+            rules.append(
+                Rule(
+                    f"{col}_null_rate",
+                    "dataset",
+                    E.ExpectColumnProportionOfNonNullValuesToBeBetween(
+                        column=col, min_value=1 - rate
+                    ),
+                    (col,),
+                    description=f"at most {rate:.0%} of {col} may be missing",
+                    blocking=blocking,
+                    detail=_missing_share_detail(col, None),
+                )
+            )
+            continue
+        name = f"{col}_null_rate"
+        rules.append(
+            Rule(
+                name,
+                "dataset",
+                E.ExpectColumnValuesToBeInSet(
+                    column=f"{DERIVED_PREFIX}{name}", value_set=[True], mostly=1 - rate
+                ),
+                (col,),
+                derive=_present_or_exempt(col, exempt),
+                description=f"at most {rate:.0%} of {col} may be missing (KvK search results, "
+                f"which carry no {col} unless searched on, not counted)",
+                blocking=blocking,
+                detail=_missing_share_detail(col, exempt),
+            )
         )
-        for col, (rate, blocking) in MAX_NULL_RATE.get(table, {}).items()
-    ]
+    return rules
 
 
 def build_suite(

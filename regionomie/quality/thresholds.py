@@ -12,10 +12,10 @@ import pandas as pd
 # stored validation result can be traced to the exact rules it was judged by.
 SUITE_VERSIONS: dict[str, str] = {
     "organisations": "1.0.0",
-    "establishments": "1.0.0",
+    "establishments": "1.1.0",
     "waste_records": "1.1.0",
     "waste_party_links": "1.1.0",
-    "municipal_indicators": "1.1.0",
+    "municipal_indicators": "1.2.0",
     "municipalities": "1.0.0",
     "sector_density": "1.1.0",
     "eural": "1.0.0",

@@ -396,15 +396,28 @@ def parse_decimal(values: pd.Series) -> pd.Series:
     """Numbers as exported by Dutch tools as well as plain ones, decided per value:
     '1.234,5' / '1234,5' (decimal comma, '.' thousands) and '1234.5' (decimal point).
     A dot-only value shaped like thousands ('1.234') is read as thousands only when the column
-    also holds decimal-comma values (a Dutch export); otherwise the dot is a decimal point."""
+    also holds decimal-comma values (a Dutch export); otherwise the dot is a decimal point.
+    A value holding both separators is read by the last one, and only when the other one
+    groups thousands: '1,234.5' (English) is 1234.5, '1.234,5' (Dutch) 1234.5. Several commas
+    without a point ('1,234,567') can only be English thousands. Anything else with both
+    ('1.23,4.5') is refused (NaN, so the row is set aside as not a number), never read with
+    a silent factor of 1,000."""
     s = values.astype(str).str.strip().str.replace(" ", "", regex=False)
     comma = s.str.contains(",", regex=False)
     out = s.copy()
     if comma.any():
-        dutch = s[comma].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        out[comma] = dutch
+        point = s.str.contains(".", regex=False)
+        english = s.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False) & (
+            point | (s.str.count(",") > 1)
+        )
+        dutch = comma & ~english
+        out[dutch] = s[dutch].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        malformed = dutch & point & ~s.str.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+,\d*").fillna(False)
+        out[malformed] = ""
+        out[english] = s[english].str.replace(",", "", regex=False)
         thousands = ~comma & s.str.fullmatch(r"-?\d{1,3}(\.\d{3})+")
-        out[thousands] = s[thousands].str.replace(".", "", regex=False)
+        if dutch.any():
+            out[thousands] = s[thousands].str.replace(".", "", regex=False)
     return pd.to_numeric(out.where(out != ""), errors="coerce").astype("float64")
 
 

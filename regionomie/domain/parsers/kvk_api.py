@@ -33,9 +33,9 @@ from regionomie.domain.parsers.kvk_rules import (
     NL_LAT,
     NL_LON,
     guess_version,
-    is_sole_proprietor,
     nace_class,
 )
+from regionomie.domain.privacy import legal_forms_are_personal
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.domain.schemas import ESTABLISHMENTS, ORGANISATIONS
 
@@ -127,8 +127,8 @@ def _establishment(
     if sbi_main is None and org is not None:
         sbi_main, sbi_other = _sbi(org)
     version = guess_version(sbi_main, retrieved_at)
-    legal_form = _legal_form(org) if org is not None else _legal_form(obj)
-    sole = _is_personal(legal_form, obj)
+    forms = _legal_forms(org) if org is not None else _legal_forms(obj)
+    sole = _is_personal(forms, obj)
     start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
@@ -155,6 +155,7 @@ def _establishment(
     )
     nace = nace_class(sbi_main, version)
     return {
+        SEARCH_FLAG: is_search_result(obj),
         "vestigingsnummer": vest,
         "kvk_nummer": kvk,
         "trade_name": name,
@@ -167,7 +168,7 @@ def _establishment(
         "sbi_mapped": nace is not None,
         "street": a.get("straatnaam"),
         "house_number": str(hn) if hn not in (None, "") else None,
-        "house_number_addition": str(a.get("huisnummerToevoeging") or a.get("huisletter") or ""),
+        "house_number_addition": _addition(a),
         "postcode": postcode,
         "city": a.get("plaats"),
         "municipality_code": None,
@@ -180,26 +181,67 @@ def _establishment(
     }
 
 
-def _is_personal(legal_form: str | None, obj: dict[str, Any]) -> bool:
-    """The legal form decides; without one, only a statutory name (which only a legal entity
-    with articles has) shows the name. An RSIN is no evidence: a vof or maatschap has one."""
-    if legal_form:
-        return is_sole_proprietor(legal_form)
+# Provenance `source` of establishment rows known only from a Zoeken result (no profile in
+# the file): they carry a postcode only when the search was on it, which the quality suite
+# takes into account (regionomie.quality.suites.NULL_RATE_SCOPE).
+SEARCH_SOURCE = "kvk-zoeken"
+SEARCH_FLAG = "_from_search"
+
+
+def is_search_result(obj: dict[str, Any]) -> bool:
+    """A Zoeken result (v2/v3: `adres.binnenlandsAdres`, no `adressen`) rather than a
+    profile."""
+    return isinstance(obj.get("adres"), dict) and "adressen" not in obj
+
+
+def _addition(address: dict[str, Any]) -> str:
+    """huisletter and huisnummerToevoeging together, as the BAG writes them after the number
+    ('10A-2': letter, then '-' and the toevoeging); either alone as it is."""
+    letter = str(address.get("huisletter") or "").strip()
+    extra = str(address.get("huisnummerToevoeging") or "").strip()
+    return f"{letter}-{extra}" if letter and extra else letter or extra
+
+
+def _is_personal(forms: tuple[str | None, str | None], obj: dict[str, Any]) -> bool:
+    """The legal form decides, read from both fields KvK gives it in (the enumeration and
+    the spaced text); without one, only a statutory name (which only a legal entity with
+    articles has) shows the name. An RSIN is no evidence: a vof or maatschap has one."""
+    if any(forms):
+        return legal_forms_are_personal(*forms)
     return not obj.get("statutaireNaam")
 
 
-def _legal_form(obj: dict[str, Any] | None) -> str | None:
+def _legal_forms(obj: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """(rechtsvorm, uitgebreideRechtsvorm) of a profile: the Basisprofiel gives the first as a
+    camel-case enumeration ("BeslotenVennootschap") and the second as text ("Besloten
+    Vennootschap met gewone structuur"); either may be missing."""
     if not obj:
-        return None
+        return None, None
     owner = (obj.get("_embedded") or {}).get("eigenaar") or obj.get("eigenaar") or {}
-    return owner.get("rechtsvorm") or obj.get("rechtsvorm")
+    if not isinstance(owner, dict):
+        owner = {}
+    enum = owner.get("rechtsvorm") or obj.get("rechtsvorm")
+    text = owner.get("uitgebreideRechtsvorm") or obj.get("uitgebreideRechtsvorm")
+    return (str(enum).strip() or None) if enum else None, (
+        str(text).strip() or None
+    ) if text else None
+
+
+def _legal_form_label(forms: tuple[str | None, str | None]) -> str | None:
+    """The legal form as readers see it: the spaced text, else the enumeration in words."""
+    enum, text = forms
+    if text:
+        return text
+    if enum:
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", enum)
+    return None
 
 
 def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
     kvk = str(obj.get("kvkNummer") or "").strip()
     if not re.fullmatch(r"\d{8}", kvk):
         raise ValueError("kvkNummer: not an 8-digit number")
-    legal_form = _legal_form(obj)
+    forms = _legal_forms(obj)
     start = (obj.get("materieleRegistratie") or {}).get("datumAanvang")
     end = (obj.get("materieleRegistratie") or {}).get("datumEinde")
     try:
@@ -214,8 +256,8 @@ def _organisation(obj: dict[str, Any], retrieved_at: str) -> dict[str, Any]:
     return {
         "kvk_nummer": kvk,
         "name": obj.get("naam") or obj.get("statutaireNaam"),
-        "legal_form": legal_form,
-        "is_sole_proprietor": _is_personal(legal_form, obj),
+        "legal_form": _legal_form_label(forms),
+        "is_sole_proprietor": _is_personal(forms, obj),
         "registration_date": reg_iso,
         "end_date": end_iso,
         "employees": _employees(obj),
@@ -295,9 +337,11 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
     est["lon"] = est["lon"].astype("float64")
     orgs = pd.DataFrame(org_rows, columns=list(ORGANISATIONS.columns))
     orgs["employees"] = orgs["employees"].astype("Int64")
+    est = add_provenance(est, raw, "kvk-api", est_lines)
+    est.loc[[bool(r[SEARCH_FLAG]) for r in est_rows], "source"] = SEARCH_SOURCE
     return {
         "establishments": ParseResult(
-            rows=add_provenance(est, raw, "kvk-api", est_lines),
+            rows=est,
             rejected=rejects_frame(est_rejects),
             rows_in=est_in,
         ),
@@ -311,11 +355,10 @@ def parse_kvk_json(raw: RawFile) -> dict[str, ParseResult]:
 
 def _apply_legal_forms(est_rows: list[dict[str, Any]], org_rows: list[dict[str, Any]]) -> None:
     """A Vestigingsprofiel has no legal form; the Basisprofiel in the same file decides."""
-    forms = {o["kvk_nummer"]: o["legal_form"] for o in org_rows if o.get("legal_form")}
+    personal = {o["kvk_nummer"]: o["is_sole_proprietor"] for o in org_rows if o.get("legal_form")}
     for e in est_rows:
-        form = forms.get(e["kvk_nummer"])
-        if form:
-            e["is_sole_proprietor"] = is_sole_proprietor(form)
+        if e["kvk_nummer"] in personal:
+            e["is_sole_proprietor"] = personal[e["kvk_nummer"]]
 
 
 def _dedupe(
@@ -335,6 +378,8 @@ def _dedupe(
     rejects: list[dict[str, object]] = []
     for idx in groups.values():
         best = max(idx, key=lambda i: (filled(rows[i]), i))
+        # search-only when no record of the group is a profile
+        rows[best][SEARCH_FLAG] = all(rows[i][SEARCH_FLAG] for i in idx)
         for i in idx:
             if i == best:
                 continue

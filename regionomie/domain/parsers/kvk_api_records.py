@@ -91,7 +91,12 @@ def organisatie_as_basisprofiel(
         ),
         "sbiActiviteiten": ma.get("sbiActiviteiten") or ond.get("sbiActiviteiten") or [],
         "handelsnamen": ond.get("handelsnamen") or ma.get("handelsnamen") or [],
-        "_embedded": {"eigenaar": {"rechtsvorm": ond.get("rechtsvorm")}},
+        "_embedded": {
+            "eigenaar": {
+                "rechtsvorm": ond.get("rechtsvorm"),
+                "uitgebreideRechtsvorm": ond.get("uitgebreideRechtsvorm"),
+            }
+        },
     }
     vestigingen = [
         {**v, "kvkNummer": v.get("kvkNummer") or kvk}

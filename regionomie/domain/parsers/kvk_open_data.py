@@ -22,6 +22,7 @@ from regionomie.domain.parsers.common import (
 )
 from regionomie.domain.parsers.kvk_rules import guess_version, nace_class
 from regionomie.domain.results import ParseResult, SourceFileError
+from regionomie.domain.schemas import SECTOR_DENSITY
 
 BULK_COLUMNS: tuple[str, ...] = (
     "Datum aanvang",
@@ -33,15 +34,7 @@ BULK_COLUMNS: tuple[str, ...] = (
     "Hoofdactiviteiten",
     "Lidstaat",
 )
-SECTOR_DENSITY_COLUMNS: tuple[str, ...] = (
-    "postcode_region",
-    "sbi_code",
-    "nace_class",
-    "legal_form",
-    "active",
-    "count",
-    "coverage",  # OPEN_DATA_COVERAGE: which part of the population the counts describe
-)
+SECTOR_DENSITY_COLUMNS: tuple[str, ...] = SECTOR_DENSITY.columns  # coverage: OPEN_DATA_COVERAGE
 # The open dataset holds BV and NV only (KvK, "Open Dataset Basis Bedrijfsgegevens").
 OPEN_DATA_COVERAGE = "BV and NV only"
 OPEN_DATA_NOTE = (

@@ -35,6 +35,7 @@ from regionomie.domain.cbs_indicators import (
     measures_from_data_properties,
     measures_from_measure_codes,
     resolve_measures,
+    text_measure_ids,
 )
 from regionomie.domain.outlines import generalise_geometry
 from regionomie.domain.parsers.common import (
@@ -290,6 +291,7 @@ def parse_cbs_v4(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
         m.key: m for m in measures_from_measure_codes(codes, doc.get("measure_groups") or [])
     }
     resolution = resolve_measures(list(measures.values()), table)
+    text_measures = text_measure_ids(codes)
     dims = doc.get("dimensions") or {}
     first = obs[0] if obs and isinstance(obs[0], dict) else {}
     geo_dim = next((d for d in GEO_DIMENSIONS if d in dims or d in first), None)
@@ -305,9 +307,13 @@ def parse_cbs_v4(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
     fixed_period = doc.get("period") or KERNCIJFERS_YEAR.get(table)
     out = _Collector(raw, table, geo_dim)
     out.notes += resolution.notes
+    skipped_text = 0
     for i, o in enumerate(obs, start=1):
         if not isinstance(o, dict):
             out.reject(i, "observation", "", "observation: not an object")
+            continue
+        if str(o.get("Measure") or "") in text_measures:
+            skipped_text += 1  # a label (Gemeentenaam), not an indicator value
             continue
         region = out.region(i, o.get(geo_dim))
         if region is None:
@@ -347,6 +353,11 @@ def parse_cbs_v4(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
             indicator=name,
             value=value,
             unit=m.unit,
+        )
+    if skipped_text:
+        out.notes.append(
+            f"{table}: {skipped_text} observations of text measures "
+            f"({', '.join(sorted(text_measures))}) are labels, not indicators: not read"
         )
     return out.result()
 

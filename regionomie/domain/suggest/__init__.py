@@ -19,6 +19,7 @@ from regionomie.domain.suggest.explain import (
     BASIS_GENERIC,
     BASIS_KNOWLEDGE,
     BASIS_RELATED,
+    BASIS_ROUTE,
     Suggestion,
 )
 from regionomie.domain.suggest.query import (
@@ -33,6 +34,7 @@ __all__ = [
     "BASIS_GENERIC",
     "BASIS_KNOWLEDGE",
     "BASIS_RELATED",
+    "BASIS_ROUTE",
     "Answer",
     "Engine",
     "Suggestion",
@@ -51,9 +53,12 @@ def answer(
     waste_code: object,
     waste_description: object,
     top: int = 10,
+    country: object = None,
 ) -> Answer:
-    """Ranked receiving classes with notes on what could not be read from the query."""
-    return engine_for(kb).rank(read_query(producer_sector, waste_code, waste_description), top)
+    """Ranked receiving classes with notes on what could not be read from the query; without
+    a country the answer is for the Dutch context (pathways seen only abroad are marked)."""
+    query = read_query(producer_sector, waste_code, waste_description, country)
+    return engine_for(kb).rank(query, top)
 
 
 def suggest_receivers(

@@ -19,11 +19,16 @@ from regionomie.domain.suggest.exchanges import (
     contexts,
 )
 from regionomie.domain.suggest.model import FEATURES
+from regionomie.domain.suggest.priors import Route, RoutePrior
 from regionomie.domain.suggest.reading import GENERIC_MATERIALS, Reading, producer_fit
 
 RELATED_FACTOR = 0.25
 GENERIC_FACTOR = 0.5
 PRIOR_CANDIDATES = 30
+ROUTE_CANDIDATES = 12
+GROUP_EVIDENCE = 0.3  # a direct pathway this strong puts its whole NACE group on the list
+GROUP_CANDIDATES = 6  # sibling classes per group, most cited first
+ROUTE_MIX = 0.8  # structured prior vs overall frequency in the route feature
 FOOD_FEED_DIVISIONS: tuple[str, ...] = ("10", "11", "12")
 FOOD_FEED_CLASSES: tuple[str, ...] = (
     "0141",
@@ -75,14 +80,24 @@ class Candidates:
     slots: dict[str, Slot]
     reading: Reading
     context: dict[str, tuple[str, ...]]
+    routes: RoutePrior | None = None
+    route_weights: dict[str, float] = field(default_factory=dict)
+
+    def route_of(self, receiver: str) -> Route | None:
+        """The recovery route that most supports a class for this query, if any."""
+        if self.routes is None or not self.route_weights:
+            return None
+        position = self.routes.position.get(receiver)
+        return None if position is None else self.routes.best_route(self.route_weights, position)
 
 
 class CandidateBuilder:
     """Gathers candidate classes against one knowledge base; keeps, per material category and
     producer sector, the best pathway per receiving class (shared by many queries)."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, routes: RoutePrior | None = None) -> None:
         self.kb = kb
+        self.routes = routes
         by_category: dict[str, list[str]] = {}
         for material in kb.material_by_id.values():
             if material.material_id in GENERIC_MATERIALS:
@@ -104,7 +119,26 @@ class CandidateBuilder:
         material_p = prior.distribution(MATERIAL_LEVELS, ctx, exclude)
         mixed = np.log(code_p) + np.log(donor_p) + np.log(material_p) - 2 * np.log(glob)
         order = np.argsort(-mixed, kind="stable")
-        receivers = list(dict.fromkeys(list(slots) + _prior_receivers(prior, order, reading)))
+        route_w: dict[str, float] = {}
+        route_p = None
+        if self.routes is not None:
+            route_w = self.routes.route_weights(
+                reading.code, reading.confidence, reading.categories, GENERIC_MATERIALS
+            )
+            route_p = self.routes.distribution(route_w)
+        by_route: list[str] = []
+        if route_p is not None:
+            if reading.hazardous:
+                route_p = route_p * self._open_to_hazardous(prior)
+            by_route = _prior_receivers(
+                prior, np.argsort(-route_p, kind="stable"), reading, ROUTE_CANDIDATES
+            )
+        siblings = self._siblings(slots, prior, reading)
+        receivers = list(
+            dict.fromkeys(
+                list(slots) + _prior_receivers(prior, order, reading) + by_route + siblings
+            )
+        )
         idx = np.fromiter((prior.position[r] for r in receivers), dtype=np.int64)
         log_glob = np.log(glob)[idx]
         rows = np.zeros((len(receivers), len(FEATURES)))
@@ -116,7 +150,59 @@ class CandidateBuilder:
         rows[:, 5] = np.log(donor_p)[idx] - log_glob
         rows[:, 6] = np.log(material_p)[idx] - log_glob
         rows[:, 7] = log_glob
-        return Candidates(receivers, rows, slots, reading, ctx)
+        if route_p is not None:
+            rows[:, 8] = np.log(ROUTE_MIX * route_p[idx] + (1 - ROUTE_MIX) * glob[idx]) - log_glob
+        best_in_group: dict[str, list[tuple[float, str]]] = {}
+        for receiver, s in slots.items():
+            best_in_group.setdefault(receiver[:3], []).append((s.direct, receiver))
+        for i, receiver in enumerate(receivers):
+            others = [d for d, r in best_in_group.get(receiver[:3], ()) if r != receiver]
+            rows[i, 9] = max(others, default=0.0)
+        return Candidates(receivers, rows, slots, reading, ctx, self.routes, route_w)
+
+    def _siblings(
+        self, slots: dict[str, Slot], prior: ReceiverPrior, reading: Reading
+    ) -> list[str]:
+        """The other classes of each NACE group a strong direct pathway points into, most
+        cited first: the stream may well go to the neighbouring class."""
+        groups = sorted({r[:3] for r, s in slots.items() if s.direct >= GROUP_EVIDENCE})
+        out: list[str] = []
+        for group in groups:
+            members = self._group_members(prior).get(group, ())
+            out.extend(
+                r
+                for r in members[:GROUP_CANDIDATES]
+                if not (reading.hazardous and _food_or_feed_class(r))
+            )
+        return out
+
+    def _group_members(self, prior: ReceiverPrior) -> dict[str, tuple[str, ...]]:
+        """Per NACE group its classes in the prior's universe, by cited pathways into them."""
+        cached = self.__dict__.get("_groups")
+        if cached is None or cached[0] is not prior.receivers:
+            inflow: dict[str, int] = {}
+            for p in self.kb.pathway_records:
+                inflow[p.receiver_nace] = inflow.get(p.receiver_nace, 0) + 1
+            groups: dict[str, list[str]] = {}
+            for r in prior.receivers:
+                groups.setdefault(r[:3], []).append(r)
+            cached = (
+                prior.receivers,
+                {
+                    g: tuple(sorted(m, key=lambda r: (-inflow.get(r, 0), r)))
+                    for g, m in groups.items()
+                },
+            )
+            self.__dict__["_groups"] = cached
+        return cached[1]
+
+    def _open_to_hazardous(self, prior: ReceiverPrior) -> np.ndarray:
+        """1 for classes that may take a hazardous stream, 0 for food and feed."""
+        mask = self.__dict__.get("_hazard_mask")
+        if mask is None or len(mask) != len(prior.receivers):
+            mask = np.array([0.0 if _food_or_feed_class(r) else 1.0 for r in prior.receivers])
+            self.__dict__["_hazard_mask"] = mask
+        return mask
 
     def _related(self, category: str, sector: str | None) -> list[tuple[str, float, Pathway]]:
         """Per receiver class, the category's best pathway by strength x producer fit."""
@@ -194,8 +280,10 @@ def prior_context(kb: KnowledgeBase, reading: Reading) -> dict[str, tuple[str, .
     return contexts(reading.code, reading.query.sectors, top, categories)
 
 
-def _prior_receivers(prior: ReceiverPrior, order: np.ndarray, reading: Reading) -> list[str]:
-    """The first PRIOR_CANDIDATES classes in prior order, never food or feed for a hazardous
+def _prior_receivers(
+    prior: ReceiverPrior, order: np.ndarray, reading: Reading, limit: int = PRIOR_CANDIDATES
+) -> list[str]:
+    """The first `limit` classes in the given order, never food or feed for a hazardous
     stream."""
     out: list[str] = []
     for j in order:
@@ -203,7 +291,7 @@ def _prior_receivers(prior: ReceiverPrior, order: np.ndarray, reading: Reading) 
         if reading.hazardous and _food_or_feed_class(receiver):
             continue
         out.append(receiver)
-        if len(out) >= PRIOR_CANDIDATES:
+        if len(out) >= limit:
             break
     return out
 

@@ -29,16 +29,25 @@ import copy
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from regionomie.domain.knowledge import KnowledgeBase
 from regionomie.domain.suggest.candidates import CandidateBuilder, Candidates, prior_context
+from regionomie.domain.suggest.context import DUTCH, context_country, dutch_supply
 from regionomie.domain.suggest.eural_text import CodeHit
-from regionomie.domain.suggest.exchanges import Exchange, ReceiverPrior, load_exchanges
+from regionomie.domain.suggest.exchanges import (
+    FROZEN_DIR,
+    Exchange,
+    ReceiverPrior,
+    load_exchanges,
+)
 from regionomie.domain.suggest.explain import BASIS_KNOWLEDGE, Suggestion, explain
 from regionomie.domain.suggest.model import RankingModel, load_model
+from regionomie.domain.suggest.names import with_names
+from regionomie.domain.suggest.priors import RoutePrior, load_route_tables
 from regionomie.domain.suggest.query import Query, read_query
 from regionomie.domain.suggest.reading import Reader, Reading
 from regionomie.paths import REFERENCE_DIR
@@ -64,13 +73,18 @@ class Engine:
     ) -> None:
         self.kb = kb
         self.reader = Reader(kb)
-        self.builder = CandidateBuilder(kb)
         self.model = model
         self.exchanges = exchanges
         self.exchange_by_id = {ex.exchange_id: ex for ex in exchanges}
         receivers = {p.receiver_nace for p in kb.pathway_records}
         receivers |= {ex.receiver_nace for ex in exchanges}
+        tables = load_route_tables(kb.source_dir, kb)
+        if tables is not None:
+            receivers |= tables.classes()
         self.prior = ReceiverPrior(receivers)
+        self._donor_divisions = Counter(ex.donor_nace[:2] for ex in exchanges)
+        self.routes = RoutePrior(tables, kb, self.prior.receivers) if tables else None
+        self.builder = CandidateBuilder(kb, self.routes)
         self._fit_cache: dict[tuple[str, str | None], dict[str, float]] = {}
         self.observed_flows = 0
         for key, receiver, ctx in self._exchange_contexts(exchanges):
@@ -188,6 +202,59 @@ class Engine:
 
     # ------------------------------------------------------------------ ranking
 
+    def unanswerable(self, reading: Reading) -> str | None:
+        """Why a query gets no suggestions at all, or None. Nonsense or unknown input is answered
+        with an empty list and this reason, never with a table of unrelated common receivers.
+        A stream nobody recognised is still answered from its donor sector's documented
+        practice when that sector has enough documented exchanges (and the notes say so)."""
+        query = reading.query
+        if query.is_empty:
+            return (
+                "empty query: give a producer sector, a EURAL code or a description of the stream"
+            )
+        if query.code or (reading.described and (reading.confidence or reading.categories)):
+            return None
+        if query.sectors and self.donor_support(query.sectors) >= MIN_DONOR_SUPPORT:
+            return None
+        if not reading.described:
+            return (
+                f"description {query.description!r} not recognised as a material or waste "
+                "stream: no suggestions (name the material, or give its EURAL code)"
+            )
+        return (
+            f"nothing known about the streams of producer sector {query.sector}: no suggestions "
+            "(describe the stream or give its EURAL code)"
+        )
+
+    def _mark_abroad(self, query: Query, results: list[Suggestion]) -> tuple[list[Suggestion], int]:
+        """In the Dutch context, mark suggestions whose material is not Dutch supply."""
+        if context_country(query.country, query.sectors) != DUTCH:
+            return results, 0
+        occurs = self.kb.cache.get("dutch_supply", False)
+        if occurs is False:
+            occurs = dutch_supply(self.kb)
+            self.kb.cache["dutch_supply"] = occurs
+        if occurs is None:
+            return results, 0
+        out, marked = [], 0
+        for s in results:
+            if s.material and s.material in self.kb.material_by_id and not occurs(s.material):
+                name = self.kb.material_by_id[s.material].name_en
+                s = replace(
+                    s,
+                    seen_abroad_only=True,
+                    explanation=f"{s.explanation}; seen only abroad: {name} does not arise "
+                    "as Dutch supply",
+                )
+                marked += 1
+            out.append(s)
+        return out, marked
+
+    def donor_support(self, sectors: tuple[str, ...]) -> int:
+        """How many documented exchanges came from the query's donor division."""
+        divisions = {s[:2] for s in sectors}
+        return sum(n for d, n in self._donor_divisions.items() if d in divisions)
+
     def rank(
         self,
         query: Query,
@@ -199,18 +266,35 @@ class Engine:
         `model` replaces the fitted weights (both for evaluation)."""
         if top <= 0:
             return Answer([], query.notes)
-        cands = self.candidates(query, exclude)
+        reading = self.read(query)
+        refusal = self.unanswerable(reading)
+        if refusal:
+            return Answer([], (*query.notes, refusal))
+        cands = self._candidates(reading, exclude)
         weights = model or self.model
         scores = [round(float(p), 4) for p in weights.probabilities(cands.features)]
         order = sorted(range(len(cands.receivers)), key=lambda i: (-scores[i], cands.receivers[i]))
         results = [
-            explain(self.kb, self.prior, self.exchange_by_id, cands, cands.receivers[i], scores[i])
+            with_names(
+                explain(
+                    self.kb, self.prior, self.exchange_by_id, cands, cands.receivers[i], scores[i]
+                )
+            )
             for i in order[:top]
         ]
         notes = list(query.notes)
-        reading = cands.reading
-        if query.is_empty:
-            notes.append("empty query: the most common receivers of documented exchanges")
+        results, abroad = self._mark_abroad(query, results)
+        if abroad:
+            notes.append(
+                f"Dutch context{'' if query.country else ' (no country given)'}: {abroad} of "
+                f"{len(results)} suggestions rest on pathways seen only abroad (their material "
+                "does not arise as Dutch supply); they are marked seen_abroad_only"
+            )
+        if not reading.described:
+            notes.append(
+                f"description {query.description!r} not recognised: ranked by "
+                + ("the EURAL code" if query.code else "documented exchanges of this donor sector")
+            )
         elif not reading.confidence and not any(s.basis == BASIS_KNOWLEDGE for s in results):
             notes.append(
                 "no material recognised: ranked by documented exchanges"
@@ -219,6 +303,10 @@ class Engine:
             )
         return Answer(results, tuple(notes), tuple(reading.top_materials[:5]))
 
+
+# A donor division with at least this many documented exchanges answers for a stream whose
+# description was not recognised.
+MIN_DONOR_SUPPORT = 10
 
 # The code the cached readings depend on: a change to any of these files invalidates them.
 _ENGINE_SOURCES = (
@@ -229,6 +317,7 @@ _ENGINE_SOURCES = (
     "query.py",
     "exchanges.py",
     "eural_text.py",
+    "priors.py",
 )
 _REFERENCE_FILES = ("eural.csv", "sbi2008.csv", "sbi2025.csv")
 
@@ -241,7 +330,13 @@ def prior_cache_path(knowledge_dir: Path) -> Path | None:
         return None
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    inputs = sorted(p for p in knowledge_dir.rglob("*") if p.is_file() and p.suffix != ".json")
+    inputs = sorted(  # the frozen set is never read into the prior: not a cache input
+        p
+        for p in knowledge_dir.rglob("*")
+        if p.is_file()
+        and p.suffix != ".json"
+        and FROZEN_DIR not in p.relative_to(knowledge_dir).parts
+    )
     inputs += [here / name for name in _ENGINE_SOURCES]
     inputs += [REFERENCE_DIR / name for name in _REFERENCE_FILES]
     for path in inputs:

@@ -52,26 +52,67 @@ def rank_of(sectors: Sequence[str], expected: str, digits: int) -> int | None:
     return None
 
 
+METRICS: tuple[str, ...] = ("hit10_4d", "mrr_4d", "hit10_3d", "hit3_2d", "coverage")
+
+
 def metrics(ranked: Sequence[Ranked], k: int = 10) -> dict[str, float]:
-    """Hit@10 and MRR@10 at 4 digits, Hit@3 at 2 digits, coverage, and the count."""
+    """Hit@10 and MRR@10 at 4 digits, Hit@10 at 3 digits (the NACE group), Hit@3 at 2 digits,
+    coverage, and the count."""
     n = len(ranked)
     if n == 0:
-        return {"n": 0, "hit10_4d": 0.0, "mrr_4d": 0.0, "hit3_2d": 0.0, "coverage": 0.0}
+        return {"n": 0, **{m: 0.0 for m in METRICS}}
     r4 = [rank_of(r.sectors[:k], r.exchange.receiver_nace, 4) for r in ranked]
+    r3 = [rank_of(r.sectors[:k], r.exchange.receiver_nace, 3) for r in ranked]
     r2 = [rank_of(r.sectors[:3], r.exchange.receiver_nace, 2) for r in ranked]
     return {
         "n": n,
         "hit10_4d": round(sum(1 for r in r4 if r is not None) / n, 3),
         "mrr_4d": round(sum(1.0 / r for r in r4 if r is not None) / n, 3),
+        "hit10_3d": round(sum(1 for r in r3 if r is not None) / n, 3),
         "hit3_2d": round(sum(1 for r in r2 if r is not None) / n, 3),
         "coverage": round(sum(1 for r in ranked if r.evidence_backed) / n, 3),
     }
 
 
 def by_kind(ranked: Sequence[Ranked]) -> dict[str, dict[str, float]]:
+    """Metrics overall and per query kind (EURAL code / description only / utility)."""
     out = {"all": metrics(ranked)}
     for kind in KINDS:
         out[kind] = metrics([r for r in ranked if r.exchange.kind == kind])
+    return out
+
+
+def by_group(ranked: Sequence[Ranked]) -> dict[str, dict[str, float]]:
+    """Metrics per donor division group (the exchange's `sector_group`)."""
+    groups = sorted({r.exchange.sector_group for r in ranked})
+    return {g: metrics([r for r in ranked if r.exchange.sector_group == g]) for g in groups}
+
+
+def by_source(ranked: Sequence[Ranked]) -> dict[str, dict[str, float]]:
+    """Metrics per file the exchanges were read from (a frozen set's collections)."""
+    sources = sorted({r.exchange.source for r in ranked})
+    return {s: metrics([r for r in ranked if r.exchange.source == s]) for s in sources}
+
+
+def evaluate_held_out(
+    engine: Engine, exchanges: Sequence[Exchange], model: RankingModel | None = None, top: int = 10
+) -> list[Ranked]:
+    """Rank exchanges the engine has never seen (the frozen set): nothing to leave out, since
+    they are in neither the prior nor the fitted weights."""
+    known = set(engine.exchange_by_id)
+    leaked = [ex.exchange_id for ex in exchanges if ex.exchange_id in known]
+    if leaked:
+        raise ValueError(f"held-out exchanges are in the engine's prior: {', '.join(leaked[:5])}")
+    out = []
+    for ex in exchanges:
+        answer = engine.rank(exchange_query(ex), top, model=model)
+        out.append(
+            Ranked(
+                ex,
+                tuple(s.sector for s in answer.receivers),
+                any(s.basis == BASIS_KNOWLEDGE for s in answer.receivers),
+            )
+        )
     return out
 
 

@@ -54,6 +54,9 @@ SECTOR_GROUPS: frozenset[str] = frozenset(
 )
 STREAM_TYPES: frozenset[str] = frozenset({"waste", "utility"})
 EXCHANGES_GLOB = "exchanges_*.csv"
+# The frozen set (data/knowledge/frozen/): held-out exchanges, evaluated but never learned from.
+FROZEN_DIR = "frozen"
+FROZEN_PREFIX = "FZ-"
 
 # Context levels, most specific first within each family; each backs off to the next.
 CODE_LEVELS: tuple[str, ...] = ("subchapter", "chapter")
@@ -63,6 +66,10 @@ MATERIAL_LEVELS: tuple[str, ...] = ("material", "category")
 
 class ExchangeSetError(ValueError):
     """The development set is unusable; one line naming file, line and field."""
+
+
+class FrozenSetError(ExchangeSetError):
+    """A frozen (held-out) exchange was about to enter the prior or the fitted weights."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class Exchange:
     place: str
     sector_group: str
     citation: str
+    source: str = ""  # the file it was read from (its stem), for reporting per collection
 
     @property
     def kind(self) -> str:
@@ -89,8 +97,17 @@ class Exchange:
         return "eural" if self.eural_code else "description"
 
 
-def load_exchanges(directory: Path) -> tuple[Exchange, ...]:
-    """Every exchanges_*.csv in `directory` (sorted), checked row by row; () if none."""
+def load_exchanges(directory: Path, *, held_out: bool = False) -> tuple[Exchange, ...]:
+    """Every exchanges_*.csv in `directory` (sorted), checked row by row; () if none.
+
+    The frozen set is refused unless `held_out` says the caller only evaluates on it, and a
+    frozen id (FZ-) outside the frozen folder is an error: it cannot slip into the prior."""
+    if (directory.name == FROZEN_DIR) != held_out:
+        raise FrozenSetError(
+            f"{directory}: the frozen set is evaluated only (load_frozen_set), never learned from"
+            if not held_out
+            else f"{directory}: not the frozen set folder ({FROZEN_DIR}/)"
+        )
     classes = nace2_classes()
     codes = eural_codes()
     seen: set[str] = set()
@@ -107,12 +124,25 @@ def load_exchanges(directory: Path) -> tuple[Exchange, ...]:
                     # Dutch SBI classes that stand for a NACE class (3520 biogas -> 3521).
                     values[col] = SBI2008_NACE_EXCEPTIONS.get(values[col]) or values[col]
                 problem = _row_problem(values, classes, codes, seen)
+                if problem is None and values["exchange_id"].startswith(FROZEN_PREFIX) != held_out:
+                    problem = (
+                        "exchange_id",
+                        f"{FROZEN_PREFIX} ids belong to the frozen set only"
+                        if not held_out
+                        else f"frozen-set ids start with {FROZEN_PREFIX}",
+                    )
                 if problem:
                     field, message = problem
                     raise ExchangeSetError(f"{path.name} line {line} field {field}: {message}")
                 seen.add(values["exchange_id"])
-                out.append(Exchange(**values))
+                out.append(Exchange(**values, source=path.stem))
     return tuple(out)
+
+
+def load_frozen_set(knowledge_dir: Path) -> tuple[Exchange, ...]:
+    """The frozen set of `knowledge_dir` (data/knowledge/frozen/), for evaluation only."""
+    folder = knowledge_dir / FROZEN_DIR
+    return load_exchanges(folder, held_out=True) if folder.is_dir() else ()
 
 
 def _row_problem(
@@ -200,6 +230,8 @@ class ReceiverPrior:
     def add(
         self, key: str, receiver: str, ctx: dict[str, tuple[str, ...]], weight: float = 1.0
     ) -> None:
+        if key.startswith(FROZEN_PREFIX):
+            raise FrozenSetError(f"{key}: frozen-set exchanges never enter the receiver prior")
         if receiver not in self.position or key in self._observations:
             return
         self._observations[key] = _Observation(receiver, weight, ctx)

@@ -14,6 +14,10 @@ BASIS_KNOWLEDGE = "knowledge base"
 BASIS_RELATED = "related material"
 BASIS_GENERIC = "generic outlet"
 BASIS_DOCUMENTED = "documented exchanges"
+BASIS_ROUTE = "recovery route"
+# A documented example must share at least the EURAL chapter or material with the query to
+# explain a class better than the structured prior's recovery route does.
+_CLOSE_EXAMPLE = 8
 
 # How much sharing a context level makes a documented exchange a good example for a query.
 _EXAMPLE_LEVEL_WEIGHTS: dict[str, int] = {
@@ -28,7 +32,7 @@ _EXAMPLE_LEVEL_WEIGHTS: dict[str, int] = {
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One receiving sector, its calibrated score and why."""
+    """One receiving sector (its NACE class and names), its calibrated score and why."""
 
     sector: str
     score: float
@@ -37,6 +41,9 @@ class Suggestion:
     evidence: str
     basis: str = BASIS_KNOWLEDGE
     explanation: str = ""
+    sector_name: str = ""  # Dutch (SBI)
+    sector_name_en: str = ""  # English (NACE Rev.2)
+    seen_abroad_only: bool = False  # Dutch context: the material does not arise in NL
 
 
 def explain(
@@ -83,7 +90,20 @@ def explain(
             BASIS_RELATED,
             f"takes a related {kb.material_by_id[p.material_id].category} stream{why}",
         )
-    example = _example(prior, exchange_by_id, cands.context, receiver)
+    found = _example(prior, exchange_by_id, cands.context, receiver)
+    example, shared = found if found is not None else (None, 0)
+    route = cands.route_of(receiver)
+    if route is not None and (example is None or shared < _CLOSE_EXAMPLE):
+        op = f"{route.operation}: " if route.operation != "-" else ""
+        return Suggestion(
+            receiver,
+            score,
+            next(iter(reading.top_materials), ""),
+            route.label,
+            f"recovery route {route.route_id} ({op}{route.label}): {route.source}",
+            BASIS_ROUTE,
+            f"firms of this sector perform the stream's recovery route ({op}{route.label}){why}",
+        )
     if example is not None:
         read_as = prior.context_of(example.exchange_id).get("material", ())
         material = next(iter(reading.top_materials), "") or next(iter(read_as), "unknown")
@@ -134,8 +154,9 @@ def _example(
     exchange_by_id: Mapping[str, Exchange],
     ctx: dict[str, tuple[str, ...]],
     receiver: str,
-) -> Exchange | None:
-    """The documented exchange to this class that shares the most specific context."""
+) -> tuple[Exchange, int] | None:
+    """The documented exchange to this class that shares the most specific context, and how
+    much it shares."""
     best: tuple[int, str] | None = None
     for key, obs in prior.observations_of(receiver):
         if key not in exchange_by_id:
@@ -147,7 +168,7 @@ def _example(
         )
         if best is None or (-shared, key) < best:
             best = (-shared, key)
-    return exchange_by_id[best[1]] if best is not None else None
+    return (exchange_by_id[best[1]], -best[0]) if best is not None else None
 
 
 def _any_pathway(kb: KnowledgeBase, receiver: str, hazardous: bool) -> Pathway | None:

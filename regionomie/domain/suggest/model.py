@@ -30,11 +30,17 @@ FEATURES: tuple[str, ...] = (
     "lift_donor",  # log P(class | donor class/group/division) - log P(class)
     "lift_material",  # log P(class | recognised material/category) - log P(class)
     "log_prior",  # log P(class) over all documented exchanges
+    "route_prior",  # log lift of the structured prior (recovery routes, priors/*.csv)
+    "kb_group",  # best pathway into another class of the same NACE group (class hierarchy)
 )
 MODEL_FILE = "ranking_model.json"
 
 # Used until a fitted model exists: the knowledge base leads, documented practice breaks ties.
-DEFAULT_WEIGHTS: tuple[float, ...] = (8.0, 4.0, 4.0, 2.0, 0.6, 0.3, 0.6, 0.8)
+DEFAULT_WEIGHTS: tuple[float, ...] = (8.0, 4.0, 4.0, 2.0, 0.6, 0.3, 0.6, 0.8, 0.5, 1.0)
+
+
+class ModelFileError(ValueError):
+    """ranking_model.json does not fit the engine's features (refit it)."""
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,22 @@ def load_model(directory: Path) -> RankingModel:
     """The fitted model of this knowledge folder, or the default weights when none is fitted."""
     path = directory / MODEL_FILE
     if not path.is_file():
-        return RankingModel(np.array(DEFAULT_WEIGHTS), {"source": "default weights"})
+        return default_model()
     raw = json.loads(path.read_text(encoding="utf-8"))
     weights = raw["weights"]
     if list(weights) != list(FEATURES):
-        raise ValueError(f"{path}: weights must name exactly the features {', '.join(FEATURES)}")
+        raise ModelFileError(
+            f"{path}: weights must name exactly the features {', '.join(FEATURES)} "
+            "(regionomie knowledge fit-ranking --write refits them)"
+        )
     return RankingModel(
         np.array([float(weights[f]) for f in FEATURES]), dict(raw.get("fitted_on", {}))
     )
+
+
+def default_model() -> RankingModel:
+    """The unfitted weights: the knowledge base leads, documented practice breaks ties."""
+    return RankingModel(np.array(DEFAULT_WEIGHTS), {"source": "default weights"})
 
 
 def save_model(directory: Path, model: RankingModel) -> Path:

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from regionomie.domain.reference import (
-    eural_codes,
     hazardous_eural_codes,
+    load_eural,
     load_sbi2008,
     load_sbi2025,
+    nace2_classes,
     normalise_eural,
     normalise_sbi,
 )
+from regionomie.domain.suggest.context import normalise_country
 
 # NACE 2.1 classes (first 4 digits of SBI 2025) that differ from their NACE 2 class and are not
 # in the SBI 2025 reference as such (restaurants and bars were split).
@@ -35,6 +37,7 @@ class Query:
     hazardous: bool = False
     description: str = ""
     notes: tuple[str, ...] = field(default=())
+    country: str | None = None  # ISO 3166-1 alpha-2 as given; None = not given (Dutch context)
 
     @property
     def sector(self) -> str | None:
@@ -128,9 +131,17 @@ def normalise_waste_code(value: object) -> tuple[str | None, bool]:
     return digits, star
 
 
-def read_query(producer_sector: object, waste_code: object, waste_description: object) -> Query:
-    """Normalise the three inputs; every input that is dropped leaves a note saying why."""
+def read_query(
+    producer_sector: object,
+    waste_code: object,
+    waste_description: object,
+    country: object = None,
+) -> Query:
+    """Normalise the inputs; every input that is dropped leaves a note saying why."""
     notes: list[str] = []
+    country_code = normalise_country(country)
+    if _text(country) and country_code is None:
+        notes.append(f"country {_text(country)!r} is not an ISO 3166 code (Dutch context used)")
     raw_sector, raw_code = _text(producer_sector), _text(waste_code)
     sectors = sector_candidates(raw_sector) if raw_sector else ()
     if raw_sector and not sectors:
@@ -140,17 +151,36 @@ def read_query(producer_sector: object, waste_code: object, waste_description: o
     code, star = normalise_waste_code(raw_code) if raw_code else (None, False)
     if raw_code and code is None:
         notes.append(f"waste code {raw_code!r} is not a EURAL code (ignored)")
-    elif code is not None and len(code) == 6 and code not in eural_codes():
-        notes.append(f"waste code {code} is not in the European List of Waste (chapter used)")
+    elif code is not None and code not in _listed_codes():
+        known = next(
+            (code[:n] for n in (4, 2) if n < len(code) and code[:n] in _listed_codes()), None
+        )
+        if known is None:
+            notes.append(f"waste code {code} is not in the European List of Waste (ignored)")
+            code = None
+        else:
+            level = "subchapter" if len(known) == 4 else "chapter"
+            notes.append(
+                f"waste code {code} is not in the European List of Waste ({level} {known} used)"
+            )
+            code = known
     return Query(
         sectors=sectors,
         code=code,
         hazardous=star or (code is not None and code in hazardous_eural_codes()),
         description=_text(waste_description),
         notes=tuple(notes),
+        country=country_code,
     )
 
 
+@lru_cache(maxsize=1)
+def _listed_codes() -> frozenset[str]:
+    """Every code of the European List of Waste: chapters, subchapters and entries."""
+    return frozenset(str(c) for c in load_eural()["code"])
+
+
 def _known_sector(sectors: tuple[str, ...]) -> bool:
+    """In the SBI list, or a NACE Rev.2 class the Dutch list lacks (0126 oil palm ...)."""
     _, _, known = _sector_maps()
-    return any(s in known for s in sectors)
+    return any(s in known or s in nace2_classes() for s in sectors)

@@ -70,6 +70,9 @@ class Reading:
     categories: dict[str, float]
     hazardous: bool
     inferred_code: CodeHit | None = None
+    # False when a description was given and nothing in it was understood: no material name,
+    # no category word, no official EURAL text. Such a text is not guessed at.
+    described: bool = True
 
     @property
     def code(self) -> str | None:
@@ -144,10 +147,16 @@ class Reader:
                     # The text is an official heading: it names the code more than its words
                     # name materials ('aluminium' in 'wastes from aluminium metallurgy').
                     desc = {m: VERBATIM_DESCRIPTION_FACTOR * v for m, v in desc.items()}
+        keywords = (
+            keyword_categories(self.vocabulary, query.description) if query.description else {}
+        )
+        described = not query.description or bool(matches or keywords or inferred)
         prod_ev = self._producer_evidence(query.sector_key)
         has_code = query.code is not None or bool(code_ev)
-        confidence = _combine(desc, code_ev, prod_ev, has_code, bool(query.sectors))
-        categories = self._categories(confidence, query)
+        confidence = _combine(
+            desc, code_ev, prod_ev if described else {}, has_code, bool(query.sectors)
+        )
+        categories = self._categories(confidence, query, keywords)
         hazardous = (
             query.hazardous
             or (query.code is not None and query.code in self.hazardous_codes)
@@ -156,7 +165,7 @@ class Reader:
         if confidence:
             top = max(confidence, key=lambda m: (confidence[m], m))
             hazardous = hazardous or self.kb.material_by_id[top].hazardous
-        return Reading(query, confidence, matches, categories, hazardous, inferred)
+        return Reading(query, confidence, matches, categories, hazardous, inferred, described)
 
     def _knows(self, desc: dict[str, float]) -> bool:
         """True when the text named a specific material (not only a family or generic word)."""
@@ -246,12 +255,12 @@ class Reader:
         self._producer_cache[sector] = out
         return out
 
-    def _categories(self, confidence: dict[str, float], query: Query) -> dict[str, float]:
+    def _categories(
+        self, confidence: dict[str, float], query: Query, keywords: dict[str, float]
+    ) -> dict[str, float]:
         """Weight per material category: matched materials, plain words, EURAL chapter, donor."""
         vocab = self.vocabulary
-        cats: dict[str, float] = (
-            dict(keyword_categories(vocab, query.description)) if query.description else {}
-        )
+        cats: dict[str, float] = dict(keywords)
         for mid, conf in confidence.items():
             if mid in GENERIC_MATERIALS:
                 continue  # 'waste' says nothing about which kind of waste
@@ -263,7 +272,7 @@ class Reader:
             ) or vocab.chapter_categories.get(query.code[:2], ())
             for rank, cat in enumerate(hinted):
                 cats[cat] = max(cats.get(cat, 0.0), 0.6 - 0.1 * rank)
-        if query.sector:
+        if query.sector and (cats or not query.description):
             for rank, cat in enumerate(vocab.division_categories.get(query.sector[:2], ())):
                 cats[cat] = max(cats.get(cat, 0.0), 0.5 - 0.1 * rank)
         return cats
