@@ -121,7 +121,7 @@ class Localiser:
         hub = frame["hub_municipality"].map(lambda c: self.municipality_names.get(str(c), str(c)))
         tag = " " + self._("[start-up / new receiver]")
         startup = frame["is_startup"].astype(bool) if "is_startup" in frame else False
-        engine = _col(frame, "name").fillna("").astype(str)
+        engine = _col(frame, "name").fillna("").astype(str).str.replace(" -> ", " → ")
         names = [
             f"{_upper_first(m)} → {_lower_first(u)} ({h}){tag if s else ''}" if k else e
             for m, u, h, s, k, e in zip(
