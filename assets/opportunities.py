@@ -14,6 +14,7 @@ from assets.resources import Neo4jResource
 from regionomie import flow
 from regionomie.console import progress_message
 from regionomie.domain.opportunities import OpportunityResult
+from regionomie.i18n import DEFAULT_LANGUAGE, check_language
 
 # The result is handed to the exports as Parquet frames, not as one big pickle (see
 # assets.resources.OpportunityResultIOManager); pipelines/definitions.py binds the key.
@@ -136,6 +137,11 @@ class ExportConfig(dg.Config):
         default=flow.TOP_PER_MUNICIPALITY,
         description="Best candidates per municipality in the CSV, XLSX and GeoJSON.",
     )
+    lang: str = Field(
+        default=DEFAULT_LANGUAGE,
+        description="Language of the reader files (report, XLSX, CSV, GeoJSON, cards): "
+        "'nl' (Dutch) or 'en' (English).",
+    )
 
 
 @dg.asset(
@@ -173,7 +179,9 @@ def opportunity_exports(
         tables,
         date,
         flow.FlowConfig(
-            top_per_case=config.top_per_case, top_per_municipality=config.top_per_municipality
+            top_per_case=config.top_per_case,
+            top_per_municipality=config.top_per_municipality,
+            lang=check_language(config.lang),
         ),
     )
     return dg.MaterializeResult(

@@ -79,7 +79,7 @@ def main() -> int:
     timings["sensor_tick"] = time.perf_counter() - t0
     request = tick.run_requests[0]
     t0 = time.perf_counter()
-    ingest = defs.get_job_def("ingest_waste_job").execute_in_process(
+    ingest = defs.resolve_job_def("ingest_waste_job").execute_in_process(
         run_config=request.run_config, instance=instance, tags=request.tags
     )
     timings["ingest_waste_job"] = time.perf_counter() - t0
@@ -90,7 +90,7 @@ def main() -> int:
     timings["automation_evaluation"] = time.perf_counter() - t0
     requested = evaluation.get_num_requested(dg.AssetKey("regional_opportunities"))
     t0 = time.perf_counter()
-    region_run = defs.get_job_def("opportunities_job").execute_in_process(
+    region_run = defs.resolve_job_def("opportunities_job").execute_in_process(
         instance=instance,
         partition_key=REGION,
         run_config={"ops": {"opportunity_exports": {"config": {"date": "2026-01-05"}}}},

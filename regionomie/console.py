@@ -50,6 +50,18 @@ def rows_of(metadata: dict[str, Any]) -> int | None:
     return total if found else None
 
 
+CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
+
+
+def is_check_failure(error: Any) -> bool:
+    """Whether a step failed because one of its blocking asset checks failed."""
+    while error is not None:
+        if getattr(error, "cls_name", "") == CHECK_FAILED_ERROR:
+            return True
+        error = getattr(error, "cause", None)
+    return False
+
+
 def failure_line(error: Any) -> str:
     """The innermost cause of a step failure in one line: 'ValueError: no header row'."""
     while getattr(error, "cause", None) is not None:
@@ -144,7 +156,12 @@ class RunConsole:
             ok = kind == "STEP_SUCCESS"
             detail = ""
             if not ok and event.step_failure_data and event.step_failure_data.error:
-                detail = failure_line(event.step_failure_data.error)
+                error = event.step_failure_data.error
+                detail = (
+                    "stopped by its quality check (above)"
+                    if is_check_failure(error)
+                    else failure_line(error)
+                )
             line = StepLine(step, seconds, self._rows.get(step), ok, detail)
             self.lines.append(line)
             self._print(line)

@@ -27,6 +27,7 @@ from regionomie.domain.sources import SOURCE_TABLES, SYNTHETIC_NOTICE, synthetic
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
 from regionomie.graph.knowledge_frames import SOURCE as KNOWLEDGE_SOURCE
+from regionomie.i18n import DEFAULT_LANGUAGE
 from regionomie.memory import give_back_free_memory
 from regionomie.paths import SCORING_FILE, exports_dir
 
@@ -54,12 +55,13 @@ def export_date(value: str | dt.date | None) -> dt.date:
 @dataclass(frozen=True)
 class FlowConfig:
     """Everything that changes the result besides the data: scoring weights and bounds, the
-    exports root and how much of the ranking the reader files carry."""
+    exports root, how much of the ranking the reader files carry and their language."""
 
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     exports_root: Path | None = None  # None: regionomie.paths.exports_dir() when writing
     top_per_case: int = TOP_PER_CASE
     top_per_municipality: int = TOP_PER_MUNICIPALITY
+    lang: str = DEFAULT_LANGUAGE  # the readers' language: "nl" (Dutch regions) or "en"
 
     @classmethod
     def load(cls, scoring_file: Path | None = SCORING_FILE, **overrides: Any) -> FlowConfig:
@@ -425,6 +427,7 @@ def write_region_exports(
         region_label=region.label,
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
+        lang=config.lang,
         extras=extras,
         notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
         notes=list(result.notes),

@@ -282,4 +282,3 @@ def _log_tail(settings: PostgresSettings, lines: int = 5) -> str:
     except OSError:
         return "(no log)"
     return " | ".join(line.strip() for line in text[-lines:] if line.strip()) or "(empty log)"
-

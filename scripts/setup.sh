@@ -23,6 +23,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# The report's browser test renders report.html in a real headless Chromium (Debian's package).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing chromium (headless browser for the report test) ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: chromium not found; the report's browser test needs it (Debian: apt-get install chromium)" >&2
+  fi
+fi
 .venv/bin/regionomie neo4j install
 # Servers from Debian's packages, installed when missing and we may (root with apt-get):
 # PostgreSQL for Dagster's production storage (tests, `regionomie postgres start`) and Redis

@@ -51,3 +51,44 @@ def test_one_line_per_step_and_one_line_per_failure() -> None:
     assert "second line" not in text
     assert [line.step for line in console.lines] == ["counted", "broken"]
     assert console.summary(1.0) == "1 steps done in 1 s; 1 failed: broken"
+
+
+@dg.asset(
+    check_specs=[dg.AssetCheckSpec("suite", asset="gated", blocking=True)],
+)
+def gated():
+    yield dg.Output(1)
+    yield dg.AssetCheckResult(
+        check_name="suite",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description='row count within 50%..200% of the previous load (10); if the change is '
+        'deliberate, re-run with `regionomie run --accept-volume-change "reason"`',
+    )
+
+
+@dg.asset(deps=[gated])
+def after_gate() -> None:
+    pass
+
+
+def test_a_blocked_quality_check_ends_with_its_reason_and_way_out() -> None:
+    from pipelines.main import step_failures
+
+    instance = dg.DagsterInstance.ephemeral()
+    out = io.StringIO()
+    run_id = str(uuid.uuid4())
+    with RunConsole(instance, run_id, out=out, poll_seconds=0.05):
+        job = dg.Definitions(assets=[gated, after_gate]).resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+    assert not result.success
+    lines = step_failures(result)
+    assert lines == [
+        "gated: quality check failed: row count within 50%..200% of the previous load (10); "
+        'if the change is deliberate, re-run with `regionomie run --accept-volume-change "reason"`'
+    ]
+    text = out.getvalue()
+    assert "DagsterAssetCheckFailedError" not in text + "\n".join(lines)
+    assert "blocking asset check failed" not in text + "\n".join(lines)
+    failed = next(line for line in text.splitlines() if line.split()[:2] == ["FAILED", "gated"])
+    assert "stopped by its quality check" in failed

@@ -280,13 +280,14 @@ def test_xlsx_read_back_holds_no_formula(folder: Path) -> None:
 
 def test_csv_read_back_has_no_cell_starting_a_formula(folder: Path) -> None:
     for name in ("opportunities.csv", "business_cases.csv"):
-        text = (folder / name).read_text(encoding="utf-8")
-        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        cells = [c for row in csv.reader(io.StringIO(text), delimiter=";") for c in row]
         assert cells
         assert [c for c in cells if c.startswith(TRIGGERS)] == []
-    cand = pd.read_csv(folder / "opportunities.csv", dtype=str)
-    assert "'" + FORMULA in set(cand["producer_name"])
-    assert pd.to_numeric(cand["score"]).notna().all()  # numbers stay numbers
+    cand = pd.read_csv(folder / "opportunities.csv", dtype=str, sep=";", encoding="utf-8-sig")
+    assert "'" + FORMULA in set(cand["Leverancier"])
+    scores = pd.to_numeric(cand["Score"].str.replace(",", ".", regex=False))
+    assert scores.notna().all()  # numbers stay numbers (with the Dutch decimal comma)
     parquet = pd.read_parquet(folder / "opportunities.parquet")
     assert FORMULA in set(parquet["producer_name"])  # Parquet keeps the data as it was
 
@@ -294,7 +295,7 @@ def test_csv_read_back_has_no_cell_starting_a_formula(folder: Path) -> None:
 def test_manifest_counts_the_neutralised_cells(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["formula_cells_neutralised"]
-    cand = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    cand = pd.read_csv(folder / "opportunities.csv", dtype=str, sep=";", encoding="utf-8-sig")
     by_hand = sum(cand[c].fillna("").str.startswith("'").sum() for c in cand.columns)
     assert counts["opportunities.csv"] == by_hand > 0
     assert counts["opportunities.xlsx"] > 0
@@ -331,13 +332,23 @@ def test_sole_proprietor_location_is_its_500m_cell(folder: Path) -> None:
     assert len(mine) > 0
     cell = coarsen_location(SOLE_LAT, SOLE_LON)
     assert set(zip(mine["producer_lat"], mine["producer_lon"], strict=True)) == {cell}
-    geo = json.loads((folder / "opportunities.geojson").read_text(encoding="utf-8"))
+    geo = json.loads((folder / "opportunities_points.geojson").read_text(encoding="utf-8"))
     points = [
         f["geometry"]["coordinates"]
         for f in geo["features"]
-        if f["properties"].get("establishment_id") == pseudonymous_id(SOLE_ID, KEY)
+        if f["properties"].get("vestiging_id") == pseudonymous_id(SOLE_ID, KEY)
     ]
     assert points == [[cell[1], cell[0]]]
+    # the 'Wie in de buurt levert X?' sheet gives the same cell, never the exact place
+    wb = openpyxl.load_workbook(folder / "opportunities.xlsx", read_only=True)
+    rows = list(wb["Wie in de buurt levert X"].iter_rows(values_only=True))
+    header = rows[0]
+    mine_rows = [dict(zip(header, r, strict=True)) for r in rows[1:]
+                 if pseudonymous_id(SOLE_ID, KEY) in r]  # fmt: skip
+    assert mine_rows
+    for row in mine_rows:
+        assert (row["Breedtegraad (WGS84)"], row["Lengtegraad (WGS84)"]) == (
+            pytest.approx(cell[0]), pytest.approx(cell[1]))  # fmt: skip
 
 
 def test_files_are_owner_only(folder: Path) -> None:

@@ -25,7 +25,8 @@ EXPECTED = {
     "opportunities.csv",
     "opportunities.parquet",
     "opportunities.xlsx",
-    "opportunities.geojson",
+    "opportunities_flows.geojson",
+    "opportunities_points.geojson",
     "report.html",
     "business_cases.csv",
     "business_case_cards.json",
@@ -90,9 +91,24 @@ def test_all_files_written_for_region_only(exported: tuple[Path, object]) -> Non
     cand = pd.read_parquet(folder / "opportunities.parquet")
     assert len(cand) == len(result.result.candidates) > 0
     assert "GM0119" not in set(cand["producer_municipality"])  # Meppel is not in the region
-    csv = pd.read_csv(folder / "opportunities.csv", dtype=str)
-    assert list(csv.columns) == list(cand.columns)
-    assert len(csv) == len(cand)
+    raw = (folder / "opportunities.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Dutch Excel reads 'é' as é
+    csv = pd.read_csv(folder / "opportunities.csv", dtype=str, sep=";", encoding="utf-8-sig")
+    assert len(csv) == len(cand)  # the ranked top: every candidate of this small region
+    # Dutch headers, municipality names beside codes, yes/no, decimal commas
+    for header in (
+        "Materiaal",
+        "Leverancier",
+        "Gemeente leverancier",
+        "Afstand (km)",
+        "Gekoppeld (t/jaar)",
+        "Vermeden CO₂e (t/jaar)",
+        "Banen (indicatie)",
+    ):
+        assert header in csv.columns
+    assert set(csv["Gemeente leverancier"]) <= {"Amersfoort", "Soest"}
+    assert set(csv["Gevaarlijk afval"]) <= {"ja", "nee"}
+    assert csv["Afstand (km)"].str.fullmatch(r"\d+(,\d+)?").all()
     for column in ("material_fit", "volume_fit", "distance_km", "social", "novelty", "score"):
         assert column in cand.columns
 
@@ -132,9 +148,16 @@ def test_xlsx_sheets_and_fixed_dates(exported: tuple[Path, object]) -> None:
     root, _ = exported
     path = root / "regio-amersfoort" / "2026-11-28" / "opportunities.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:4] == ["Top business cases", "Top candidates", "Challenges", "Partners"]
-    ws = wb["Top candidates"]
-    assert ws["A1"].value == "candidate_id"
+    assert wb.sheetnames[:6] == [
+        "Beste business cases",
+        "Beste kandidaten",
+        "Wat kan ik met mijn reststroom",
+        "Wie in de buurt levert X",
+        "Opgaven",
+        "Partners",
+    ]
+    ws = wb["Beste kandidaten"]
+    assert ws["A1"].value == "Rang"
     assert ws["A1"].font.b
     assert ws.freeze_panes == "A2"
     assert wb.properties.created.date().isoformat() == "2026-11-28"
@@ -143,33 +166,53 @@ def test_xlsx_sheets_and_fixed_dates(exported: tuple[Path, object]) -> None:
         assert {i.date_time[:3] for i in zf.infolist()} == {(2026, 11, 28)}
 
 
-def test_geojson_and_html(exported: tuple[Path, object]) -> None:
+def test_geojson_layers_and_html(exported: tuple[Path, object]) -> None:
     root, result = exported
     folder = root / "regio-amersfoort" / "2026-11-28"
-    geo = json.loads((folder / "opportunities.geojson").read_text(encoding="utf-8"))
-    kinds = {f["geometry"]["type"] for f in geo["features"]}
-    assert kinds == {"LineString", "Point"}
-    for feature in geo["features"]:
+    flows = json.loads((folder / "opportunities_flows.geojson").read_text(encoding="utf-8"))
+    points = json.loads((folder / "opportunities_points.geojson").read_text(encoding="utf-8"))
+    assert {f["geometry"]["type"] for f in flows["features"]} == {"LineString"}
+    assert {f["geometry"]["type"] for f in points["features"]} == {"Point"}
+    for feature in flows["features"] + points["features"]:
         lon, lat = (
             feature["geometry"]["coordinates"][0]
             if feature["geometry"]["type"] == "LineString"
             else feature["geometry"]["coordinates"]
         )
         assert 3 < lon < 8 and 50 < lat < 54  # lon/lat order (RFC 7946)
+    flow = flows["features"][0]["properties"]
+    for key in (
+        "materiaal",
+        "nace_afnemer",
+        "sector_afnemer",
+        "gemeente_leverancier",
+        "ton_per_jaar",
+        "gemeten_of_geschat",
+        "opbrengst_eur_per_jaar",
+        "co2e_ton_per_jaar",
+        "banen",
+        "score",
+    ):
+        assert key in flow, key
+    assert flow["gemeten_of_geschat"] in {"gemeten (LMA)", "geschat"}
+    point = points["features"][0]["properties"]
+    for key in ("naam", "rol", "nace", "sector", "gemeente", "gemeentecode"):
+        assert key in point, key
     report = (folder / "report.html").read_text(encoding="utf-8")
-    assert "<svg" in report and "<line" in report
+    assert "<meta name='viewport'" in report and "<html lang='nl'>" in report
     svg = report[report.index("<svg") : report.index("</svg>") + len("</svg>")]
     root_el = ElementTree.fromstring(svg)  # well-formed, opens in any browser
     ns = "{http://www.w3.org/2000/svg}"
+    width = float(root_el.get("viewBox").split()[2])
     xs = [float(el.get("x1")) for el in root_el.iter(f"{ns}line")]
-    assert xs and all(0 <= x <= float(root_el.get("width")) for x in xs)
-    assert "Koffiedik -&gt; oesterzwammen kweken (Amersfoort)" in report
-    assert "<script" not in report
+    assert xs and all(0 <= x <= width for x in xs)
+    assert "Koffiedik → oesterzwammen kweken (Amersfoort)" in report
     without_ns = report.replace("http://www.w3.org/2000/svg", "")
-    assert "http://" not in without_ns and "https://" not in without_ns
-    assert len(result.result.cards) == len(
-        json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
-    )
+    assert "http://" not in without_ns and "https://" not in without_ns  # nothing from outside
+    assert "<link rel='stylesheet'" not in report and "<script src" not in report
+    cards = json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
+    assert cards["language"] == "nl"
+    assert len(result.result.cards) == len(cards["cards"])
 
 
 def test_latest_points_to_newest_date(tmp_path: Path) -> None:
@@ -294,14 +337,15 @@ def test_empty_region_still_writes_every_file(tmp_path: Path) -> None:
 def test_xlsx_keeps_numbers_numeric(exported: tuple[Path, object]) -> None:
     root, _ = exported
     wb = openpyxl.load_workbook(root / "regio-amersfoort" / "2026-11-28" / "opportunities.xlsx")
-    ws = wb["Top business cases"]
+    ws = wb["Beste business cases"]
     header = [c.value for c in ws[1]]
-    row = [c.value for c in ws[2]]
-    values = dict(zip(header, row, strict=True))
-    assert isinstance(values["rank"], int)
-    assert isinstance(values["n_producers"], int)
-    assert isinstance(values["case_score"], float)
-    assert isinstance(values["is_startup"], bool)
+    row = [c for c in ws[2]]
+    cells = dict(zip(header, row, strict=True))
+    assert isinstance(cells["Rang"].value, int)
+    assert isinstance(cells["Leveranciers"].value, int)
+    assert isinstance(cells["Score"].value, float) and cells["Score"].number_format == "0%"
+    assert cells["Opbrengst (€/jaar)"].number_format == "€ #,##0"
+    assert cells["Start-up nodig"].value in {"ja", "nee"}
 
 
 def test_report_lists_cascades(exported: tuple[Path, object]) -> None:
@@ -310,7 +354,7 @@ def test_report_lists_cascades(exported: tuple[Path, object]) -> None:
     assert "Ketens (cascades)" in report
     chains = result.result.cascades  # type: ignore[attr-defined]
     assert len(chains) > 0  # coffee -> mushrooms -> spent substrate -> soil in the fixture
-    assert str(chains.iloc[0]["chain"]).replace(">", "&gt;") in report
+    assert str(chains.iloc[0]["chain"]).replace(" => ", " → ").replace(" -> ", " → ") in report
 
 
 def test_readers_get_the_ranked_top_tools_get_everything(tmp_path: Path) -> None:
@@ -362,12 +406,12 @@ def test_readers_get_the_ranked_top_tools_get_everything(tmp_path: Path) -> None
         top_per_municipality=20,
     )
     folder = paths["csv"].parent
-    assert len(pd.read_csv(folder / "opportunities.csv")) == len(top)
+    assert len(pd.read_csv(folder / "opportunities.csv", sep=";")) == len(top)
     assert len(pd.read_parquet(folder / "opportunities.parquet")) == n
     report = (folder / "report.html").read_text(encoding="utf-8")
     for name in ("opportunities.csv", "opportunities.parquet", "opportunities.xlsx"):
         assert f"<li>{name}: " in report
-    assert "400 kandidaat-uitwisselingen" in report
+    assert "400 mogelijke uitwisselingen" in report
 
 
 def test_region_without_coordinates_sets_everything_aside_with_a_reason(tmp_path: Path) -> None:
@@ -418,5 +462,53 @@ def test_a_100000_tonne_producer_stays_bounded(tmp_path: Path) -> None:
     assert 0 < (big["receiver_kind"] == "establishment").sum() <= bound
     assert (big["receiver_kind"] == "sector").sum() <= 1
     assert big["matched_tonnes"].sum() <= 100_000.0 + 1e-6
-    csv_rows = pd.read_csv(done.paths["csv"])
+    csv_rows = pd.read_csv(done.paths["csv"], sep=";", encoding="utf-8-sig")
     assert len(csv_rows) <= len(done.result.cases) * 5 + 10 * len(MUNICIPALITIES)
+
+
+def test_dutch_report_shows_no_english_catalogue_text(exported: tuple[Path, object]) -> None:
+    """Every text the Dutch catalogue translates appears in Dutch: none of the English source
+    sentences or headers of the catalogue is in the report's visible text."""
+    from lxml import html
+
+    from regionomie.i18n.catalogue import load
+
+    root, _ = exported
+    tree = html.fromstring((root / "regio-amersfoort" / "2026-11-28" / "report.html").read_bytes())
+    for node in tree.xpath("//script|//style"):
+        node.drop_tree()
+    visible = " ".join(tree.text_content().split())
+    english = [
+        m.id
+        for m in load("nl")
+        if isinstance(m.id, str) and " " in m.id and "{" not in m.id and m.string != m.id
+    ]
+    assert len(english) > 50
+    assert [text for text in english if text in visible] == []
+
+
+def test_english_variant_of_every_reader_file(tmp_path: Path) -> None:
+    """--lang en: English sheets, headers, CSV with commas, report and cards in English."""
+    run_region(
+        "regio-amersfoort",
+        tables(),
+        demo_kb(),
+        "2026-11-28",
+        FlowConfig(exports_root=tmp_path, lang="en"),
+    )
+    folder = tmp_path / "regio-amersfoort" / "2026-11-28"
+    wb = openpyxl.load_workbook(folder / "opportunities.xlsx", read_only=True)
+    assert wb.sheetnames[:4] == [
+        "Top business cases",
+        "Top candidates",
+        "What can I do with my waste",
+        "Who nearby supplies X",
+    ]
+    csv = pd.read_csv(folder / "opportunities.csv", encoding="utf-8-sig")
+    assert {"Material", "Supplier", "Distance (km)", "Hazardous waste"} <= set(csv.columns)
+    assert set(csv["Hazardous waste"]) <= {"yes", "no"}
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='en'>" in report and "Top business cases" in report
+    assert "Beste business cases" not in report
+    cards = json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
+    assert cards["language"] == "en"

@@ -95,6 +95,25 @@ def _organisation(rows: list[dict]) -> None:
     ]
 
 
+def _near(rows: list[dict]) -> None:
+    # around E1 (excluded itself): J. Jansen, 0.26 km away (0.002 degrees north and east)
+    assert [(r["vestigingsnummer"], r["name"], r["eural_codes"]) for r in rows] == [
+        (E2, "(eenmanszaak)", ["200108"])
+    ]
+    assert rows[0]["tonnes_per_year"] == pytest.approx(2.5)
+    assert rows[0]["distance_km"] == pytest.approx(0.26, abs=0.01)
+
+
+def _worst(rows: list[dict]) -> None:
+    # Amersfoort's challenges, worst first; no opportunities in this graph, so no cases
+    assert [(r["challenge"], r["severity"], r["cases"]) for r in rows] == [
+        ("unemployment", pytest.approx(0.9), []),
+        ("loneliness", pytest.approx(0.6), []),
+    ]
+    assert rows[0]["value"] == pytest.approx(0.031)
+    assert rows[0]["national_value"] == pytest.approx(0.02)
+
+
 EXPECTED: dict[str, tuple[dict, Callable[[list[dict]], None]]] = {
     "biggest_producers": ({"municipality": "GM0307", "eural": "20", "limit": 10}, _biggest),
     "possible_receivers": ({"eural": "200108"}, _receivers),
@@ -109,7 +128,13 @@ EXPECTED: dict[str, tuple[dict, Callable[[list[dict]], None]]] = {
     "top_opportunities": ({"region": "amersfoort", "limit": 10}, _top),
     "sectors_in_municipality": ({"municipality": "GM0307"}, _sectors),
     "organisation_establishments": ({"kvk": "10000001"}, _organisation),
-}
+    "producers_near": (
+        {"eural": "2001", "material": None, "vestigingsnummer": E1, "lat": None, "lon": None,
+         "radius_km": 1.0},
+        _near,
+    ),
+    "worst_challenges_and_cases": ({"municipality": "GM0307", "top": 3}, _worst),
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +215,70 @@ def test_top_opportunities_lists_written_opportunities(loaded):
         ]
     finally:
         loaded.execute_query("MATCH (o:Opportunity {id: 'amersfoort:c1'}) DETACH DELETE o")
+
+
+def test_producers_near_a_point_by_knowledge_base_material(loaded):
+    """The same question by material id (spent coffee grounds -> EURAL 200108) around a
+    point: both coffee producers, nearest first; 200125 (frying oil) of E1 is not coffee."""
+    query = load_queries()["producers_near"]
+    params = {"eural": None, "material": "spent_coffee_grounds", "vestigingsnummer": None,
+              "lat": 52.1561, "lon": 5.3878, "radius_km": 1.0}  # fmt: skip
+    records, _, _ = loaded.execute_query(query.text, parameters_=params)
+    rows = [r.data() for r in records]
+    assert [(r["vestigingsnummer"], r["eural_codes"], r["tonnes_per_year"]) for r in rows] == [
+        (E1, ["200108"], pytest.approx(10.0)),
+        (E2, ["200108"], pytest.approx(2.5)),
+    ]
+    assert rows[0]["distance_km"] < rows[1]["distance_km"] < 1.0
+
+
+def test_worst_challenges_name_the_cases_that_address_them(loaded):
+    loaded.execute_query(
+        "MERGE (o:Opportunity {id: 'r:c1'}) SET o.region = 'r', o.rank = 1 "
+        "MERGE (o2:Opportunity {id: 'r:c2'}) SET o2.region = 'r', o2.rank = 2 "
+        "MERGE (b:BusinessCase {id: 'r:case1'}) SET b.name = 'Koffiedik -> zwammen', b.rank = 1 "
+        "MERGE (b)-[:INCLUDES]->(o) MERGE (b)-[:INCLUDES]->(o2) WITH o, o2 "
+        "MATCH (c:Challenge {id: 'unemployment'}) "
+        "MERGE (o)-[:ADDRESSES {municipality: 'GM0307', weight: 0.5}]->(c) "
+        "MERGE (o2)-[:ADDRESSES {municipality: 'GM0307', weight: 0.25}]->(c) "
+        "MERGE (o2)-[:ADDRESSES {municipality: 'GM0344', weight: 0.1}]->(c)"
+    )
+    try:
+        query = load_queries()["worst_challenges_and_cases"]
+        records, _, _ = loaded.execute_query(
+            query.text, parameters_={"municipality": "GM0307", "top": 1}
+        )
+        rows = [r.data() for r in records]
+        assert [(r["challenge"], r["cases"]) for r in rows] == [
+            (
+                "unemployment",
+                [{"case": "Koffiedik -> zwammen", "rank": 1, "weight": 0.75, "opportunities": 2}],
+            )
+        ]  # the GM0344 link is another municipality's challenge
+    finally:
+        loaded.execute_query("MATCH (n) WHERE n.id IN ['r:c1', 'r:c2', 'r:case1'] DETACH DELETE n")
+
+
+def test_model_diagram_shows_every_relationship_type():
+    """graph_schema/README.md's mermaid diagram names every relationship type of model.yaml
+    between the labels model.yaml gives it."""
+    from regionomie.graph.model import MODEL
+    from regionomie.paths import GRAPH_SCHEMA_DIR
+
+    text = (GRAPH_SCHEMA_DIR / "README.md").read_text(encoding="utf-8")
+    diagram = text.split("```mermaid", 1)[1].split("```", 1)[0]
+    edges = set()
+    for line in diagram.splitlines():
+        parts = line.strip().split(" -- ")
+        if len(parts) == 2 and " --> " in parts[1]:
+            label, end = parts[1].split(" --> ")
+            edges.add((parts[0], label.strip('"').split()[0], end.strip()))
+    missing = [
+        (r.start, r.type, r.end)
+        for r in MODEL.relationships.values()
+        if (r.start, r.type, r.end) not in edges
+    ]
+    assert missing == []
 
 
 def test_header_is_required(tmp_path):

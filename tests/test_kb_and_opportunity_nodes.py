@@ -5,6 +5,7 @@ real Neo4j."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from regionomie.domain import reference
 from regionomie.domain.knowledge import load_knowledge_base
@@ -113,10 +114,17 @@ def _candidates() -> pd.DataFrame:
 
 def test_opportunity_frames_rank_title_and_link():
     challenges = pd.DataFrame(
-        {"municipality_code": ["GM0307"], "challenge_id": ["unemployment"], "severity": [0.9]}
+        {
+            "municipality_code": ["GM0307", "GM0307"],
+            "challenge_id": ["unemployment", "household_waste"],
+            "value": [0.031, 410.0],
+            "severity": [0.9, 1.0],
+        }
     )
     cases = pd.DataFrame({"case_id": ["case1"], "rank": [1], "name": ["Koffiedik -> zwammen"]})
-    candidates = _candidates().assign(material_name=["koffiedik", None, "koffiedik"])
+    candidates = _candidates().assign(
+        material_name=["koffiedik", None, "koffiedik"], jobs=[0.5, 2.0, 0.1]
+    )
     frames = opportunity_frames("r", candidates, cases, challenges, max_nodes=2)
     nodes = frames.nodes["Opportunity"]
     assert list(nodes["key"]) == ["r:a", "r:b"]  # best two by score
@@ -124,7 +132,14 @@ def test_opportunity_frames_rank_title_and_link():
     assert list(nodes["title"]) == ["koffiedik -> 0113", "spent_coffee_grounds -> 0113"]
     assert list(frames.relationships["TO_RECEIVER"]["start"]) == ["r:a"]  # b is a start-up
     assert list(frames.relationships["FOR_SECTOR"]["end"]) == ["nace:0113", "nace:0113"]
-    assert list(frames.relationships["ADDRESSES"]["end"]) == ["unemployment", "unemployment"]
+    # jobs work on unemployment where they land; a company's residual stream does not change
+    # household waste per inhabitant, so no opportunity "addresses" it
+    addresses = frames.relationships["ADDRESSES"]
+    assert list(addresses["end"]) == ["unemployment", "unemployment"]
+    assert list(addresses["municipality"]) == ["GM0307", "GM0307"]
+    assert list(addresses["value"]) == [0.031, 0.031]
+    assert list(addresses["weight"]) == [pytest.approx(0.45), pytest.approx(0.9)]  # 0.9 x jobs
+    assert set(addresses["basis"]) == {"jobs"}
     assert list(frames.nodes["BusinessCase"]["candidate_ids"]) == [["a", "b"]]
     assert list(frames.relationships["INCLUDES"]["end"]) == ["r:a", "r:b"]
     assert set(nodes.columns) == {"key", *MODEL.node("Opportunity").properties}
@@ -139,13 +154,19 @@ def test_region_opportunities_are_replaced_not_duplicated(empty_graph):
         "MERGE (:Challenge {id: 'unemployment'})"
     )
     challenges = pd.DataFrame(
-        {"municipality_code": ["GM0307"], "challenge_id": ["unemployment"], "severity": [0.9]}
+        {
+            "municipality_code": ["GM0307"],
+            "challenge_id": ["unemployment"],
+            "value": [0.031],
+            "severity": [0.9],
+        }
     )
     cases = pd.DataFrame({"case_id": ["case1"], "rank": [1], "name": ["Koffiedik -> zwammen"]})
-    write_region_opportunities(driver, "regio-other", _candidates(), cases, challenges, "r0")
+    candidates = _candidates().assign(jobs=[1.0, 1.0, 1.0])
+    write_region_opportunities(driver, "regio-other", candidates, cases, challenges, "r0")
     for run in ("r1", "r2"):
         written = write_region_opportunities(
-            driver, "regio-test", _candidates(), cases, challenges, run_id=run
+            driver, "regio-test", candidates, cases, challenges, run_id=run
         )
     # no Sector or ResidualStream in this graph: FOR_SECTOR and USES_STREAM are counted
     assert written == {
@@ -162,6 +183,13 @@ def test_region_opportunities_are_replaced_not_duplicated(empty_graph):
         ("regio-test:a", 1, 1),
         ("regio-test:b", 2, 1),
         ("regio-test:c", 3, 0),
+    ]
+    records, _, _ = driver.execute_query(
+        "MATCH (:Opportunity {id: 'regio-test:a'})-[a:ADDRESSES]->(:Challenge) "
+        "RETURN a.municipality AS m, a.value AS v, a.weight AS w, a.basis AS b"
+    )
+    assert [r.data() for r in records] == [
+        {"m": "GM0307", "v": 0.031, "w": pytest.approx(0.9), "b": "jobs"}
     ]
     records, _, _ = driver.execute_query(
         "MATCH (b:BusinessCase {region: 'regio-test'})-[:INCLUDES]->(o:Opportunity) "
@@ -183,3 +211,35 @@ def test_region_opportunities_are_replaced_not_duplicated(empty_graph):
         "MATCH (o:Opportunity) RETURN o.region AS region, count(o) AS n ORDER BY region"
     )
     assert [(r["region"], r["n"]) for r in records] == [("regio-other", 3), ("regio-test", 2)]
+
+
+def test_opportunities_address_what_their_case_mechanism_addresses():
+    """A case names the challenges its mechanism works on ("GMxxxx:challenge"): its
+    opportunities address exactly those (here household waste, which jobs never address),
+    and a case whose mechanism addresses none gives its opportunities none."""
+    challenges = pd.DataFrame(
+        {
+            "municipality_code": ["GM0307", "GM0307"],
+            "challenge_id": ["unemployment", "household_waste"],
+            "value": [0.031, 410.0],
+            "severity": [0.9, 1.0],
+        }
+    )
+    cases = pd.DataFrame(
+        {
+            "case_id": ["case1", "case2"],
+            "rank": [1, 2],
+            "name": ["Koffiedik -> zwammen", "Iets anders"],
+            "challenges": ["GM0307:household_waste", ""],
+        }
+    )
+    candidates = _candidates().assign(
+        material_name=["koffiedik", None, "koffiedik"],
+        jobs=[0.5, 2.0, 0.1],
+        case_id=["case1", "case1", "case2"],
+    )
+    addresses = opportunity_frames("r", candidates, cases, challenges).relationships["ADDRESSES"]
+    assert list(addresses["start"]) == ["r:a", "r:b"]
+    assert set(addresses["end"]) == {"household_waste"}
+    assert set(addresses["basis"]) == {"case mechanism"}
+    assert list(addresses["weight"]) == [1.0, 1.0]

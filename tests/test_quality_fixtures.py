@@ -169,6 +169,7 @@ def municipalities() -> pd.DataFrame:
             "province_name": ["Utrecht", "Utrecht"],
             "lat": [52.156, 52.21],
             "lon": [5.387, 5.29],
+            "outline": [None, None],
             **_provenance(2, "pdok"),
         }
     )

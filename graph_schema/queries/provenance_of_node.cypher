@@ -1,8 +1,8 @@
 // Question: where does a node come from: which source, which load run (and its status and
 //   times) last changed it, and its content hash?
 // Parameters: $key (the node's key: a vestigingsnummer, kvkNummer, municipality/material
-//   code, sector key or challenge id, e.g. "000000000001")
-// Example: {"key": "000000000001"}
+//   code, sector key or challenge id, e.g. "000100000000", an establishment of the sample)
+// Example: {"key": "000100000000"}
 MATCH (n)
 WHERE n.vestigingsnummer = $key OR n.kvkNummer = $key OR n.code = $key OR n.key = $key
    OR n.id = $key

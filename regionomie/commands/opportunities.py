@@ -19,6 +19,7 @@ import pandas as pd
 
 from regionomie.domain.regions import Region, RegionsFileError, get_region, load_regions
 from regionomie.domain.staging import empty_table
+from regionomie.i18n import DEFAULT_LANGUAGE, check_language
 from regionomie.paths import SCORING_FILE, state_dir
 
 if TYPE_CHECKING:
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         region = get_region(args.region)
         date = flow.export_date(args.date)
         config = flow.FlowConfig.load(
-            Path(args.scoring), exports_root=Path(args.out) if args.out else None
+            Path(args.scoring),
+            exports_root=Path(args.out) if args.out else None,
+            lang=check_language(args.lang),
         )
     except (RegionsFileError, ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -137,6 +140,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scoring",
         default=str(SCORING_FILE),
         help="scoring weights YAML (defaults in code when absent)",
+    )
+    parser.add_argument(
+        "--lang",
+        default=DEFAULT_LANGUAGE,
+        help="language of the reader files: nl (default) or en",
     )
     parser.add_argument("--demo", action="store_true", help="run on synthetic demo data")
     parser.add_argument("--list-regions", action="store_true", help="list regions and exit")

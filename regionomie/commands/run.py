@@ -40,6 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "after the sample); the reason and your user name are kept with the quality checks",
     )
     parser.add_argument(
+        "--lang",
+        default="nl",
+        help="language of the reader files (report, XLSX, CSV, GeoJSON, cards): nl or en",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="print Dagster's full event log as well"
     )
     parser.add_argument(
@@ -115,6 +120,13 @@ def _run(args: argparse.Namespace) -> int:
     except RegionsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from regionomie.i18n import UnknownLanguageError, check_language
+
+    try:
+        lang = check_language(args.lang)
+    except UnknownLanguageError as exc:
+        print(f"error: --lang: {exc}", file=sys.stderr)
+        return 2
     if args.region not in REGIONS:  # the code location was loaded before a refresh
         print(f"error: region {args.region} is not a partition; restart", file=sys.stderr)
         return 2
@@ -144,6 +156,7 @@ def _run(args: argparse.Namespace) -> int:
             tags=tags,
             run_id=run_id,
             quiet=not args.verbose,
+            lang=lang,
         )
     print(console.summary(time.perf_counter() - started), file=sys.stderr)
     if not result.success:

@@ -397,8 +397,11 @@ def nace_class_label(nace4: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _municipalities() -> pd.DataFrame:
-    df = _read_reference("municipalities.csv", MUNICIPALITIES.columns)
-    df = df[list(MUNICIPALITIES.columns)].copy()
+    # The shipped list has centroids, no outlines (SOURCES.md says why): those come with a
+    # PDOK file (`regionomie fetch pdok`).
+    required = tuple(c for c in MUNICIPALITIES.columns if c != "outline")
+    df = _read_reference("municipalities.csv", required)
+    df = df.assign(outline=None)[list(MUNICIPALITIES.columns)].copy()
     for col in ("lat", "lon"):
         df[col] = pd.to_numeric(df[col], errors="raise").astype(float)
     return df

@@ -155,6 +155,7 @@ MUNICIPALITIES = TableContract(
         "province_name",
         "lat",
         "lon",
+        "outline",  # generalised PDOK outline as JSON rings (domain/outlines.py), or None
     ),
 )
 

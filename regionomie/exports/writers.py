@@ -26,7 +26,7 @@ import pandas as pd
 
 from regionomie.domain.opportunities.common import add_display_columns
 from regionomie.domain.privacy import SoleProprietorShield
-from regionomie.exports.geojson import geojson_features, write_json
+from regionomie.exports.geojson import flows_geojson, points_geojson, write_json
 from regionomie.exports.publish import (
     MANIFEST,
     publish,
@@ -43,6 +43,7 @@ from regionomie.exports.tabular import (
     write_xlsx,
 )
 from regionomie.fileio import is_storage_full, make_dirs
+from regionomie.i18n import Texts, check_language
 from regionomie.paths import exports_dir
 
 TOP_PER_CASE = 50  # candidates per business case in the CSV/XLSX/GeoJSON
@@ -133,36 +134,6 @@ def ranked_top(
     return candidates[picked].reset_index(drop=True)
 
 
-def _readme(region: str, date: dt.date, n_candidates: int, n_in_sheet: int) -> pd.DataFrame:
-    """The 'Toelichting' sheet: what each sheet holds and how the score is built."""
-    lines = [
-        ("Regio", region),
-        ("Peildatum", date.isoformat()),
-        (
-            "Kandidaten",
-            f"{n_candidates} in totaal; in dit bestand, opportunities.csv en "
-            f".geojson: de {n_in_sheet} beste (per business case en per gemeente), hoogste "
-            "score eerst",
-        ),
-        ("Volledige lijst", "opportunities.parquet (alle kandidaten, alle kolommen)"),
-        ("Top business cases", "kandidaten gebundeld per materiaal x toepassing, gerangschikt"),
-        ("Top candidates", "leverancier x materiaal x afnemer, met alle scorecomponenten"),
-        ("Challenges", "CBS-opgaven per gemeente; percentiel t.o.v. alle gemeenten in de data"),
-        ("Partners", "betrokken vestigingen; eenmanszaken alleen onder pseudoniem"),
-        (
-            "Score",
-            "gewogen gemiddelde van material_fit, volume_fit, proximity, economic, climate, "
-            "social en novelty (0..1); gewichten in ScoringConfig",
-        ),
-        (
-            "Transport",
-            "afstand = hemelsbreed x 1,3; kosten en CO2 per tonkilometer zijn aannames "
-            "(configureerbaar)",
-        ),
-    ]
-    return pd.DataFrame(lines, columns=["onderwerp", "toelichting"])
-
-
 def write_exports(
     region: str,
     candidates: pd.DataFrame,
@@ -179,17 +150,20 @@ def write_exports(
     pseudonym_key: bytes | None = None,
     top_per_case: int = TOP_PER_CASE,
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
+    lang: str | None = None,
+    sample: bool = False,
     extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
     notices: list[str] | None = None,
     notes: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
-    `latest`. Returns {kind: path}. `notices` (e.g. that the data are synthetic) stand at the
-    top of the report, the XLSX and every card; `notes` (why there are no social cases) beside
-    the cases in the report and in the explanation sheet. `date` is required
-    (regionomie.flow.export_date gives today in Europe/Amsterdam) and is the only date written
-    into files. pseudonym_key
-    defaults to regionomie.settings.pseudonym_key().
+    `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
+    today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
+    defaults to regionomie.settings.pseudonym_key(). `lang`: the readers' language ('nl',
+    the default, or 'en'); `sample`: the data is the shipped synthetic sample (said on top of
+    the report, the workbook and the cards). `notices` (e.g. that the data are synthetic)
+    stand at the top of the report, the XLSX and every card; `notes` (why there are no social
+    cases) beside the cases in the report and in the explanation sheet.
 
     `extras` are further tables as (kind, sheet title, frame): each is written as
     `<kind>.csv` and as a sheet of the workbook (open-data mode: sector density and
@@ -202,6 +176,7 @@ def write_exports(
         raise ValueError("write_exports: an export date is required (see flow.export_date)")
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
+    lang = check_language(lang)
     if pseudonym_key is None:
         from regionomie.settings import pseudonym_key as configured_key
 
@@ -231,6 +206,8 @@ def write_exports(
             top_per_case=top_per_case,
             top_per_municipality=top_per_municipality,
             pruning=candidates.attrs.get("pruning"),
+            lang=lang,
+            sample=sample,
             extras=extras,
             notices=list(notices or ()),
             notes=list(notes or ()),
@@ -290,12 +267,17 @@ def _write_all(
     top_per_case: int,
     top_per_municipality: int,
     pruning: dict[str, int] | None,
-    notices: list[str],
-    notes: list[str],
+    lang: str = "nl",
+    sample: bool = False,
     extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, str]:
-    """Every export file into `folder`, manifest last. Returns {kind: file name}."""
-    from regionomie.exports.report import render_report
+    """Every export file into `folder`, manifest last. Returns {kind: file name}.
+    Tools get the engine's columns (Parquet); people get views in their language (CSV, XLSX,
+    GeoJSON, cards, report)."""
+    from regionomie.exports import reader
+    from regionomie.exports.report import localise_cards, render_report
 
     counts = SafetyCounts()
     cand = clean_frame(candidates)
@@ -308,72 +290,116 @@ def _write_all(
     if not chall.empty:
         chall = chall.sort_values(["municipality_code", "challenge_id"]).reset_index(drop=True)
     partners = partners_table(top, establishments) if not top.empty else pd.DataFrame()
+    names: dict[str, str] = {}
+    if municipalities is not None and not municipalities.empty:
+        names = dict(
+            zip(
+                municipalities["municipality_code"].astype(str),
+                municipalities["name"].astype(str),
+                strict=False,
+            )
+        )
+    loc = reader.Localiser(Texts(lang), names)
+    notices = reader.localised_notices(list(notices or ()), loc, sample)
+    notes = list(notes or ())
+    # The shield first, on the engine's column names (it knows which coordinates belong to
+    # whom); the views rename the columns afterwards.
+    safe_top = shield.protect_frame(top)
+    safe_partners = shield.protect_frame(partners) if len(partners) else partners
     written: dict[str, str] = {}
+    sep, decimal = (";", ",") if lang == "nl" else (",", ".")
 
     def put(kind: str, name: str, write: Callable[[Path], object]) -> None:
         write(folder / name)
         written[kind] = name
 
-    # Every candidate, for tools; the ranked top, with every score component, for people.
+    def csv(view: reader.View) -> Callable[[Path], object]:
+        return lambda p: write_csv(
+            view.frame, p, shield=shield, counts=counts, sep=sep, decimal=decimal
+        )
+
+    candidates_view = reader.candidates_view(safe_top, loc) if len(top) else None
+    cases_view = reader.cases_view(cases, loc)
+    # Every candidate, for tools; the ranked top, for people.
     put("parquet", "opportunities.parquet", lambda p: write_parquet(cand, p, shield=shield))
-    put("csv", "opportunities.csv", lambda p: write_csv(top, p, shield=shield, counts=counts))
-    put(
-        "business_cases_csv",
-        "business_cases.csv",
-        lambda p: write_csv(cases, p, shield=shield, counts=counts),
-    )
+    if candidates_view is not None:
+        put("csv", "opportunities.csv", csv(candidates_view))
+    else:
+        put("csv", "opportunities.csv", lambda p: write_csv(top, p, shield=shield, counts=counts))
+    put("business_cases_csv", "business_cases.csv", csv(cases_view))
+    local_cards = localise_cards(shield.protect_json(cards), cases, loc)
     if notices:
-        cards = [{"notices": notices, **card} for card in cards]
-    put("cards_json", "business_case_cards.json", lambda p: write_json(cards, p, shield=shield))
-    coords = ["producer_lat", "producer_lon", "receiver_lat", "receiver_lon"]
-    sheets: list[tuple[str, pd.DataFrame]] = [
-        ("Top business cases", cases),
-        ("Top candidates", top.drop(columns=coords, errors="ignore")),
-        ("Challenges", chall),
-        ("Partners", partners.drop(columns=["lat", "lon"], errors="ignore")),
-    ]
+        local_cards = [{"notices": notices, **card} for card in local_cards]
+    put(
+        "cards_json",
+        "business_case_cards.json",
+        lambda p: write_json(
+            {"language": lang, "notices": notices, "cards": local_cards}, p, shield=shield
+        ),
+    )
+    views: list[reader.View] = [cases_view]
+    if candidates_view is not None:
+        views.append(candidates_view)
+    if len(cand):
+        # one row per supplier, from every kept candidate; shielded once it is that small
+        producers = shield.protect_frame(reader.per_producer(cand, loc))
+        views.append(reader.producer_options_view(producers, loc))
+        views.append(reader.nearby_supply_view(producers, loc))
+    views.append(reader.challenges_view(chall, loc))
+    if len(partners):
+        views.append(reader.partners_view(safe_partners, loc))
     if cascades is not None and not cascades.empty:
-        sheets.append(("Cascades", clean_frame(cascades)))
+        views.append(reader.cascades_view(shield.protect_frame(clean_frame(cascades)), loc))
     if coalitions is not None and not coalitions.empty:
-        sheets.append(("Coalitions", clean_frame(coalitions)))
+        views.append(reader.coalitions_view(clean_frame(coalitions), loc))
     for kind, title, frame in extras:
         extra = clean_frame(frame)
         put(kind, f"{kind}.csv", lambda p, f=extra: write_csv(f, p, shield=shield, counts=counts))
-        sheets.append((title, extra))
-    readme = _readme(region, date, len(cand), len(top))
-    if notes:
-        remarks = pd.DataFrame({"onderwerp": ["Opmerking"] * len(notes), "toelichting": notes})
-        readme = pd.concat([readme, remarks], ignore_index=True)
+        views.append(reader.View(kind, title, extra, {}))
+    views.append(
+        reader.readme_view(region_label or region, date, len(cand), len(top), loc, notices, notes)
+    )
     if notices:  # what a reader must know first: the explanation sheet opens the workbook
-        warning = pd.DataFrame({"onderwerp": ["Let op"] * len(notices), "toelichting": notices})
-        sheets.insert(0, ("Toelichting", pd.concat([warning, readme], ignore_index=True)))
-    else:
-        sheets.append(("Toelichting", readme))
+        views.insert(0, views.pop())
+    sheets = [(v.title, v.frame, v.formats()) for v in views]
     put(
         "xlsx",
         "opportunities.xlsx",
         lambda p: write_xlsx(sheets, p, date, shield=shield, counts=counts),
     )
-    geo = (
-        geojson_features(top, partners, shield=shield)
-        if not top.empty
+    flows = (
+        flows_geojson(safe_top, loc) if len(top) else {"type": "FeatureCollection", "features": []}
+    )
+    points = (
+        points_geojson(safe_partners, _supply_per_producer(safe_top), loc)
+        if len(partners)
         else {"type": "FeatureCollection", "features": []}
     )
-    put("geojson", "opportunities.geojson", lambda p: write_json(geo, p, shield=shield))
+    put(
+        "geojson_flows",
+        "opportunities_flows.geojson",
+        lambda p: write_json(flows, p, shield=shield),
+    )
+    put(
+        "geojson_points",
+        "opportunities_points.geojson",
+        lambda p: write_json(points, p, shield=shield),
+    )
     sizes = {name: (folder / name).stat().st_size for name in sorted(written.values())}
     report = render_report(
         region=region,
         region_label=region_label or region,
         date=date,
-        candidates=shield.protect_frame(top),
+        candidates=safe_top,
         cases=shield.protect_frame(cases),
-        cards=shield.protect_json(cards),
+        cards=local_cards,
         challenges=chall,
         municipalities=municipalities,
         cascades=shield.protect_frame(cascades) if cascades is not None else None,
         n_candidates=len(cand),
         file_sizes=sizes,
         pruning=pruning,
+        loc=loc,
         notices=notices,
         notes=notes,
     )
@@ -381,3 +407,14 @@ def _write_all(
     write_manifest(folder, region, date, counts, shield)
     written["manifest"] = MANIFEST
     return written
+
+
+def _supply_per_producer(top: pd.DataFrame) -> pd.DataFrame:
+    """producer_id -> tonnes per year over its materials, and whether any was measured."""
+    per = top.drop_duplicates(["producer_id", "material_id"])
+    return (
+        per.assign(measured=per["supply_source"] == "lma")
+        .groupby("producer_id", sort=True)
+        .agg(tonnes=("supply_tonnes", "sum"), measured=("measured", "any"))
+        .reset_index()
+    )

@@ -1,6 +1,7 @@
 """A region's opportunities as graph frames (pure; no database): the best-ranked candidates
 as Opportunity nodes linked to their producer, receiver (or receiving sector), residual stream
-and the severe challenges of their municipalities, and the named business cases as
+and the challenges they address (with municipality, value and weight), and the named business
+cases as
 BusinessCase nodes that INCLUDE them.
 
 Which properties the nodes carry is declared in graph_schema/model.yaml (the full candidate
@@ -19,6 +20,11 @@ from regionomie.graph.model import MODEL
 SOURCE = "regionomie-opportunity-engine"
 MAX_OPPORTUNITY_NODES = 1000  # per region; the full list lives in the exports
 SEVERE = 0.5  # challenges at or above this severity are ADDRESSED by an opportunity
+#: challenges an opportunity works on through the jobs it creates where they land
+JOB_CHALLENGES: frozenset[str] = frozenset(
+    {"unemployment", "social_assistance", "disability_benefits", "low_income",
+     "low_average_income"}
+)  # fmt: skip
 
 
 def _columns(frame: pd.DataFrame, label: str) -> dict[str, object]:
@@ -43,15 +49,69 @@ def _titles(ranked: pd.DataFrame) -> pd.Series:
     return titles.where(known, None)
 
 
-def _severe_challenges(challenges: pd.DataFrame) -> dict[str, list[str]]:
-    """Municipality code -> the ids of its challenges with severity >= SEVERE."""
+def _severe_challenges(challenges: pd.DataFrame) -> dict[str, list[tuple[str, float, float]]]:
+    """Municipality code -> (challenge id, value, severity) of its challenges with severity
+    >= SEVERE."""
     if not len(challenges) or "severity" not in challenges.columns:
         return {}
     severe = challenges[challenges["severity"] >= SEVERE]
-    by_municipality: dict[str, list[str]] = {}
-    for code, challenge_id in zip(severe["municipality_code"], severe["challenge_id"], strict=True):
-        by_municipality.setdefault(str(code), []).append(str(challenge_id))
+    by_municipality: dict[str, list[tuple[str, float, float]]] = {}
+    for code, challenge_id, value, severity in zip(
+        severe["municipality_code"],
+        severe["challenge_id"],
+        severe["value"],
+        severe["severity"],
+        strict=True,
+    ):
+        by_municipality.setdefault(str(code), []).append(
+            (str(challenge_id), float(value), float(severity))
+        )
     return by_municipality
+
+
+def addressed_challenges(ranked: pd.DataFrame, challenges: pd.DataFrame) -> list[list[dict]]:
+    """Per opportunity, the challenges it addresses, each with its municipality, the
+    municipality's indicator value, the severity and a weight 0..1.
+
+    When the engine says which challenges a candidate's case mechanism addresses (the case's
+    `challenges`, "GMxxxx:challenge_id" keys) those are used, weighted by severity - and none
+    when the mechanism addresses none. Otherwise (a candidate in no named case) only
+    the mechanism every candidate has: jobs, in the municipality where they land (the
+    receiver's; a start-up's is the producer's), for the challenges jobs work on
+    (JOB_CHALLENGES), weighted by severity x min(1, jobs). A residual stream of a company does
+    not change household waste or loneliness, so those are never addressed this way."""
+    severe = _severe_challenges(challenges)
+    lookup = {
+        (code, cid): (value, sev) for code, rows in severe.items() for cid, value, sev in rows
+    }
+    out: list[list[dict]] = []
+    keys = _column(ranked, "challenges")
+    jobs = pd.to_numeric(_column(ranked, "jobs"), errors="coerce").fillna(0.0)
+    where = (
+        _column(ranked, "receiver_municipality")
+        .where(
+            _column(ranked, "receiver_kind") != "sector", _column(ranked, "producer_municipality")
+        )
+        .fillna(_column(ranked, "producer_municipality"))
+    )
+    for given, n_jobs, code in zip(keys, jobs, where, strict=True):
+        items: list[dict] = []
+        if isinstance(given, list | tuple | np.ndarray):  # the case's mechanism decides
+            for key in given:
+                municipality, _, cid = str(key).partition(":")
+                if (municipality, cid) in lookup:
+                    value, sev = lookup[(municipality, cid)]
+                    items.append({"challenge": cid, "municipality": municipality, "value": value,
+                                  "severity": sev, "weight": round(sev, 4),
+                                  "basis": "case mechanism"})  # fmt: skip
+        elif n_jobs > 0 and code is not None:
+            for cid, value, sev in severe.get(str(code), []):
+                if cid in JOB_CHALLENGES:
+                    items.append({"challenge": cid, "municipality": str(code), "value": value,
+                                  "severity": sev, "weight": round(sev * min(1.0, n_jobs), 4),
+                                  "basis": "jobs"})  # fmt: skip
+        out.append(sorted(items, key=lambda i: (i["challenge"], i["municipality"])))
+    return out
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -93,15 +153,19 @@ def opportunity_frames(
     ranked = candidates.iloc[best.index.to_numpy()].reset_index(drop=True)  # one narrow take
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
     keys = region + ":" + ranked["candidate_id"].astype(str)
-    severe = _severe_challenges(challenges)
-    addressed = [
-        sorted(set(severe.get(str(p), [])) | set(severe.get(str(r), [])))
-        for p, r in zip(
-            _column(ranked, "producer_municipality"),
-            _column(ranked, "receiver_municipality"),
-            strict=True,
+    case_keys = {
+        str(case): [k for k in str(keys).split(";") if ":" in k]
+        for case, keys in zip(_column(cases, "case_id"), _column(cases, "challenges"), strict=True)
+        if isinstance(keys, str)
+    }
+    if case_keys and "case_id" in ranked.columns and "challenges" not in ranked.columns:
+        ranked = ranked.assign(
+            challenges=[
+                case_keys.get(str(c)) if isinstance(c, str) else None for c in ranked["case_id"]
+            ]
         )
-    ]
+    addresses = addressed_challenges(ranked, challenges)
+    addressed = [sorted({i["challenge"] for i in items}) for items in addresses]
     opportunities = node_frame(
         "Opportunity",
         {
@@ -121,7 +185,18 @@ def opportunity_frames(
             ("USES_STREAM", "material_id", ""),
         )
     }
-    relationships["ADDRESSES"] = rel_frame("ADDRESSES", _pairs(keys, addressed))
+    rows = [(k, i) for k, items in zip(keys, addresses, strict=True) for i in items]
+    relationships["ADDRESSES"] = rel_frame(
+        "ADDRESSES",
+        {
+            "start": [k for k, _ in rows],
+            "end": [i["challenge"] for _, i in rows],
+            **{
+                field: [i[field] for _, i in rows]
+                for field in ("municipality", "value", "severity", "weight", "basis")
+            },
+        },
+    )
     members: dict[str, list[str]] = {}
     if "case_id" in candidates.columns:
         in_case = candidates[["case_id", "candidate_id"]]

@@ -41,9 +41,9 @@ def _provenance(n: int, source: str, file: str) -> dict[str, list[object]]:
 
 def municipalities() -> pd.DataFrame:
     rows = [
-        ("GM0307", "Amersfoort", "PV26", "Utrecht", 52.1561, 5.3878),
-        ("GM0344", "Utrecht", "PV26", "Utrecht", 52.0907, 5.1214),
-        ("GM0363", "Amsterdam", "PV27", "Noord-Holland", 52.3676, 4.9041),
+        ("GM0307", "Amersfoort", "PV26", "Utrecht", 52.1561, 5.3878, None),
+        ("GM0344", "Utrecht", "PV26", "Utrecht", 52.0907, 5.1214, None),
+        ("GM0363", "Amsterdam", "PV27", "Noord-Holland", 52.3676, 4.9041, None),
     ]
     frame = pd.DataFrame(rows, columns=list(MUNICIPALITIES.columns))
     return frame

@@ -37,6 +37,7 @@ from regionomie.domain.cbs_indicators import (
     resolve_measures,
     text_measure_ids,
 )
+from regionomie.domain.outlines import generalise_geometry
 from regionomie.domain.parsers.common import (
     RawFile,
     add_provenance,
@@ -407,8 +408,23 @@ def polygon_centroid(geometry: dict[str, Any]) -> tuple[float, float]:
     return sx / total, sy / total
 
 
+def _swap(first: float, second: float) -> tuple[float, float]:
+    return second, first
+
+
+def _rd_vertex(x: float, y: float) -> tuple[float, float]:
+    from regionomie.domain.coordinates import rd_to_wgs84
+
+    return rd_to_wgs84(x, y)
+
+
+# How every vertex of an outline is read, by the kind its centroid was found to be.
+_VERTEX_TO_LONLAT = {"lonlat": None, "latlon": _swap, "rd_new": _rd_vertex}
+
+
 def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
-    """Municipal boundaries -> one centroid per municipality. Each centroid is checked against
+    """Municipal boundaries -> one centroid and a generalised outline per municipality
+    (regionomie.domain.outlines). Each centroid is checked against
     the Netherlands' bounding boxes in WGS84 and RD New: lon/lat is kept, lat/lon (axes
     swapped) is swapped back, RD New metres (PDOK ignored srsName) are converted to WGS84,
     and a point outside the country in every reading is set aside. Conversions are noted."""
@@ -451,6 +467,7 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
         if kind in converted:
             converted[kind] += 1
         known = ref.loc[code] if code in ref.index else None
+        convert = _VERTEX_TO_LONLAT.get(kind)
         records.append(
             {
                 "municipality_code": code,
@@ -460,6 +477,7 @@ def parse_pdok(raw: RawFile, doc: dict[str, Any]) -> ParseResult:
                 "province_name": known["province_name"] if known is not None else None,
                 "lat": lat,
                 "lon": lon,
+                "outline": generalise_geometry(f.get("geometry") or {}, convert),
             }
         )
         lines.append(i)
