@@ -425,7 +425,7 @@ SPLIT_FORMULAS = [
     "Bakkerij\t=cmd|' /C calc'!A0",
     'Bakkerij; "=HYPERLINK(""http://evil.example"")"',
     "Bakkerij;-3,+cmd|' /C calc'!A0",
-    "\uff1dHYPERLINK(\"http://evil.example\")",
+    '\uff1dHYPERLINK("http://evil.example")',
     "Bakkerij;\uff1d1+1",
     "Bakkerij,\ufe62cmd|' /C calc'!A0",
     "Bakkerij;\u2212cmd|' /C calc'!A0",

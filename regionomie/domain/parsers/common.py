@@ -26,8 +26,8 @@ import pandas as pd
 from regionomie.domain.parsers.limits import (
     InputLimits,
     check_file_size,
-    check_line_lengths,
     check_if_zip,
+    check_line_lengths,
     inflate,
 )
 from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rejects
