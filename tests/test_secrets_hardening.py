@@ -96,22 +96,97 @@ def test_loose_env_file_is_tightened(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert env.stat().st_mode & 0o777 == 0o600
 
 
-def test_pseudonym_key_is_generated_into_env_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from regionomie.settings import pseudonym_key
-
+@pytest.fixture()
+def key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No key anywhere: an own .env and state folder, the suite's key variable removed."""
     env = tmp_path / ".env"
     env.write_text("NEO4J_PASSWORD=something-long")  # no final newline
     monkeypatch.setenv("REGIONOMIE_ENV_FILE", str(env))
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY", raising=False)
-    first = pseudonym_key()
-    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY", raising=False)
-    assert pseudonym_key() == first and len(first) >= 32
-    values = settings.read_env_file(env)
-    assert values["NEO4J_PASSWORD"] == "something-long"
-    assert values["REGIONOMIE_PSEUDONYM_KEY"].encode() == first
-    assert env.stat().st_mode & 0o777 == 0o600
+    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY_FILE", raising=False)
+    return tmp_path
+
+
+def test_pseudonym_key_is_created_once_in_its_own_0600_file(key_home: Path) -> None:
+    first = settings.pseudonym_key()
+    assert settings.pseudonym_key() == first and len(first) >= 32
+    key_file = key_home / "state" / "secrets" / "pseudonym.key"
+    assert key_file.read_text().strip().encode() == first
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.parent.stat().st_mode & 0o077 == 0
+    env = key_home / ".env"
+    assert env.read_text() == "NEO4J_PASSWORD=something-long"  # not beside the password
+
+
+def test_an_empty_key_variable_is_missing_not_a_new_key_each_time(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REGIONOMIE_PSEUDONYM_KEY= (empty) used to make a new key on every call and append a
+    line to .env each time, so pseudonyms changed on every run."""
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "")
+    keys = {settings.pseudonym_key() for _ in range(3)}
+    assert len(keys) == 1
+    assert "REGIONOMIE_PSEUDONYM_KEY" not in (key_home / ".env").read_text()
+    (key_home / ".env").write_text("REGIONOMIE_PSEUDONYM_KEY=\n")
+    assert settings.pseudonym_key() in keys
+
+
+def test_concurrent_first_use_agrees_on_one_key(key_home: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: settings.pseudonym_key(), range(16)))
+    assert len(keys) == 1
+    assert [p.name for p in (key_home / "state" / "secrets").iterdir()] == ["pseudonym.key"]
+
+
+def test_key_sources_in_order_and_weak_keys_refused(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (key_home / ".env").write_text("REGIONOMIE_PSEUDONYM_KEY=legacy-key-from-dotenv-0123\n")
+    assert settings.pseudonym_key() == b"legacy-key-from-dotenv-0123"  # older installations
+    secret = key_home / "run" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("mounted-secret-key-abcdefgh\n")
+    secret.chmod(0o644)
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY_FILE", str(secret))
+    assert settings.pseudonym_key() == b"mounted-secret-key-abcdefgh"
+    assert secret.stat().st_mode & 0o777 == 0o600  # tightened, as .env
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "from-the-environment-wins")
+    assert settings.pseudonym_key() == b"from-the-environment-wins"
+    for weak in ("short", "0000000000000000000000", "abababababababababab"):
+        monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", weak)
+        with pytest.raises(ValueError, match="at least 16 characters"):
+            settings.pseudonym_key()
+    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY")
+    secret.write_text("\n")
+    with pytest.raises(ValueError, match="key file is empty"):
+        settings.pseudonym_key()
+
+
+def test_per_export_salt_unlinks_exports_but_repeats_itself(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regionomie.domain.privacy import pseudonymous_id
+
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "the-operators-own-key-0123")
+    assert settings.export_salt("regio-amersfoort", "2026-01-05") is None
+    stable = settings.pseudonym_key(None)
+    monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "per-export")
+    salt = settings.export_salt("regio-amersfoort", "2026-01-05")
+    keys = {
+        settings.pseudonym_key(salt),
+        settings.pseudonym_key(settings.export_salt("regio-amersfoort", "2026-01-12")),
+        settings.pseudonym_key(settings.export_salt("regio-groningen", "2026-01-05")),
+        stable,
+    }
+    assert len(keys) == 4
+    assert settings.pseudonym_key(salt) == settings.pseudonym_key(salt)  # idempotent exports
+    ids = {pseudonymous_id("000012345678", k) for k in keys}
+    assert len(ids) == 4
+    monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "rapport-2026")
+    assert settings.export_salt("x", "y") == "rapport-2026"
 
 
 def test_apoc_file_io_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -183,7 +183,7 @@ def write_exports(
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
     today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
-    defaults to regionomie.settings.pseudonym_key().
+    defaults to regionomie.settings.pseudonym_key() (salted per REGIONOMIE_EXPORT_SALT).
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -192,10 +192,11 @@ def write_exports(
         raise ValueError("write_exports: an export date is required (see flow.export_date)")
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
-    if pseudonym_key is None:
+    if pseudonym_key is None:  # REGIONOMIE_EXPORT_SALT may unlink this export from others
+        from regionomie.settings import export_salt
         from regionomie.settings import pseudonym_key as configured_key
 
-        pseudonym_key = configured_key()
+        pseudonym_key = configured_key(export_salt(region, date.isoformat()))
     shield = SoleProprietorShield.from_establishments(establishments, pseudonym_key)
     region_dir = out_root / region
     _make_dir(out_root)
