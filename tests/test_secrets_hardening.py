@@ -207,6 +207,68 @@ def test_apoc_core_works_but_reads_no_server_file(neo4j_driver) -> None:
         neo4j_driver.execute_query("CALL apoc.export.csv.query('RETURN 1', 'x.csv', {})")
 
 
+@pytest.mark.neo4j
+@pytest.mark.parametrize(
+    "query",
+    [
+        "LOAD CSV FROM $url AS row RETURN row",
+        "CALL apoc.load.json($url) YIELD value RETURN value",
+        "CALL apoc.load.xml($url) YIELD value RETURN value",
+    ],
+)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_cypher_cannot_fetch_from_loopback(neo4j_driver, httpserver, query: str, host: str) -> None:
+    """The real server refuses LOAD CSV and APOC's loaders towards loopback (where the
+    unauthenticated Dagster UI listens): refused before connecting, the local server sees
+    no request."""
+    httpserver.expect_request("/secret").respond_with_data('{"a": 1}')
+    url = httpserver.url_for("/secret").replace("localhost", host)
+    with pytest.raises(Exception, match="(?i)blocked via the configuration"):
+        neo4j_driver.execute_query(query, url=url)
+    assert httpserver.log == []
+
+
+@pytest.mark.neo4j
+def test_private_and_metadata_addresses_are_blocked_too(neo4j_driver) -> None:
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/x.csv",
+        "http://192.168.1.1/x.csv",
+        "http://172.16.0.1/x.csv",
+        "http://[::1]:7474/",
+        "http://[::ffff:127.0.0.1]:7474/",
+    ):
+        with pytest.raises(Exception, match="(?i)blocked via the configuration"):
+            neo4j_driver.execute_query("LOAD CSV FROM $url AS row RETURN row", url=url)
+
+
+def test_no_procedure_is_unrestricted_and_compose_blocks_the_same_networks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from regionomie.paths import REPO_ROOT
+
+    monkeypatch.delenv("REGIONOMIE_APOC_UNRESTRICTED", raising=False)
+    config = server.ServerSettings(instance_dir=tmp_path / "neo4j")
+    server.write_config(config)
+    conf = (config.conf_dir / "neo4j.conf").read_text()
+    assert "procedures.unrestricted" not in conf
+    blocked = dict(line.split("=", 1) for line in conf.splitlines() if "=" in line)
+    assert blocked["internal.dbms.cypher_ip_blocklist"].split(",") == list(server.BLOCKED_NETWORKS)
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"]["neo4j"]["environment"]
+    assert not any("unrestricted" in key for key in environment)
+    networks = environment["NEO4J_internal_dbms_cypher__ip__blocklist"].split(",")
+    assert networks == list(server.BLOCKED_NETWORKS)
+    monkeypatch.setenv("REGIONOMIE_APOC_UNRESTRICTED", "apoc.meta.schema")
+    server.write_config(config)
+    assert "unrestricted=apoc.meta.schema\n" in (config.conf_dir / "neo4j.conf").read_text()
+    monkeypatch.setenv("REGIONOMIE_APOC_UNRESTRICTED", "apoc.*")
+    with pytest.raises(server.Neo4jServerError, match="wildcards are refused"):
+        server.write_config(config)
+
+
 def test_quarantine_files_are_owner_only(tmp_path: Path) -> None:
     from regionomie.quality.validate import write_frame
 
