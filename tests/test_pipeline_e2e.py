@@ -21,7 +21,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -46,6 +46,7 @@ class PipelineEnv:
     first_result: dg.ExecuteInProcessResult
     data: Path  # the sample plus the hostile KvK file
     log_text: str  # everything the first run logged (Python logging and Dagster events)
+    repo_files_before: dict[str, float] = field(default_factory=dict)  # see _repo_files
 
 
 def _file_digests(folder: Path) -> dict[str, str]:
@@ -62,6 +63,19 @@ def _wipe(driver) -> None:
             "MATCH (n) WHERE NOT n:SchemaMigration "
             "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
+
+
+def _repo_files() -> dict[str, float]:
+    """Files under the repository's default data, exports and state folders (the project's
+    own Neo4j excluded: a developer's server may be running beside the suite)."""
+    from regionomie.paths import REPO_ROOT
+
+    found = {}
+    for folder in ("data", "exports", ".regionomie"):
+        for path in (REPO_ROOT / folder).rglob("*"):
+            if path.is_file() and ".regionomie/neo4j" not in path.as_posix():
+                found[str(path.relative_to(REPO_ROOT))] = path.stat().st_mtime
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +95,13 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
         mp.setenv("REGIONOMIE_STATE_DIR", str(root / "state"))
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(root / "exports"))
         mp.setenv("REGIONOMIE_LANDING_DIR", str(root / "landing"))
-        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(root / "archive"))
+        mp.delenv("REGIONOMIE_ARCHIVE_DIR", raising=False)  # the default: under the state root
+        mp.delenv("REGIONOMIE_QUARANTINE_DIR", raising=False)
+        mp.delenv("REGIONOMIE_DATA_DOCS_DIR", raising=False)
         from pipelines.definitions import build_definitions
         from pipelines.main import run_main_job
 
+        repo_before = _repo_files()
         _wipe(neo4j_driver)
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
@@ -99,7 +116,7 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
             + [e.message or "" for e in events]
             + [str(e.dagster_event.event_specific_data) for e in events if e.dagster_event]
         )
-        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text)
+        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text, repo_before)
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
@@ -143,6 +160,21 @@ def test_graph_holds_every_valid_establishment(pipeline):
         "RETURN count(DISTINCT m) AS n"
     )
     assert records[0]["n"] == 10
+
+
+def test_every_file_the_run_wrote_lives_under_its_roots(pipeline):
+    """Only REGIONOMIE_STATE_DIR, _LANDING_DIR and _EXPORTS_DIR were set: the archive of
+    originals, staging, quarantine, Data Docs and Dagster's files all live under them, and
+    nothing was written into the repository's own data, exports or state folders."""
+    roots = [pipeline.root / r for r in ("state", "exports", "landing")]
+    written = [p for p in pipeline.root.rglob("*") if p.is_file()]
+    outside = [p for p in written if not any(p.is_relative_to(r) for r in roots + [pipeline.data])]
+    assert outside == []
+    archived = list((pipeline.root / "state" / "archive").rglob("*.csv"))
+    assert {p.parent.name for p in archived} >= {"kvk", "waste"}
+    after = _repo_files()
+    changed = sorted(k for k, v in after.items() if pipeline.repo_files_before.get(k) != v)
+    assert changed == []
 
 
 def test_sample_finds_the_coffee_to_mushroom_case(pipeline):
@@ -364,7 +396,6 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_STATE_DIR", str(pipeline.root / "state"))
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(pipeline.root / "exports"))
-        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(pipeline.root / "archive"))
         again = run_main_job(
             pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
@@ -478,7 +509,6 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
         mp.setattr(loader, "_session_write", write_then_kill)
@@ -511,7 +541,6 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
         rerun = run_main_job(
@@ -552,7 +581,6 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
             ("REGIONOMIE_LANDING_DIR", "landing"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
