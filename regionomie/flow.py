@@ -60,6 +60,7 @@ class FlowConfig:
     exports_root: Path | None = None  # None: regionomie.paths.exports_dir() when writing
     top_per_case: int = TOP_PER_CASE
     top_per_municipality: int = TOP_PER_MUNICIPALITY
+    anonymity_k: int | None = None  # None: REGIONOMIE_ANONYMITY_K (default 5)
 
     @classmethod
     def load(cls, scoring_file: Path | None = SCORING_FILE, **overrides: Any) -> FlowConfig:
@@ -323,6 +324,7 @@ def write_region_exports(
         region_label=region.label,
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
+        anonymity_k=config.anonymity_k,
     )
 
 

@@ -213,6 +213,25 @@ def export_salt(region: str, date: str) -> str | None:
     return f"{region}/{date}" if value == "per-export" else value
 
 
+ANONYMITY_K_VARIABLE = "REGIONOMIE_ANONYMITY_K"
+
+
+def anonymity_k() -> int:
+    """REGIONOMIE_ANONYMITY_K (default 5): every pseudonymous actor in an export shares its
+    shown sector and area with at least this many other personal establishments
+    (regionomie.domain.anonymity); 0 switches the generalisation off."""
+    raw = (setting(ANONYMITY_K_VARIABLE, "") or "").strip()
+    if not raw:
+        return 5
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{ANONYMITY_K_VARIABLE}={raw!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError(f"{ANONYMITY_K_VARIABLE} must be 0 or more, got {raw!r}")
+    return value
+
+
 ENVIRONMENTS = ("local", "production")
 
 

@@ -324,9 +324,7 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     return {"establishments": make_est(rows), "municipalities": MUNICIPALITIES}
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("safe-exports")
+def _export(root: Path, anonymity_k: int | None = None) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_PSEUDONYM_KEY", KEY.decode())
         run_region(
@@ -334,9 +332,21 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             hostile_tables(),
             demo_kb(),
             "2026-11-28",
-            FlowConfig(exports_root=root),
+            FlowConfig(exports_root=root, anonymity_k=anonymity_k),
         )
     return root / "regio-amersfoort" / "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile tables exported with the defaults (k = 5)."""
+    return _export(tmp_path_factory.mktemp("safe-exports"))
+
+
+@pytest.fixture(scope="module")
+def folder_without_k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same with the k-anonymity step switched off (REGIONOMIE_ANONYMITY_K=0)."""
+    return _export(tmp_path_factory.mktemp("safe-exports-k0"), anonymity_k=0)
 
 
 def test_xlsx_read_back_holds_no_formula(folder: Path) -> None:
@@ -407,7 +417,28 @@ def test_no_sole_proprietor_name_number_or_exact_location_in_any_file(folder: Pa
     assert any(pseudonym in t for t in texts.values()), "the sole proprietor is still exported"
 
 
-def test_sole_proprietor_location_is_its_500m_cell(folder: Path) -> None:
+def test_sole_proprietor_alone_in_the_register_is_shown_at_the_coarsest_step(
+    folder: Path,
+) -> None:
+    """The hostile register holds one sole proprietor: no sector and area can be shared with
+    k = 5 others, so it is shown without sector, at the region's centre, and counted."""
+    cand = pd.read_parquet(folder / "opportunities.parquet")
+    mine = cand[cand["producer_id"] == pseudonymous_id(SOLE_ID, KEY)]
+    assert len(mine) > 0
+    assert set(mine["producer_nace"]) == {""}
+    assert set(mine["producer_name"]) == {"Eenmanszaak (onbekende sector, Regio Amersfoort)"}
+    assert mine["producer_municipality"].isna().all()
+    cell = coarsen_location(SOLE_LAT, SOLE_LON)
+    assert cell not in set(zip(mine["producer_lat"], mine["producer_lon"], strict=True))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    anonymity = manifest["anonymity"]
+    assert (anonymity["k"], anonymity["pseudonymous_actors"]) == (5, 1)
+    assert anonymity["after"]["below_k_on_shown_sector_and_area"] == 1
+    assert anonymity["generalised"]["steps"] == {"none+region": 1}
+
+
+def test_sole_proprietor_location_is_its_500m_cell(folder_without_k: Path) -> None:
+    folder = folder_without_k
     cand = pd.read_parquet(folder / "opportunities.parquet")
     mine = cand[cand["producer_id"] == pseudonymous_id(SOLE_ID, KEY)]
     assert len(mine) > 0

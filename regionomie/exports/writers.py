@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.anonymity import Generalisation, generalise_actors
 from regionomie.domain.opportunities.common import add_display_columns
 from regionomie.domain.privacy import SoleProprietorShield
 from regionomie.exports.geojson import geojson_features, write_json
@@ -179,6 +180,7 @@ def write_exports(
     pseudonym_key: bytes | None = None,
     top_per_case: int = TOP_PER_CASE,
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
+    anonymity_k: int | None = None,
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
     `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
@@ -198,6 +200,7 @@ def write_exports(
 
         pseudonym_key = configured_key(export_salt(region, date.isoformat()))
     shield = SoleProprietorShield.from_establishments(establishments, pseudonym_key)
+    anonymity = _generalise(establishments, anonymity_k, municipalities, region_label or region)
     region_dir = out_root / region
     _make_dir(out_root)
     _make_dir(region_dir)
@@ -210,6 +213,7 @@ def write_exports(
             region=region,
             date=date,
             shield=shield,
+            anonymity=anonymity,
             candidates=candidates,
             business_cases=business_cases,
             cards=cards,
@@ -239,10 +243,41 @@ def write_exports(
     return paths
 
 
+def _generalise(
+    establishments: pd.DataFrame,
+    k: int | None,
+    municipalities: pd.DataFrame | None,
+    region_label: str,
+) -> Generalisation:
+    """The k-anonymity step (regionomie.domain.anonymity), once per export: what every
+    pseudonymous actor is shown with."""
+    if k is None:
+        from regionomie.settings import anonymity_k
+
+        k = anonymity_k()
+    names = (
+        dict(zip(municipalities["municipality_code"], municipalities["name"], strict=True))
+        if municipalities is not None and len(municipalities)
+        else None
+    )
+    return generalise_actors(
+        establishments, k, region_municipalities=names, region_label=region_label
+    )
+
+
 def _make_dir(path: Path) -> None:
     """Create a missing folder (project permissions); an existing one is left as it is."""
     if not path.exists():
         make_dirs(path)
+
+
+def _personal_actors(cand: pd.DataFrame, anonymity: Generalisation) -> set[str]:
+    """The pseudonymous actors the export holds: personal producers and receivers."""
+    ids: set[str] = set()
+    for column in ("producer_id", "receiver_id"):
+        if column in cand.columns:
+            ids.update(str(v) for v in pd.unique(cand[column].dropna()))
+    return {i for i in ids if i in anonymity.actors}
 
 
 def _best_first(cand: pd.DataFrame) -> bool:
@@ -266,6 +301,7 @@ def _write_all(
     region: str,
     date: dt.date,
     shield: SoleProprietorShield,
+    anonymity: Generalisation,
     candidates: pd.DataFrame,
     business_cases: pd.DataFrame,
     cards: list[dict[str, Any]],
@@ -293,6 +329,11 @@ def _write_all(
     if not chall.empty:
         chall = chall.sort_values(["municipality_code", "challenge_id"]).reset_index(drop=True)
     partners = partners_table(top, establishments) if not top.empty else pd.DataFrame()
+    # k-anonymity: pseudonymous actors shown only with a sector and area k others share
+    exported = _personal_actors(cand, anonymity)
+    cand, top, cases, partners = map(anonymity.apply_frame, (cand, top, cases, partners))
+    cards = anonymity.apply_json(cards)
+    cascades, coalitions = map(anonymity.apply_frame, (cascades, coalitions))
     written: dict[str, str] = {}
 
     def put(kind: str, name: str, write: Callable[[Path], object]) -> None:
@@ -347,6 +388,6 @@ def _write_all(
         pruning=pruning,
     )
     put("html", "report.html", lambda p: p.write_text(report, encoding="utf-8"))
-    write_manifest(folder, region, date, counts, shield)
+    write_manifest(folder, region, date, counts, shield, anonymity=anonymity.report(exported))
     written["manifest"] = MANIFEST
     return written
