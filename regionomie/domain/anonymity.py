@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from regionomie.domain.opportunities.common import add_display_columns, sole_proprietor_mask
 from regionomie.domain.privacy import coarsen_locations, sole_proprietor_label
@@ -111,49 +113,73 @@ class Generalisation:
     k: int
     actors: dict[str, ShownActor] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    old_labels: dict[str, str] = field(default_factory=dict)  # per id: the label it replaces
     before: dict[str, int] = field(default_factory=dict)  # per id: others on (class, pc4)
     alone_in_cell: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ rewriting
     def apply_frame(self, frame: pd.DataFrame | None) -> pd.DataFrame | None:
         """A copy of `frame` with every personal actor's columns (ACTOR_COLUMNS) replaced by
-        the shown values and every old pseudonym label in its texts replaced by the new."""
+        the shown values and every old pseudonym label in its texts replaced by the new.
+
+        A row's texts quote its own actors (an explanation names its producer and receiver),
+        so their labels are replaced directly; any other text holding a label is found by
+        one vectorised pass per column (Arrow) and rewritten by the label table."""
         if frame is None or frame.empty or not self.actors:
             return frame
-        out = frame.copy()
-        table = self._table
-        for id_column, columns in ACTOR_COLUMNS.items():
-            if id_column not in out.columns:
-                continue
-            ids = out[id_column].astype(object)
-            mask = ids.isin(table.index).to_numpy(dtype=bool)
-            if not mask.any():
-                continue
-            rows = table.index.get_indexer(ids[mask])  # once per id column
-            for part, column in columns.items():
-                if column not in out.columns:
-                    continue
-                values = table[part].to_numpy()[rows]
-                if part in ("lat", "lon"):
-                    out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-                    out.loc[mask, column] = values.astype("float64")
-                else:
-                    out[column] = out[column].astype(object)
-                    out.loc[mask, column] = values
+        out = frame.copy(deep=False)  # columns are replaced, never changed in place
+        positions = {
+            id_column: self._positions(out[id_column])
+            for id_column in ACTOR_COLUMNS
+            if id_column in out.columns
+        }
+        positions = {c: p for c, p in positions.items() if (p >= 0).any()}
+        owned = {c for id_column in positions for c in ACTOR_COLUMNS[id_column].values()}
         for column in out.columns:
+            if column in owned or column in positions:
+                continue
             series = out[column]
             if series.dtype.kind == "O" or isinstance(series.dtype, pd.StringDtype):
-                out[column] = self._rewrite_texts(series)
+                out[column] = self._rewrite_texts(series, positions)
+        for id_column, rows in positions.items():
+            mask = rows >= 0
+            for part, column in ACTOR_COLUMNS[id_column].items():
+                if column not in out.columns:
+                    continue
+                values = self._parts[part][rows[mask]]
+                if part in ("lat", "lon"):
+                    numbers = pd.to_numeric(out[column], errors="coerce").to_numpy("float64")
+                    numbers = numbers.copy()
+                    numbers[mask] = values.astype("float64")
+                    out[column] = numbers
+                else:
+                    texts = out[column].to_numpy(dtype=object).copy()
+                    texts[mask] = values
+                    out[column] = pd.Series(texts, index=out.index, dtype=object)
         return out
 
     @cached_property
-    def _table(self) -> pd.DataFrame:
-        """The shown values, one row per personal actor id (for vectorised look-ups)."""
+    def _ids(self) -> pa.Array:
+        return pa.array(list(self.actors), type=pa.large_string())
+
+    def _positions(self, ids: pd.Series) -> np.ndarray:
+        """Per row, the position of its id among the personal actors, -1 for anyone else."""
+        try:
+            array = pa.array(ids, from_pandas=True).cast(pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            array = pa.array(ids.astype(str).where(ids.notna(), None), type=pa.large_string())
+        found = pc.index_in(array, value_set=self._ids)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    @cached_property
+    def _parts(self) -> dict[str, np.ndarray]:
+        """Per shown part, its values in the order of _index (vectorised look-ups)."""
         parts = ("name", "address", "sector", "sector_label", "municipality", "lat", "lon")
-        return pd.DataFrame(
-            {p: [_value(a, p) for a in self.actors.values()] for p in parts},
-            index=pd.Index(list(self.actors), dtype=object),
-        )
+        out = {
+            p: np.array([_value(a, p) for a in self.actors.values()], dtype=object) for p in parts
+        }
+        out["old_label"] = np.array([self.old_labels.get(i, "") for i in self.actors], dtype=object)
+        return out
 
     def apply_json(self, obj: Any) -> Any:
         """The same for JSON-like data (business-case cards): actor entries with a personal
@@ -177,22 +203,27 @@ class Generalisation:
             return text
         return _LABEL_RE.sub(lambda m: self.labels.get(m.group(0), m.group(0)), text)
 
-    def _rewrite_texts(self, series: pd.Series) -> pd.Series:
-        """Texts quoting an old label, found and rewritten once per distinct text (ids and
-        codes repeat; only texts holding the label marker are searched)."""
-        if not self.labels:
+    def _rewrite_texts(
+        self, series: pd.Series, positions: Mapping[str, np.ndarray] | None = None
+    ) -> pd.Series:
+        """Texts holding the label marker (one Arrow pass): in a row of a personal actor its
+        own labels are replaced; elsewhere every label is looked up in the label table."""
+        hits = _holding_marker(series)
+        if not hits.any():
             return series
-        changed: dict[str, str] = {}
-        for text in pd.unique(series.dropna()):
-            if isinstance(text, str) and _MARKER in text:
-                new = self.rewrite_text(text)
-                if new != text:
-                    changed[text] = new
-        if not changed:
-            return series
-        hits = series.isin(list(changed)).to_numpy(dtype=bool)
-        out = series.astype(object)
-        out[hits] = out[hits].map(changed)
+        values = series.to_numpy(dtype=object).copy()
+        old, new = self._parts["old_label"], self._parts["name"]
+        own = [rows for rows in (positions or {}).values()]
+        for i in np.flatnonzero(hits):
+            text = values[i]
+            mine = [int(rows[i]) for rows in own if rows[i] >= 0]
+            if mine:
+                for r in mine:
+                    text = text.replace(old[r], new[r])
+            else:
+                text = self.rewrite_text(text)
+            values[i] = text
+        out = pd.Series(values, index=series.index, dtype=object)
         return out if series.dtype.kind == "O" else out.astype(series.dtype)
 
     # ------------------------------------------------------------------ report
@@ -234,6 +265,20 @@ class Generalisation:
                 "location": "centre of the shown area (postcode4, municipality or region)",
             },
         }
+
+
+def _holding_marker(series: pd.Series) -> np.ndarray:
+    """Which values are texts holding 'Eenmanszaak (' (one Arrow pass; a column that is no
+    text column holds none)."""
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: texts checked one by one
+        values = series.to_numpy(dtype=object)
+        return np.fromiter((isinstance(v, str) and _MARKER in v for v in values), bool, len(values))
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return np.zeros(len(series), dtype=bool)
+    found = pc.match_substring(array, _MARKER)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _value(actor: ShownActor, part: str) -> Any:
@@ -411,6 +456,7 @@ def generalise_actors(
         result.before[ids[row]] = int(before[position])
         # texts quote the old label; actors that shared it may differ: the coarsest wins
         old = old_labels[row]
+        result.old_labels[ids[row]] = old
         if old not in label_levels or chosen[row] > label_levels[old][0]:
             label_levels[old] = (int(chosen[row]), actor.name)
     result.labels = {old: new for old, (_, new) in label_levels.items() if old != new}
