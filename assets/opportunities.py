@@ -78,6 +78,7 @@ def regional_opportunities(
         result.challenges,
         run_id=context.run_id,
         database=neo4j.database,
+        shield=flow.graph_shield(tables),
     )
     return dg.Output(result, metadata={**result_metadata(result), **written})
 

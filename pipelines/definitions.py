@@ -12,7 +12,12 @@ from assets.graph import graph_assets
 from assets.ingest import landing_assets, table_assets, waste_party_links
 from assets.opportunities import OPPORTUNITY_IO_MANAGER, opportunity_assets
 from assets.reference import reference_assets
-from assets.resources import LocalLandingZone, Neo4jResource, OpportunityResultIOManager
+from assets.resources import (
+    LocalLandingZone,
+    Neo4jResource,
+    OpportunityResultIOManager,
+    RestrictedNeo4jResource,
+)
 from pipelines.jobs import all_jobs, ingest_jobs
 from pipelines.schedules import all_schedules
 from pipelines.sensors import (
@@ -22,7 +27,14 @@ from pipelines.sensors import (
 )
 from regionomie.domain.sources import SOURCES
 from regionomie.fileio import apply_umask
-from regionomie.settings import ENVIRONMENTS, environment, neo4j_uri, production_problems
+from regionomie.graph.restricted import StoreAddress, check_separate
+from regionomie.settings import (
+    ENVIRONMENTS,
+    environment,
+    neo4j_uri,
+    production_problems,
+    restricted_store,
+)
 
 # Webserver, daemon and run workers all import this module: everything they write (Dagster's
 # storage and logs, staging, quarantine, exports) is owner-only by default.
@@ -48,9 +60,29 @@ def resources_for(environment: str) -> dict[str, object]:
     landing = LocalLandingZone(root=os.environ.get("REGIONOMIE_LANDING_DIR", ""))
     return {
         "neo4j": neo4j,
+        "restricted_neo4j": restricted_store_resource(neo4j),
         "landing_zone": landing,
         OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(),
     }
+
+
+def restricted_store_resource(default: Neo4jResource) -> RestrictedNeo4jResource:
+    """The restricted store when REGIONOMIE_RESTRICTED_NEO4J_URI is set, checked to be
+    neither the analysts' database nor reached as their user; a disabled one otherwise."""
+    store = restricted_store()
+    if store is None:
+        return RestrictedNeo4jResource(enabled=False)
+    uri, user, _, database = store
+    check_separate(
+        StoreAddress(uri, user, database), StoreAddress(default.uri, default.user, default.database)
+    )
+    return RestrictedNeo4jResource(
+        enabled=True,
+        uri=uri,
+        user=user,
+        password=dg.EnvVar("REGIONOMIE_RESTRICTED_NEO4J_PASSWORD"),
+        database=database,
+    )
 
 
 def build_definitions() -> dg.Definitions:

@@ -232,6 +232,26 @@ def anonymity_k() -> int:
     return value
 
 
+def restricted_store() -> tuple[str, str, str, str | None] | None:
+    """(uri, user, password, database) of the restricted store for personal fields
+    (REGIONOMIE_RESTRICTED_NEO4J_URI / _USER / _PASSWORD / _DATABASE), or None when it is not
+    configured: then personal fields are kept in no graph (regionomie.graph.restricted)."""
+    uri = (setting("REGIONOMIE_RESTRICTED_NEO4J_URI", "") or "").strip()
+    if not uri:
+        return None
+    password = setting("REGIONOMIE_RESTRICTED_NEO4J_PASSWORD", "") or ""
+    if not password:
+        raise ValueError(
+            "REGIONOMIE_RESTRICTED_NEO4J_URI is set without REGIONOMIE_RESTRICTED_NEO4J_PASSWORD"
+        )
+    return (
+        uri,
+        setting("REGIONOMIE_RESTRICTED_NEO4J_USER", "neo4j") or "neo4j",
+        password,
+        (setting("REGIONOMIE_RESTRICTED_NEO4J_DATABASE", "") or "").strip() or None,
+    )
+
+
 ENVIRONMENTS = ("local", "production")
 
 
