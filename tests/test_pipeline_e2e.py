@@ -27,6 +27,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from spreadsheet import formula_cells as spreadsheet_formula_cells
 
 from regionomie.paths import SAMPLE_DIR
 
@@ -282,6 +283,13 @@ def _xlsx_cells(path: Path) -> tuple[int, int, int, frozenset[str]]:
     return formulas, risky, text, frozenset(values)
 
 
+def _graph_text(driver) -> str:
+    """Every property value of every node and relationship of the default graph."""
+    nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels, _, _ = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p")
+    return "\n".join(f"{r[0]} {r['p']}" for r in [*nodes, *rels])
+
+
 def _find_numbers(text: str, numbers: set[str]) -> set[str]:
     return {m for m in re.findall(r"(?<!\d)(\d{12}|\d{8})(?!\d)", text) if m in numbers}
 
@@ -294,13 +302,17 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     formula_cells, risky_xlsx, text_cells, xlsx_values = _xlsx_cells(folder / "opportunities.xlsx")
     risky_csv = 0
+    split_formulas: dict[str, int] = {}
     for name in ("opportunities.csv", "business_cases.csv"):
-        rows = csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8")))
+        text = (folder / name).read_text(encoding="utf-8")
+        rows = csv.reader(io.StringIO(text))
         risky_csv += sum(
             c.startswith(TRIGGERS) and c != "-" and not NUMBER.fullmatch(c)
             for row in rows
             for c in row
         )
+        for delimiter, cells in spreadsheet_formula_cells(text).items():  # as nl-NL Excel, ...
+            split_formulas[repr(delimiter)] = split_formulas.get(repr(delimiter), 0) + len(cells)
     neutralised = manifest["formula_cells_neutralised"]
     producers = pd.read_csv(folder / "opportunities.csv", dtype=str)["producer_name"]
     assert producers.str.startswith("'=HYPERLINK").any(), "the hostile names did get out"
@@ -314,6 +326,16 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
     leaked_numbers = {f: v for f, v in leaked_numbers.items() if v}
     log_names = [n for n in names if n in pipeline.log_text]
     log_numbers = sorted(_find_numbers(pipeline.log_text, number_set))
+    docs = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (pipeline.root / "state" / "data_docs").rglob("*.html")
+    )
+    docs_names = [n for n in names if n in docs]
+    docs_numbers = sorted(_find_numbers(docs, number_set))
+    docs_markup = len(re.findall(r"<script>alert|<img src=x", docs, flags=re.IGNORECASE))
+    graph = _graph_text(pipeline.driver)
+    graph_names = [n for n in names if n in graph]
+    graph_numbers = sorted(_find_numbers(graph, number_set))
     measurement = {
         "sole_proprietor_numbers_checked": len(numbers),
         "sole_proprietor_names_checked": len(names),
@@ -323,17 +345,28 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
         "xlsx_formula_cells_read_back": formula_cells,
         "xlsx_cells_starting_a_formula": risky_xlsx,
         "csv_cells_starting_a_formula": risky_csv,
+        "csv_formula_cells_when_split_on": split_formulas,
         "sole_proprietor_names_in_exports": sum(len(v) for v in leaked_names.values()),
         "sole_proprietor_numbers_in_exports": sum(len(v) for v in leaked_numbers.values()),
         "sole_proprietor_names_in_logs": len(log_names),
         "sole_proprietor_numbers_in_logs": len(log_numbers),
         "log_characters_searched": len(pipeline.log_text),
+        "data_docs_pages": len(list((pipeline.root / "state" / "data_docs").rglob("*.html"))),
+        "sole_proprietor_names_in_data_docs": len(docs_names),
+        "sole_proprietor_numbers_in_data_docs": len(docs_numbers),
+        "live_markup_in_data_docs": docs_markup,
+        "sole_proprietor_names_in_default_graph": len(graph_names),
+        "sole_proprietor_numbers_in_default_graph": len(graph_numbers),
+        "graph_characters_searched": len(graph),
     }
     print("\nHOSTILE-CORPUS " + json.dumps(measurement, sort_keys=True))
     assert sum(neutralised.values()) > 0
     assert (formula_cells, risky_xlsx, risky_csv) == (0, 0, 0)
     assert leaked_names == {} and leaked_numbers == {}
     assert log_names == [] and log_numbers == []
+    assert split_formulas == {"';'": 0, "','": 0, "'\\t'": 0}
+    assert (docs_names, docs_numbers, docs_markup) == ([], [], 0)
+    assert (graph_names, graph_numbers) == ([], [])
     assert len(names) >= 20 and len(numbers) >= 40  # the check had something to find
     report = (folder / "report.html").read_text(encoding="utf-8").lower()
     assert "<script" not in report and "<img" not in report  # markup names stay text
