@@ -23,7 +23,7 @@ from regionomie.domain import reference
 from regionomie.domain.opportunities import OpportunityResult, ScoringConfig, run_opportunities
 from regionomie.domain.opportunities.config import load_scoring_config
 from regionomie.domain.regions import Region, get_region
-from regionomie.domain.sources import SOURCE_TABLES
+from regionomie.domain.sources import SOURCE_TABLES, SYNTHETIC_NOTICE, synthetic_files
 from regionomie.exports.writers import TOP_PER_CASE, TOP_PER_MUNICIPALITY
 from regionomie.graph.frames import GraphFrames
 from regionomie.graph.knowledge_frames import SOURCE as KNOWLEDGE_SOURCE
@@ -299,7 +299,9 @@ def compute_region(
     config: FlowConfig,
     progress: Progress | None = None,
 ) -> OpportunityResult:
-    """Ranked, explained candidates, cases, cascades and coalitions for one region."""
+    """Ranked, explained candidates, cases, cascades and coalitions for one region (a region
+    without establishments gets empty files that say so: the weekly schedule runs every
+    region; `regionomie run` refuses such a region before any work)."""
     result = run_opportunities(
         establishments=tables["establishments"],
         kb=kb,
@@ -342,6 +344,8 @@ def write_region_exports(
         top_per_case=config.top_per_case,
         top_per_municipality=config.top_per_municipality,
         anonymity_k=config.anonymity_k,
+        notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
+        notes=list(result.notes),
     )
 
 

@@ -174,7 +174,10 @@ def test_v3_category_dimension_codes_come_with_the_bundle(httpserver: HTTPServer
     assert {c["Key"]: c["Title"] for c in bundle["dimensions"]["Afvalsoort"]}["A025454"] == (
         "GFT-afval"
     )
-    assert {r["RegioS"].strip() for r in bundle["rows"]} == {"GM0307"}
+    # the region, and the Nederland row it is compared with (a request of its own)
+    assert {r["RegioS"].strip() for r in bundle["rows"]} == {"GM0307", "NL01"}
+    typed = [q["$filter"] for path, q in cbs.requests if path.endswith("/TypedDataSet")]
+    assert typed[-1] == "startswith(RegioS,'NL0')"
 
 
 def test_region_not_in_table_is_an_error_not_an_empty_file(httpserver: HTTPServer) -> None:

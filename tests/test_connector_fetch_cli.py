@@ -216,7 +216,8 @@ def test_cbs_v3_writes_bundle(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["retrieved_at"])
     assert doc["data_properties"] == props["value"] and doc["rows"] == rows
     assert list(doc["dimensions"]) == ["WijkenEnBuurten"]
-    assert "13 rows of 85984NED (v3) in 3 pages" in capsys.readouterr().out
+    # 3 pages of the region, 1 (empty here) of the Nederland row
+    assert "13 rows of 85984NED (v3) in 4 pages" in capsys.readouterr().out
 
 
 def test_cbs_v4_writes_bundle(

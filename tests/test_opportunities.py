@@ -11,6 +11,11 @@ import pandas as pd
 import pytest
 
 from regionomie.domain.challenges import derive_challenges
+from regionomie.domain.dutch_context import (
+    ReceiverSector,
+    SocialMechanism,
+    load_dutch_context,
+)
 from regionomie.domain.opportunities import (
     ScoringConfig,
     business_case_cards,
@@ -144,6 +149,15 @@ def test_nothing_hazardous_is_proposed_for_food_or_feed(flag: Any) -> None:
     assert "afgewerkte_olie" not in set(cand["material_id"])
 
 
+def with_labour_ratio(nace: str, tonnes_per_worker: float) -> Any:
+    """The shipped Dutch context with a labour ratio for one receiving class."""
+    import dataclasses
+
+    context = load_dutch_context()
+    receivers = {**context.receivers, nace: ReceiverSector(nace, tonnes_per_worker, True, "test")}
+    return dataclasses.replace(context, receivers=receivers)
+
+
 def test_high_unemployment_case_outranks_identical_case_elsewhere() -> None:
     # two identical restaurant -> grower pairs, one in Amersfoort, one in Meppel
     est = make_est(
@@ -161,35 +175,65 @@ def test_high_unemployment_case_outranks_identical_case_elsewhere() -> None:
     indicators = pd.DataFrame(rows, columns=["region_code", "indicator", "value"])
     indicators["period"] = "2024"
     challenges = derive_challenges(indicators)
-    cand = run(est, challenges=challenges)
+    # jobs come from the receiving sector's labour ratio (1 worker per 0.5 t here)
+    cand = run(est, challenges=challenges, context=with_labour_ratio("0113", 0.5))
     coffee = cand[cand["pathway_id"] == "P-koffie-zwam"].set_index("producer_municipality")
     assert coffee.loc["GM0307", "employment_severity"] == pytest.approx(1.0)
     assert coffee.loc["GM0119", "employment_severity"] == pytest.approx(0.0)
+    assert coffee.loc["GM0307", "jobs"] > 0
     assert coffee.loc["GM0307", "score"] > coffee.loc["GM0119", "score"]
     # everything but the social component is identical
     for column in ("material_fit", "volume_fit", "economic", "climate"):
         assert coffee.loc["GM0307", column] == pytest.approx(coffee.loc["GM0119", column])
 
 
-def test_elderly_bonus_only_for_care_or_community_use() -> None:
+def test_unknown_labour_ratio_gives_no_jobs_and_says_so() -> None:
+    est = make_est(
+        [
+            {"nace_class": "5610", "lat": 52.155, "lon": 5.387},
+            {"nace_class": "0113", "lat": 52.165, "lon": 5.387},
+        ]
+    )
+    cand = run(est)
+    coffee = cand[cand["pathway_id"] == "P-koffie-zwam"].iloc[0]
+    assert coffee["jobs"] == 0.0
+    assert coffee["jobs_basis"].startswith("onbekend")
+    assert "werkgelegenheid onbekend" in coffee["explanation"]
+
+
+def test_need_counts_only_for_the_mechanism_of_the_pathway() -> None:
+    """A social mechanism adds need_weight x its challenges' severity in the receiver's
+    municipality to the social impact of its own pathway's candidates, not to others."""
+    import dataclasses
+
     est = make_est(
         [
             {"nace_class": "1071", "lat": 52.155, "lon": 5.387},
             {"nace_class": "8899", "lat": 52.160, "lon": 5.390},
+            {"nace_class": "1091", "lat": 52.158, "lon": 5.392},
         ]
     )
     chall = pd.DataFrame(
-        {
-            "municipality_code": ["GM0307"],
-            "challenge_id": ["ageing"],
-            "severity": [0.9],
-        }
+        {"municipality_code": ["GM0307"], "challenge_id": ["ageing"], "severity": [0.9]}
     )
-    with_bonus = run(est, challenges=chall)
-    without = run(est)
-    bread_b = with_bonus[with_bonus["pathway_id"] == "P-brood-buurt"].iloc[0]
+    base = load_dutch_context()
+    mechanism = dataclasses.replace(
+        base.mechanisms[0],
+        mechanism_id="test_buurt",
+        pathways=("P-brood-buurt",),
+        challenges=("ageing",),
+    )
+    context = dataclasses.replace(base, mechanisms=(mechanism,))
+    with_need = run(est, challenges=chall, context=context)
+    without = run(est, context=context)
+    bread_b = with_need[with_need["pathway_id"] == "P-brood-buurt"].iloc[0]
     bread_0 = without[without["pathway_id"] == "P-brood-buurt"].iloc[0]
-    assert bread_b["social_impact"] == pytest.approx(bread_0["social_impact"] + 0.5 * 0.9)
+    assert bread_b["mechanism_id"] == "test_buurt" and bread_b["case_kind"] == "circular+social"
+    assert bread_b["need_severity"] == pytest.approx(0.9)
+    assert bread_b["social_impact"] == pytest.approx(bread_0["social_impact"] + 1.0 * 0.9)
+    feed = with_need[with_need["pathway_id"] != "P-brood-buurt"]
+    assert (feed["need_severity"] == 0).all() and (feed["case_kind"] == "circular").all()
+    assert isinstance(mechanism, SocialMechanism)
 
 
 def test_blocking_keeps_candidate_count_linear_and_bounded() -> None:
@@ -258,6 +302,7 @@ def waste_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
             extract_type="ontvangst",
             afvalstroomnummer="000000000001",
             eural_code="200108",
+            waste_name="Koffiedik",
             period_year=2024,
             period_month=month,
             weight_kg=kg,
@@ -289,7 +334,7 @@ def test_lma_supply_replaces_estimate_and_marks_existing_flow() -> None:
     assert coffee["tonnes_per_year"] == pytest.approx(1.0)  # 400 + 600 kg in 2024
     oil = supply[supply["material_id"] == "frituurvet"].iloc[0]
     assert oil["supply_source"] == "estimate"
-    flows = observed_flows(records, links, kb)
+    flows = observed_flows(records, links)
     cand = generate_candidates(est, supply, kb, MUNICIPALITIES, observed_flows=flows)
     row = cand[cand["pathway_id"] == "P-koffie-zwam"].iloc[0]
     assert row["novelty"] == 0.0
@@ -309,8 +354,12 @@ def test_supply_without_coordinates_is_set_aside_not_lost() -> None:
     set_aside = cand.attrs["set_aside"]
     placed = cand[["producer_id", "material_id"]].drop_duplicates()
     assert len(placed) + len(set_aside) == len(supply)
-    assert set(set_aside["establishment_id"]) == {"000000000002"}
-    assert set_aside["reason"].str.contains("coordinates").all()
+    no_place = set_aside[set_aside["establishment_id"] == "000000000002"]
+    assert len(no_place) == len(supply[supply["establishment_id"] == "000000000002"])
+    assert no_place["reason"].str.contains("coordinates").all()
+    # the other restaurant is placed, or set aside only for want of a receiver it can reach
+    other = set_aside[set_aside["establishment_id"] == "000000000001"]
+    assert other["reason"].str.contains("no receiver").all()
 
 
 def test_sole_proprietor_name_never_in_outputs() -> None:
@@ -392,9 +441,15 @@ def test_cascade_coffee_mushroom_compost() -> None:
             {"nace_class": "0150", "lat": 52.175, "lon": 5.390},
         ]
     )
+    import dataclasses
+
     kb = demo_kb()
     cand = run(est)
-    chains = cascades(cand, kb, est)
+    # a cascade chains only what a use leaves behind: the grower's spent substrate
+    context = dataclasses.replace(
+        load_dutch_context(), residues={("koffiedik", "0113"): ("champost", 0.5, "test")}
+    )
+    chains = cascades(cand, kb, est, context=context)
     two = chains[chains["pathway_ids"] == "P-koffie-zwam;P-champost-grond"]
     assert len(two) == 1
     assert two.iloc[0]["steps"] == 2
@@ -402,6 +457,10 @@ def test_cascade_coffee_mushroom_compost() -> None:
     start = cand[cand["pathway_id"] == "P-koffie-zwam"].iloc[0]
     assert two.iloc[0]["cascade_score"] == pytest.approx(start["score"] * 0.7 * 0.9, abs=1e-5)
     assert (chains["steps"] <= 3).all()
+    assert chains["pathway_ids"].str.startswith("P-koffie-zwam;").all()
+    # without the residue link nothing follows from the mushroom farm
+    none = cascades(cand, kb, est, context=dataclasses.replace(context, residues={}))
+    assert none.empty
 
 
 def test_coalitions_separate_distant_clusters() -> None:
@@ -443,6 +502,7 @@ def test_score_is_weighted_mean_of_components() -> None:
     w = config.normalised_weights()
     comp = {k: cand[k] for k in ("material_fit", "volume_fit", "proximity", "economic")}
     comp.update({"climate": cand["climate"], "social": cand["social"], "novelty": cand["novelty"]})
+    comp["hierarchy"] = cand["hierarchy"]
     expected = sum(w[k] * comp[k] for k in w)
     np.testing.assert_allclose(cand["score"], expected, atol=1e-3)
     assert cand["score"].between(0, 1).all()
@@ -454,7 +514,7 @@ def test_scoring_config_file(tmp_path: Path) -> None:
     config = load_scoring_config(good)
     assert config.max_distance_km == 10
     assert config.weights["social"] == 0.5
-    assert config.weights["material_fit"] == 0.25
+    assert config.weights["material_fit"] == 0.20
     bad = tmp_path / "bad.yaml"
     bad.write_text("weights:\n  beauty: 1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.yaml.*beauty"):
@@ -520,7 +580,7 @@ def test_at_most_n_uses_per_material_in_top_list() -> None:
         ]
     )
     cand = run(est)
-    both = business_cases(cand, MUNICIPALITIES)
+    both = business_cases(cand, MUNICIPALITIES, ScoringConfig(max_cases_per_material=2))
     assert set(both.loc[both["material_id"] == "bierbostel", "pathway_id"]) == {
         "P-bostel-voer",
         "P-bostel-bakker",
@@ -545,9 +605,11 @@ def test_supply_without_pathway_is_set_aside_with_reason() -> None:
     est = make_est([{"nace_class": "5610", "lat": 52.155, "lon": 5.387}])
     supply = estimate_supply(est, kb)
     cand = generate_candidates(est, supply, kb, MUNICIPALITIES)
-    aside = cand.attrs["set_aside"]
-    assert list(aside["material_id"]) == ["champost"]
-    assert "no usable pathway" in aside["reason"].iloc[0]
+    aside = cand.attrs["set_aside"].set_index("material_id")
+    assert "no usable pathway" in aside.loc["champost", "reason"]
+    # frying oil goes only to receiving classes a start-up cannot be (biodiesel): with none
+    # in reach it is set aside with that reason, not proposed as a start-up
+    assert "none a start-up can be" in aside.loc["frituurvet", "reason"]
     placed = cand[["producer_id", "material_id"]].drop_duplicates()
     assert len(placed) + len(aside) == len(supply)
 
@@ -588,8 +650,10 @@ def test_messy_establishment_values_do_not_crash() -> None:
     placed = set(result.candidates["producer_id"])
     aside = result.set_aside
     assert "000000000001" in placed  # unknown employees -> default 1, still a candidate
-    assert set(aside["establishment_id"]) == {"000000000003"}  # '56.10' ok, lat unusable
-    assert aside["reason"].str.contains("coordinates").all()
+    unusable = aside[aside["reason"].str.contains("coordinates")]
+    assert set(unusable["establishment_id"]) == {"000000000003"}  # '56.10' ok, lat unusable
+    # anything else set aside lacks a reachable receiver (frying oil -> biodiesel plant)
+    assert aside.drop(unusable.index)["reason"].str.contains("no receiver").all()
     basis = result.candidates.loc[
         result.candidates["producer_id"] == "000000000001", "supply_basis"
     ]

@@ -121,14 +121,106 @@ def test_sample_exports_hold_no_sole_proprietor_name(sample_run: dict[str, Any])
 
 def test_sample_business_cases_and_cards(sample_run: dict[str, Any]) -> None:
     res = sample_run["result"].result
-    assert 0 < len(res.cases) <= 20
-    assert len(res.cards) == min(5, len(res.cases))
-    assert res.cases["name"].str.contains(r" -> .+\(.+\)").all()
+    cases = res.cases
+    assert 0 < len(cases) <= 20
+    assert len(res.cards) == min(5, len(cases))
+    assert cases["name"].str.contains(r".+ \(.+\)").all()
     assert (
-        res.cases["hub_municipality"]
+        cases["hub_municipality"]
         .isin(sample_run["tables"]["municipalities"]["municipality_code"])
         .all()
     )
+
+
+def test_sample_names_twenty_different_cases_circular_and_social(
+    sample_run: dict[str, Any],
+) -> None:
+    """Issue 20: no material twice, no (mechanism, receiving sector) pair twice, none already
+    practised, at least six social or circular+social cases, coffee grounds to mushrooms and a
+    surplus-food case among them."""
+    cases = sample_run["result"].result.cases
+    assert len(cases) == 20
+    materials = cases.loc[cases["material_id"] != "", "material_id"]
+    assert materials.is_unique
+    pairs = cases["mechanism_id"].where(cases["mechanism_id"] != "", cases["use_category"])
+    assert not pd.Series(list(zip(pairs, cases["receiver_nace"], strict=True))).duplicated().any()
+    assert not cases["already_practised"].astype(bool).any()
+    assert cases["case_kind"].isin(["social", "circular+social"]).sum() >= 6
+    assert cases["case_kind"].eq("social").any() and cases["case_kind"].eq("circular").any()
+    assert (cases["pathway_id"] == "spent_coffee_grounds-0113").any()
+    assert cases["material_id"].isin(["surplus_food", "bread_waste"]).any()
+    assert cases["jobs"].map(lambda j: float(j).is_integer()).all()
+    assert cases["mechanism"].str.len().gt(40).all()
+
+
+def test_sample_cases_cite_only_the_challenges_their_mechanism_addresses(
+    sample_run: dict[str, Any],
+) -> None:
+    from regionomie.domain.challenges import EMPLOYMENT_CHALLENGES
+    from regionomie.domain.dutch_context import load_dutch_context
+
+    res = sample_run["result"].result
+    mechanisms = {m.mechanism_id: m for m in load_dutch_context().mechanisms}
+    severity = res.challenges.set_index(["municipality_code", "challenge_id"])["severity"]
+    for case in res.cases.itertuples(index=False):
+        allowed = (
+            mechanisms[case.mechanism_id].challenges if case.mechanism_id else EMPLOYMENT_CHALLENGES
+        )
+        for key in filter(None, str(case.challenges).split(";")):
+            municipality, challenge = key.split(":")
+            assert challenge in allowed, (case.name, key)
+            assert severity[(municipality, challenge)] >= 0.2, (case.name, key)
+    for card in res.cards:
+        cited = {c["key"] for c in card["challenges_addressed"]}
+        case = res.cases.set_index("case_id").loc[card["case_id"]]
+        assert cited == set(filter(None, str(case["challenges"]).split(";")))
+        for challenge in card["challenges_addressed"]:
+            assert challenge["national_value"] is not None
+            assert challenge["worse_when"] in ("hoger", "lager")
+            assert challenge["value"] is not None
+
+
+def test_sample_supply_never_counts_a_stream_twice(sample_run: dict[str, Any]) -> None:
+    """Issue 20: total supply from LMA <= the tonnes LMA reports; every stream's shares over
+    its materials add up to one; candidates say which stream and which share they carry."""
+    res = sample_run["result"].result
+    streams = res.streams
+    per_stream = streams.groupby("afvalstroomnummer")
+    assert (per_stream["share"].sum() - 1.0).abs().max() < 1e-9
+    whole = per_stream["tonnes_per_year"].first().sum()
+    assert streams["attributed_tonnes"].sum() == pytest.approx(whole)
+    lma = res.supply[res.supply["supply_source"] == "lma"]
+    assert lma["tonnes_per_year"].sum() <= whole + 1e-6
+    cand = res.candidates
+    for column in ("supply_stream_id", "stream_tonnes", "supply_share"):
+        assert cand[column].notna().all(), column
+    assert (cand["supply_share"] <= 1.0 + 1e-9).all()
+    single = cand[(cand["supply_source"] == "lma") & ~cand["supply_stream_id"].str.contains(";")]
+    shares = (
+        single.drop_duplicates(["supply_stream_id", "material_id"])
+        .groupby("supply_stream_id")["supply_share"]
+        .sum()
+    )
+    assert (shares <= 1.0 + 1e-9).all()
+
+
+def test_sample_supply_comes_only_from_materials_that_occur_in_the_netherlands(
+    sample_run: dict[str, Any],
+) -> None:
+    from regionomie.domain.dutch_context import load_dutch_context
+
+    context = load_dutch_context()
+    res = sample_run["result"].result
+    absent = {m for m, o in context.origins.items() if not o.occurs_in_nl}
+    assert not res.supply["material_id"].isin(absent).any()
+    assert not res.candidates["material_id"].isin(absent).any()
+    # an estimate only where the producer's class produces the material (its yield row)
+    kb = sample_run["kb"]
+    yields = set(zip(kb.yields["material_id"], kb.yields["producer_nace"], strict=True))
+    est = sample_run["tables"]["establishments"].set_index("vestigingsnummer")["nace_class"]
+    estimates = res.supply[res.supply["supply_source"] == "estimate"]
+    classes = estimates["establishment_id"].map(est).astype(str).str.slice(0, 4)
+    assert all((m, c) in yields for m, c in zip(estimates["material_id"], classes, strict=True))
 
 
 def test_stored_result_comes_back_exactly(sample_run: dict[str, Any], tmp_path: Path) -> None:

@@ -99,8 +99,13 @@ def _run(args: argparse.Namespace) -> int:
             f"error: unknown region {args.region!r}; known: {', '.join(REGIONS)}", file=sys.stderr
         )
         return 2
-    if not any(source_files(args.data).values()):
+    files = source_files(args.data)
+    if not any(files.values()):
         print(f"error: no source files under {args.data}/{{kvk,waste,municipal}}", file=sys.stderr)
+        return 2
+    gap = _region_data_gap(args.region, [Path(f) for f in files["kvk"]], args.data)
+    if gap:
+        print(f"error: {gap}", file=sys.stderr)
         return 2
     print(f"Running every asset for {args.region} (DAGSTER_HOME={home})", file=sys.stderr)
     tags: dict[str, str] = {}
@@ -140,6 +145,30 @@ def _run(args: argparse.Namespace) -> int:
     )
     print("Dagster UI:    http://127.0.0.1:3000  (start it with `regionomie ui`)")
     return 0
+
+
+def _region_data_gap(region_name: str, kvk_files: list[Path], data: Path) -> str | None:
+    """Before any work: does the data (the KvK files given, else what was staged before) hold
+    an establishment in one of the region's municipalities?"""
+    from regionomie.domain.parsers import parse_file
+    from regionomie.domain.regions import get_region, region_data_gap
+    from regionomie.domain.results import SourceFileError
+    from regionomie.domain.staging import read_staged
+
+    present: set[str] = set()
+    for path in kvk_files:
+        try:
+            parsed = parse_file(path, "kvk")
+        except SourceFileError:
+            continue  # the run itself quarantines it and says why
+        if "establishments" in parsed:
+            codes = parsed["establishments"].rows.get("municipality_code")
+            if codes is not None:
+                present |= set(codes.dropna().astype(str))
+    staged = read_staged("establishments")
+    if len(staged):
+        present |= set(staged["municipality_code"].dropna().astype(str))
+    return region_data_gap(get_region(region_name), present, f"{data} (and earlier loads)")
 
 
 def _ui(args: argparse.Namespace) -> int:

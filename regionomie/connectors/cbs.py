@@ -56,6 +56,10 @@ class FetchStats:
     pages: int = 0
     rows: int = 0
 
+    def plus(self, other: FetchStats) -> FetchStats:
+        """Two listings of one bundle counted together."""
+        return FetchStats(self.pages + other.pages, self.rows + other.rows)
+
 
 class EmptySelection(ConnectorError):
     """A region filter matched nothing in the table: the table does not hold that region
@@ -74,6 +78,15 @@ def region_prefixes(region: str, *, include_subregions: bool = True) -> list[str
     elif include_subregions and code.startswith("WK"):
         prefixes += ["BU" + code[2:]]
     return prefixes
+
+
+NATIONAL_PREFIX = "NL0"  # Nederland: NL00 in Kerncijfers wijken en buurten, NL01 in RegioS
+
+
+def national_filter(dimension: str) -> str:
+    """OData $filter selecting the Nederland row(s) of a table's region dimension: a region is
+    judged against the country (regionomie.domain.challenges), so it is fetched with it."""
+    return f"startswith({dimension},'{NATIONAL_PREFIX}')"
 
 
 def region_filter(dimension: str, region: str, *, include_subregions: bool = True) -> str:
@@ -255,6 +268,10 @@ class CbsODataClient:
                 f"CBS table {_table_id(table)}: region filter {region} on {geo} returned 0 rows",
                 url=self.v3_url(table, "TypedDataSet"),
             )
+        if region and geo:  # the Nederland row, for comparing the region with the country
+            regional = self.last_fetch
+            rows += list(self.typed_dataset(table, filter=national_filter(geo)))
+            self.last_fetch = regional.plus(self.last_fetch)
         return {
             "format": "cbs-odata-v3",
             "table_id": _table_id(table),
@@ -380,6 +397,10 @@ class CbsODataClient:
                 f"CBS table {_table_id(table)}: region filter {region} returned 0 observations",
                 url=self.v4_url(table, "Observations"),
             )
+        if region:  # the Nederland row, for comparing the region with the country
+            regional = self.last_fetch
+            observations += list(self.observations(table, filter=national_filter(geo)))
+            self.last_fetch = regional.plus(self.last_fetch)
         return {
             "format": "cbs-odata-v4",
             "table_id": _table_id(table),

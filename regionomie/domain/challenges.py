@@ -7,12 +7,21 @@ Formulas (one row per municipality x challenge, latest period available per muni
 
 * value       = numerator / denominator when the challenge is a share (e.g. WW benefit
                 recipients / inhabitants), else the indicator value itself (already a rate).
-* national_median = median of `value` over every municipality present in the input (when a
-                national row "NL01" is present its value is reported as `national_value`).
+* national_value = the same formula on CBS's Nederland row (code NL00 in Kerncijfers wijken
+                en buurten, NL01 in RegioS tables), fetched with the indicators.
+* national_median = median of `value` over every municipality present in the input.
+* reference   = national_value when present, else national_median (`reference_basis` says
+                which: "Nederland" or "mediaan gemeenten").
+* gap         = how much worse than the reference, relative: (value - reference) / reference
+                when a higher value is worse, (reference - value) / reference when lower is.
+* severity    = clip(gap / scale, 0, 1): 0 = at or better than the Netherlands, 1 = worse by
+                the challenge's `scale` or more (e.g. 0.5: half again as many WW benefits as
+                the national share). Severity compares with the Netherlands, not with the
+                region's own municipalities, so a region of well-off municipalities has no
+                severe challenge just because one of them is the least well-off.
 * percentile  = (rank(value) - 1) / (n - 1) over all municipalities present, average ranks
-                for ties; 0.5 when only one municipality is present.
-* severity    = percentile when a higher value is worse, 1 - percentile when lower is worse
-                (e.g. average income), so severity 1 = the worst-off municipality present.
+                for ties, oriented so that 1 = the worst-off (0.5 when only one is present);
+                shown beside the national comparison, never used as severity.
 
 Indicator names come from the CBS connector; each challenge accepts a few aliases so the
 rules survive small renames (the first alias found wins).
@@ -34,12 +43,17 @@ CHALLENGE_COLUMNS: tuple[str, ...] = (
     "value",
     "national_value",
     "national_median",
+    "reference_basis",
+    "gap",
     "percentile",
     "severity",
     "higher_is_worse",
+    "unit",
 )
 
 NATIONAL_CODE = "NL01"
+#: CBS codes of the Nederland row: NL00 in Kerncijfers wijken en buurten, NL01 in RegioS tables
+NATIONAL_CODES: frozenset[str] = frozenset({"NL00", "NL01"})
 
 
 @dataclass(frozen=True)
@@ -53,10 +67,16 @@ class ChallengeRule:
 
 @dataclass(frozen=True)
 class ChallengeDefinition:
+    """One municipal challenge. `scale`: the relative gap to the Netherlands that counts as
+    fully severe (a choice per indicator, documented here: benefits vary by a factor of two
+    between municipalities, average income by a fifth). `unit` says how `value` reads."""
+
     challenge_id: str
     label: str
     rules: tuple[ChallengeRule, ...]
     higher_is_worse: bool = True
+    scale: float = 0.5
+    unit: str = "share"  # share (0..1) | kg_per_inhabitant | eur_1000_per_inhabitant
 
 
 _INHABITANTS = ("inhabitants", "population", "aantal_inwoners")
@@ -85,6 +105,7 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
         "ageing",
         "Vergrijzing (aandeel 65+)",
         (ChallengeRule(("age_65_plus", "inhabitants_65_plus"), _INHABITANTS),),
+        scale=0.3,
     ),
     ChallengeDefinition(
         "loneliness",
@@ -95,6 +116,7 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
                 _HOUSEHOLDS,
             ),
         ),
+        scale=0.3,
     ),
     ChallengeDefinition(
         "household_waste",
@@ -108,6 +130,8 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
                 )
             ),
         ),
+        scale=0.3,
+        unit="kg_per_inhabitant",
     ),
     ChallengeDefinition(
         "low_income",
@@ -129,6 +153,8 @@ CHALLENGES: tuple[ChallengeDefinition, ...] = (
         "Laag gemiddeld inkomen per inwoner",
         (ChallengeRule(("avg_income_per_inhabitant", "average_income_per_inhabitant")),),
         higher_is_worse=False,
+        scale=0.2,
+        unit="eur_1000_per_inhabitant",
     ),
     ChallengeDefinition(
         "vacancy",
@@ -155,9 +181,11 @@ def empty_challenges() -> pd.DataFrame:
 
 
 def _latest_wide(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Municipality x indicator values of the latest period that has a value."""
+    """Municipality x indicator values of the latest period that has a value; the Nederland
+    rows (NL00, NL01) merged into one row NATIONAL_CODE."""
     df = indicators[["region_code", "period", "indicator", "value"]].copy()
     df["region_code"] = df["region_code"].astype(str).str.strip()
+    df.loc[df["region_code"].isin(NATIONAL_CODES), "region_code"] = NATIONAL_CODE
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     df = df.dropna(subset=["value"])
     is_mun = df["region_code"].str.match(r"^GM\d{4}$") | (df["region_code"] == NATIONAL_CODE)
@@ -185,11 +213,21 @@ def _percentile(values: pd.Series) -> pd.Series:
     return (ranks - 1.0) / (n - 1.0)
 
 
+def relative_gap(
+    value: pd.Series | float, reference: pd.Series | float, higher_is_worse: bool
+) -> pd.Series | float:
+    """How much worse than the reference, as a share of it (negative = better)."""
+    ref = reference if not isinstance(reference, float) else (reference or np.nan)
+    diff = (value - ref) if higher_is_worse else (ref - value)
+    return diff / abs(ref) if isinstance(ref, float) else diff / ref.abs()
+
+
 def derive_challenges(
     indicators: pd.DataFrame, region_codes: list[str] | tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """Challenge rows (CHALLENGE_COLUMNS) for `region_codes` (all municipalities when None),
-    ranked against every municipality present in `indicators`."""
+    compared with the Netherlands (its CBS row, else the median of the municipalities
+    present); percentiles are over every municipality present in `indicators`."""
     if indicators is None or indicators.empty:
         return empty_challenges()
     values, periods = _latest_wide(indicators)
@@ -213,8 +251,14 @@ def derive_challenges(
                 series = series / denominator
             national = series.get(NATIONAL_CODE, np.nan)
             mun_values = series.reindex(mun_index)
+            median = float(mun_values.median())
+            has_national = pd.notna(national) and float(national) != 0.0
+            reference = float(national) if has_national else median
+            gap = relative_gap(mun_values, reference, definition.higher_is_worse)
+            severity = (gap / definition.scale).clip(lower=0.0, upper=1.0)
             pct = _percentile(mun_values)
-            severity = pct if definition.higher_is_worse else 1.0 - pct
+            if not definition.higher_is_worse:
+                pct = 1.0 - pct
             frame = pd.DataFrame(
                 {
                     "municipality_code": mun_index.astype(str),
@@ -224,10 +268,13 @@ def derive_challenges(
                     "period": periods[num].reindex(mun_index).to_numpy(),
                     "value": mun_values.to_numpy(),
                     "national_value": float(national) if pd.notna(national) else np.nan,
-                    "national_median": float(mun_values.median()),
+                    "national_median": median,
+                    "reference_basis": "Nederland" if has_national else "mediaan gemeenten",
+                    "gap": gap.to_numpy(),
                     "percentile": pct.to_numpy(),
                     "severity": severity.to_numpy(),
                     "higher_is_worse": definition.higher_is_worse,
+                    "unit": definition.unit,
                 }
             )
             frames.append(frame.dropna(subset=["value"]))

@@ -75,3 +75,24 @@ def get_region(name: str, path: Path | None = None) -> Region:
         known = ", ".join(sorted(regions))
         raise RegionsFileError(f"unknown region {name!r}; known regions: {known}")
     return regions[name]
+
+
+def region_data_gap(region: Region, municipalities_with_data: set[str], where: str) -> str | None:
+    """One line when none of the region's municipalities has an establishment in the data
+    (`where` names the data), saying which municipalities and what to fetch; None otherwise."""
+    if set(region.municipality_codes) & municipalities_with_data:
+        return None
+    named = ", ".join(
+        f"{code} {name}".strip()
+        for code, name in zip(
+            region.municipality_codes,
+            region.municipality_names or ("",) * len(region.municipality_codes),
+            strict=True,
+        )
+    )
+    return (
+        f"region {region.name}: no establishment in any of its municipalities ({named}) in "
+        f"{where}; fetch them first (regionomie fetch kvk --plaats <place> --profiles, "
+        "regionomie fetch cbs --region <GM code>) or pass a folder with kvk/, waste/ and "
+        "municipal/ files for this region with --data"
+    )

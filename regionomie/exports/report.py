@@ -21,6 +21,7 @@ td{border-bottom:1px solid #ddd;padding:.35em;vertical-align:top}
 .card{border:1px solid #1F4E78;border-radius:6px;padding:1em;margin:1em 0;background:#f7fafd}
 .sev{display:inline-block;height:.8em;background:#c0392b}
 .muted{color:#666;font-size:.85em}
+.notice{background:#fff3cd;border:1px solid #e0c060;padding:.5em .8em}
 svg{border:1px solid #ccc;background:#fbfbf8}
 """
 
@@ -175,7 +176,7 @@ def _challenges_html(challenges: pd.DataFrame, names: dict[str, str]) -> str:
             digits = 1 if abs(float(row["value"])) >= 10 else 4
             cells.append(
                 f"<td style='background:rgba(192,57,43,{alpha})' title='ernst {sev:.2f}, "
-                f"mediaan {_num(row['national_median'], digits)}'>"
+                f"Nederland {_num(row.get('national_value'), digits)}'>"
                 f"{_num(row['value'], digits)}<br><small>ernst {sev:.2f}</small></td>"
             )
         rows.append(f"<tr><td>{_e(names.get(code, code))}</td>{''.join(cells)}</tr>")
@@ -190,30 +191,40 @@ def _card_html(card: dict[str, Any], names: dict[str, str]) -> str:
             f"<li>{_e(p['name'])} — {_e(p['address'])} (NACE {_e(p['nace'])})</li>" for p in items
         )
 
-    challenges = (
-        "".join(
-            f"<li>{_e(names.get(c.get('municipality_code', ''), c.get('municipality_code', '')))}: "
-            f"{_e(c['label'])} "
-            f"(ernst {_num(c['severity'], 2)})</li>"
-            for c in card.get("challenges_addressed", [])
+    def why(c: dict[str, Any]) -> str:
+        digits = 1 if abs(float(c.get("value") or 0.0)) >= 10 else 4
+        return (
+            f"<li>{_e(c.get('municipality') or c.get('municipality_code', ''))}: "
+            f"{_e(c['label'])}: {_num(c.get('value'), digits)} tegen "
+            f"{_num(c.get('national_value'), digits)} in Nederland "
+            f"({_e(c.get('worse_when', ''))} is slechter)</li>"
         )
-        or "<li class='muted'>geen bovengemiddelde opgave gevonden</li>"
+
+    challenges = (
+        "".join(why(c) for c in card.get("challenges_addressed", []))
+        or "<li class='muted'>dit mechanisme richt zich op geen opgave die hier duidelijk "
+        "slechter is dan in Nederland</li>"
     )
     risks = "".join(f"<li>{_e(r)}</li>" for r in card.get("risks", []))
     steps = "".join(f"<li>{_e(s)}</li>" for s in card.get("next_steps", []))
     return (
         f"<div class='card'><h3>{card['rank']}. {_e(card['name'])}</h3>"
+        + "".join(f"<p class='notice'>{_e(n)}</p>" for n in card.get("notices", []))
+        + f"<p><b>Hoe het helpt:</b> {_e(card.get('mechanism', ''))}</p>"
+        f"<p><b>Vandaag:</b> {_e(card.get('today', ''))}; <b>wordt:</b> "
+        f"{_e(card.get('after', ''))}</p>"
         f"<p><b>Materiaal:</b> {_e(card['material'])} — "
         f"{_num(card['volume_tonnes_per_year'], 1)} t/jaar "
         f"(aanbod {_num(card['supply_tonnes_per_year'], 1)} t/jaar, "
-        f"{_num(100 * card['share_estimated'], 0)}% geschat)<br>"
+        f"{_e(card.get('tonnes_basis', ''))})<br>"
         f"<b>Proces:</b> {_e(card['process'])} — afnemer: {_e(card['receiver_sector'])}<br>"
         f"<b>Opbrengst:</b> ca. EUR {_num(card['estimated_revenue_eur_per_year'])} per jaar; "
         f"<b>CO2e vermeden:</b> {_num(card['co2_avoided_kg_per_year'])} kg per jaar; "
-        f"<b>Banen:</b> {_num(card['jobs'], 2)}</p>"
+        f"<b>Banen:</b> {_e(card.get('jobs_text', ''))} "
+        f"(bandbreedte {_e(card.get('jobs_range', ''))}; {_e(card.get('jobs_basis', ''))})</p>"
         f"<p><b>Leveranciers</b> ({card['n_producers']}):</p><ul>{partners(card['producers'])}</ul>"
         f"<p><b>Afnemers:</b></p><ul>{partners(card['receivers'])}</ul>"
-        f"<p><b>Maatschappelijke opgaven:</b></p><ul>{challenges}</ul>"
+        f"<p><b>Waarom hier (opgaven die dit mechanisme aanpakt):</b></p><ul>{challenges}</ul>"
         f"<p><b>Onderbouwing:</b> {_e(card['evidence'])}</p>"
         f"<p><b>Risico's:</b></p><ul>{risks}</ul>"
         f"<p><b>Volgende stappen:</b></p><ol>{steps}</ol></div>"
@@ -233,10 +244,13 @@ def render_report(
     n_candidates: int | None = None,
     file_sizes: dict[str, int] | None = None,
     pruning: dict[str, int] | None = None,
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> str:
     """The full HTML document as a string (UTF-8, no external resources). `candidates` are
     the ranked top shown; `n_candidates` all candidates kept; the footer states the size of
-    every export file and what the engine pruned."""
+    every export file and what the engine pruned; `notices` (synthetic data, why there are no
+    social cases) stand at the top."""
     names: dict[str, str] = {}
     if municipalities is not None and not municipalities.empty:
         names = dict(zip(municipalities["municipality_code"], municipalities["name"], strict=False))
@@ -246,12 +260,13 @@ def render_report(
             [
                 ("rank", "#", None),
                 ("name", "Business case", None),
+                ("case_kind", "Soort", None),
                 ("n_producers", "Leveranciers", 0),
                 ("n_receivers", "Afnemers", 0),
                 ("matched_tonnes", "t/jaar", 1),
                 ("economic_value_eur", "EUR/jaar", 0),
                 ("co2_avoided_kg", "kg CO2e/jaar", 0),
-                ("jobs", "Banen", 2),
+                ("jobs_range", "Banen", None),
                 ("case_score", "Score", 3),
             ],
         )
@@ -266,17 +281,19 @@ def render_report(
         f"<title>Circulaire kansen — {_e(region_label)} — {date.isoformat()}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>Circulaire kansen: {_e(region_label)}</h1>",
+        "".join(f"<p class='notice'><b>{_e(n)}</b></p>" for n in notices or ()),
         f"<p class='muted'>Regio {_e(region)} · peildatum {date.isoformat()} · "
         f"{n_cand} kandidaat-uitwisselingen beoordeeld. Namen van eenmanszaken zijn "
         "vervangen door een pseudoniem.</p>",
         "<h2>Maatschappelijke opgaven</h2>",
-        "<p class='muted'>Waarde per gemeente; ernst = percentiel t.o.v. alle gemeenten in "
-        "de CBS-gegevens, 1 = slechtst scorende gemeente (donkerder = zwaarder). Aandelen "
-        "als fractie (0,025 = 2,5%).</p>",
+        "<p class='muted'>Waarde per gemeente tegenover Nederland; ernst 0 = niet slechter dan "
+        "Nederland, 1 = veel slechter (donkerder = zwaarder). Aandelen als fractie "
+        "(0,025 = 2,5%).</p>",
         _challenges_html(challenges, names),
         "<h2>Kaart van de top business cases</h2>",
         render_map_svg(candidates, cases, municipalities),
         "<h2>Top business cases</h2>",
+        "".join(f"<p class='muted'>{_e(n)}</p>" for n in notes or ()),
         cases_html,
         "<h2>Uitgewerkte business cases</h2>",
         "".join(_card_html(c, names) for c in cards) or "<p class='muted'>Geen.</p>",

@@ -181,11 +181,16 @@ def write_exports(
     top_per_case: int = TOP_PER_CASE,
     top_per_municipality: int = TOP_PER_MUNICIPALITY,
     anonymity_k: int | None = None,
+    notices: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write every export of one region into out_root/<region>/<YYYY-MM-DD>/ and update
-    `latest`. Returns {kind: path}. `date` is required (regionomie.flow.export_date gives
-    today in Europe/Amsterdam) and is the only date written into files. pseudonym_key
-    defaults to regionomie.settings.pseudonym_key() (salted per REGIONOMIE_EXPORT_SALT).
+    `latest`. Returns {kind: path}. `notices` (e.g. that the data are synthetic) stand at the
+    top of the report, the XLSX and every card; `notes` (why there are no social cases) beside
+    the cases in the report and in the explanation sheet. `date` is required
+    (regionomie.flow.export_date gives today in Europe/Amsterdam) and is the only date written
+    into files. pseudonym_key defaults to regionomie.settings.pseudonym_key() (salted per
+    REGIONOMIE_EXPORT_SALT); anonymity_k to REGIONOMIE_ANONYMITY_K.
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -226,6 +231,8 @@ def write_exports(
             top_per_case=top_per_case,
             top_per_municipality=top_per_municipality,
             pruning=candidates.attrs.get("pruning"),
+            notices=list(notices or ()),
+            notes=list(notes or ()),
         )
         publish(build, final)
     except BaseException as exc:
@@ -314,6 +321,8 @@ def _write_all(
     top_per_case: int,
     top_per_municipality: int,
     pruning: dict[str, int] | None,
+    notices: list[str],
+    notes: list[str],
 ) -> dict[str, str]:
     """Every export file into `folder`, manifest last. Returns {kind: file name}."""
     from regionomie.exports.report import render_report
@@ -348,6 +357,8 @@ def _write_all(
         "business_cases.csv",
         lambda p: write_csv(cases, p, shield=shield, counts=counts),
     )
+    if notices:
+        cards = [{"notices": notices, **card} for card in cards]
     put("cards_json", "business_case_cards.json", lambda p: write_json(cards, p, shield=shield))
     coords = ["producer_lat", "producer_lon", "receiver_lat", "receiver_lon"]
     sheets: list[tuple[str, pd.DataFrame]] = [
@@ -360,7 +371,15 @@ def _write_all(
         sheets.append(("Cascades", clean_frame(cascades)))
     if coalitions is not None and not coalitions.empty:
         sheets.append(("Coalitions", clean_frame(coalitions)))
-    sheets.append(("Toelichting", _readme(region, date, len(cand), len(top))))
+    readme = _readme(region, date, len(cand), len(top))
+    if notes:
+        remarks = pd.DataFrame({"onderwerp": ["Opmerking"] * len(notes), "toelichting": notes})
+        readme = pd.concat([readme, remarks], ignore_index=True)
+    if notices:  # what a reader must know first: the explanation sheet opens the workbook
+        warning = pd.DataFrame({"onderwerp": ["Let op"] * len(notices), "toelichting": notices})
+        sheets.insert(0, ("Toelichting", pd.concat([warning, readme], ignore_index=True)))
+    else:
+        sheets.append(("Toelichting", readme))
     put(
         "xlsx",
         "opportunities.xlsx",
@@ -386,6 +405,8 @@ def _write_all(
         n_candidates=len(cand),
         file_sizes=sizes,
         pruning=pruning,
+        notices=notices,
+        notes=notes,
     )
     put("html", "report.html", lambda p: p.write_text(report, encoding="utf-8"))
     write_manifest(folder, region, date, counts, shield, anonymity=anonymity.report(exported))

@@ -451,7 +451,8 @@ def flow_frame(records: pd.DataFrame, links: pd.DataFrame) -> GraphFrames:
 
 
 def challenge_frames(challenges: pd.DataFrame) -> GraphFrames:
-    """derive_challenges() output -> Challenge nodes and FACES {value, percentile, severity}."""
+    """derive_challenges() output -> Challenge nodes and FACES {value, national value, gap to
+    the Netherlands, severity, percentile among the municipalities present}."""
     c = challenges
     defs = c.drop_duplicates("challenge_id").sort_values("challenge_id")
     nodes = node_frame(
@@ -474,6 +475,9 @@ def challenge_frames(challenges: pd.DataFrame) -> GraphFrames:
             "percentile": c["percentile"],
             "severity": c["severity"] if "severity" in c else None,
             "national_median": c["national_median"] if "national_median" in c else None,
+            "national_value": c["national_value"] if "national_value" in c else None,
+            "gap": c["gap"] if "gap" in c else None,
+            "reference_basis": c["reference_basis"] if "reference_basis" in c else None,
         },
     )
     return GraphFrames(nodes={"Challenge": nodes}, relationships={"FACES": faces})

@@ -266,10 +266,15 @@ def challenges() -> pd.DataFrame:
         ("GM0344", "unemployment", "Werkloosheid", "ww_benefits", "2024", 0.018, 0.02, 0.1, 0.1),
         ("GM0307", "loneliness", "Eenzaamheid", "age_65_plus", "2024", 0.22, 0.2, 0.6, 0.6),
     ]
-    given = [c for c in CHALLENGE_COLUMNS if c not in ("national_value", "higher_is_worse")]
+    given = ["municipality_code", "challenge_id", "label", "indicator", "period", "value"]
+    given += ["national_median", "percentile", "severity"]
     frame = pd.DataFrame(rows, columns=given)
+    frame["national_value"] = frame["national_median"]
+    frame["reference_basis"] = "Nederland"
+    frame["gap"] = (frame["value"] - frame["national_value"]) / frame["national_value"]
     frame["higher_is_worse"] = True
-    return frame
+    frame["unit"] = "share"
+    return frame[list(CHALLENGE_COLUMNS)]
 
 
 def tables() -> dict[str, pd.DataFrame]:

@@ -352,14 +352,14 @@ def municipal_indicator_rules(ctx: ValidationContext) -> list[Rule]:
         regex(
             "region_code_format",
             "region_code",
-            r"^(?:GM\d{4}|WK\d{6}|BU\d{8})$",
-            "GM+4, WK+6 or BU+8 digits, unpadded",
+            r"^(?:GM\d{4}|WK\d{6}|BU\d{8}|NL0[01])$",
+            "GM+4, WK+6 or BU+8 digits, unpadded, or the Nederland row NL00/NL01",
         ),
         in_set(
             "region_type_known",
             "region_type",
             set(REGION_TYPE_BY_PREFIX.values()),
-            "Gemeente, Wijk or Buurt",
+            "Gemeente, Wijk, Buurt or Land",
         ),
         derived(
             "region_type_matches_code",

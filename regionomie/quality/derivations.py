@@ -82,7 +82,8 @@ def region_code_matches(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:
     return (rc.str.slice(2, 6) == mc.str.slice(2, 6)).fillna(False) | rc.isna() | mc.isna()
 
 
-REGION_TYPE_BY_PREFIX = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
+#: the Nederland row (NL00/NL01) is kept: a region is compared with the country
+REGION_TYPE_BY_PREFIX = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt", "NL": "Land"}
 
 
 def region_type_matches(df: pd.DataFrame, ctx: ValidationContext) -> pd.Series:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from regionomie.domain.parsers.kvk_csv import ESTABLISHMENT_CSV_COLUMNS
+from regionomie.domain.sources import SYNTHETIC_MARK
 from regionomie.sample.kvk import establishment_chunk, kvk_api_files
 from regionomie.sample.municipal import cbs_household_waste, cbs_kerncijfers, pdok_outlines
 from regionomie.sample.tables import REGIO_AMERSFOORT, municipality_frame
@@ -38,6 +39,7 @@ __all__ = ["REGIO_AMERSFOORT", "generate_region", "main"]
 
 STAMP = "20250602T060000"  # same moment as municipal.RETRIEVED_AT, in landing file names
 API_STAMP = "20250501T060000"  # the KvK API responses: before the SBI 2025 switch
+MARK = SYNTHETIC_MARK  # in every file name: the exports then say the data are invented
 CHUNK = 100_000
 
 
@@ -79,14 +81,14 @@ def generate_region(
     # mtime): the API responses are older than the CSV export, so the CSV wins per key.
     kvk, mun = out_dir / "kvk", out_dir / "municipal"
     paths = {
-        "establishments": kvk / f"establishments_{STAMP}.csv",
-        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{API_STAMP}.jsonl",
-        "basisprofiel": kvk / f"kvk_basisprofiel_{API_STAMP}.json",
-        "zoeken": kvk / f"kvk_zoeken_{API_STAMP}.json",
-        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{STAMP}.csv",
-        "kerncijfers": mun / f"cbs_85984NED_{STAMP}.json",
-        "cbs_waste": mun / f"cbs_83452NED_{STAMP}.json",
-        "pdok": mun / f"pdok_gemeenten_{STAMP}.geojson",
+        "establishments": kvk / f"establishments_{MARK}_{STAMP}.csv",
+        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{MARK}_{API_STAMP}.jsonl",
+        "basisprofiel": kvk / f"kvk_basisprofiel_{MARK}_{API_STAMP}.json",
+        "zoeken": kvk / f"kvk_zoeken_{MARK}_{API_STAMP}.json",
+        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{MARK}_{STAMP}.csv",
+        "kerncijfers": mun / f"cbs_85984NED_{MARK}_{STAMP}.json",
+        "cbs_waste": mun / f"cbs_83452NED_{MARK}_{STAMP}.json",
+        "pdok": mun / f"pdok_gemeenten_{MARK}_{STAMP}.geojson",
     }
     if not waste:
         del paths["waste"]

@@ -17,11 +17,17 @@ from regionomie.sample.tables import (
     DEFAULT_POPULATION,
     HOUSEHOLD_WASTE_KINDS,
     HOUSEHOLD_WASTE_TOTAL,
+    INCOME_PER_INHABITANT,
     KERNCIJFERS_FIELDS,
+    NETHERLANDS_HOUSEHOLD_WASTE,
+    NETHERLANDS_KERNCIJFERS,
     POPULATION,
 )
 
 RETRIEVED_AT = "2025-06-02T06:00:00Z"  # fixed stamp inside the bundles (determinism)
+_NL_INHABITANTS = NETHERLANDS_KERNCIJFERS["AantalInwoners_5"]
+#: national shares per inhabitant the invented municipal values are drawn around
+_NL_SHARE = {k: v / _NL_INHABITANTS for k, v in NETHERLANDS_KERNCIJFERS.items()}
 
 
 def _pad(code: str) -> str:
@@ -29,8 +35,15 @@ def _pad(code: str) -> str:
 
 
 def _kerncijfers_values(
-    rng: np.random.Generator, inhabitants: int, benefits_factor: float, elderly_share: float
+    rng: np.random.Generator,
+    inhabitants: int,
+    benefits_factor: float,
+    elderly_share: float,
+    income: float | None = None,
 ) -> dict[str, Any]:
+    """Invented values around the national level (cbs.yaml netherlands): bijstand, WW and AO
+    per inhabitant are the national shares times `benefits_factor`; the income is the cited
+    one where cbs.yaml has it."""
     inh = int(inhabitants)
     old = int(round(inh * elderly_share))
     young = int(round(inh * rng.uniform(0.15, 0.19)))
@@ -55,11 +68,18 @@ def _kerncijfers_values(
         "GemiddeldeWOZWaardeVanWoningen_39": int(rng.uniform(330, 520)),
         "OnbewoondeWoningen_46": int(round(hh * 1.02 * rng.uniform(0.02, 0.06))),
         "GemiddeldInkomenPerInwoner_78": round(
-            float(rng.uniform(30, 40)) / benefits_factor**0.3, 1
+            income if income is not None else float(rng.uniform(27, 33)) / benefits_factor**0.3,
+            1,
         ),
-        "PersonenPerSoortUitkeringBijstand_87": int(round(inh * 0.022 * benefits_factor)),
-        "PersonenPerSoortUitkeringAO_88": int(round(inh * 0.045 * benefits_factor**0.5)),
-        "PersonenPerSoortUitkeringWW_89": int(round(inh * 0.011 * benefits_factor)),
+        "PersonenPerSoortUitkeringBijstand_87": int(
+            round(inh * _NL_SHARE["PersonenPerSoortUitkeringBijstand_87"] * benefits_factor)
+        ),
+        "PersonenPerSoortUitkeringAO_88": int(
+            round(inh * _NL_SHARE["PersonenPerSoortUitkeringAO_88"] * benefits_factor**0.5)
+        ),
+        "PersonenPerSoortUitkeringWW_89": int(
+            round(inh * _NL_SHARE["PersonenPerSoortUitkeringWW_89"] * benefits_factor)
+        ),
         "PersonenPerSoortUitkeringAOW_90": int(round(old * 0.97)),
         "BedrijfsvestigingenTotaal_95": int(round(inh * rng.uniform(0.09, 0.14))),
         "OppervlakteTotaal_115": int(rng.uniform(1500, 8000)),
@@ -155,11 +175,15 @@ def cbs_kerncijfers(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, 
                 "SoortRegio_2": rtype.ljust(10),
                 "Codering_3": _pad(rcode),
             }
-            row.update(_kerncijfers_values(rng, rinh, benefits, elderly))
+            row.update(
+                _kerncijfers_values(rng, rinh, benefits, elderly, INCOME_PER_INHABITANT.get(code))
+            )
             if rtype == "Buurt" and rng.random() < 0.2:
                 row["GemiddeldInkomenPerInwoner_78"] = None  # CBS suppresses small areas
             rows.append(row)
             titles.append({"Key": _pad(rcode), "Title": rname})
+    rows.append(_netherlands_row(len(rows)))
+    titles.append({"Key": _pad("NL00"), "Title": "Nederland"})
     return {
         "format": "cbs-odata-v3",
         "table_id": "85984NED",
@@ -170,6 +194,24 @@ def cbs_kerncijfers(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, 
         "dimensions": {"WijkenEnBuurten": titles},
         "rows": rows,
     }
+
+
+def _netherlands_row(row_id: int) -> dict[str, Any]:
+    """The Nederland row (NL00) of 85984NED from cbs.yaml; fields it lacks stay empty."""
+    row: dict[str, Any] = {
+        "ID": row_id,
+        "WijkenEnBuurten": _pad("NL00"),
+        "Gemeentenaam_1": "Nederland".ljust(40),
+        "SoortRegio_2": "Land".ljust(10),
+        "Codering_3": _pad("NL00"),
+    }
+    for field in KERNCIJFERS_FIELDS:
+        value = NETHERLANDS_KERNCIJFERS.get(field.key)
+        if value is None:
+            row[field.key] = None
+        else:
+            row[field.key] = round(value, 1) if field.datatype == "Double" else int(value)
+    return row
 
 
 def cbs_household_waste(rng: np.random.Generator, munis: pd.DataFrame) -> dict[str, Any]:
@@ -234,6 +276,20 @@ def cbs_household_waste(rng: np.random.Generator, munis: pd.DataFrame) -> dict[s
                         "HoeveelheidHuishoudelijkAfval_1": round(values[kind], 1),
                     }
                 )
+    for year in (2022, 2023):
+        for kind, _ in kinds:
+            value = NETHERLANDS_HOUSEHOLD_WASTE.get(kind, {}).get(str(year))
+            if value is None:
+                continue
+            rows.append(
+                {
+                    "ID": len(rows),
+                    "Afvalsoort": kind,
+                    "RegioS": "NL01".ljust(6),
+                    "Perioden": f"{year}JJ00",
+                    "HoeveelheidHuishoudelijkAfval_1": value,
+                }
+            )
     return {
         "format": "cbs-odata-v3",
         "table_id": "83452NED",
@@ -249,7 +305,8 @@ def cbs_household_waste(rng: np.random.Generator, munis: pd.DataFrame) -> dict[s
             "RegioS": [
                 {"Key": c.ljust(6), "Title": n, "Description": None}
                 for c, n in zip(munis["municipality_code"], munis["name"], strict=True)
-            ],
+            ]
+            + [{"Key": "NL01".ljust(6), "Title": "Nederland", "Description": None}],
         },
         "rows": rows,
     }

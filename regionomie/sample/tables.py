@@ -256,6 +256,23 @@ HOUSEHOLD_WASTE_KINDS: tuple[HouseholdWasteKind, ...] = tuple(
     for e in _CBS["household_waste_kinds"]
 )
 
+#: The Nederland row: field key -> value (published, or approximate where cbs.yaml says so).
+NETHERLANDS_KERNCIJFERS: dict[str, float] = {
+    _text(k, "cbs.yaml netherlands.kerncijfers"): float(v["value"])
+    for k, v in _CBS["netherlands"]["kerncijfers"].items()
+}
+NETHERLANDS_HOUSEHOLD_WASTE: dict[str, dict[str, float]] = {
+    _text(k, "cbs.yaml netherlands.household_waste"): {
+        year: float(v) for year, v in entry.items() if year.isdigit()
+    }
+    for k, entry in _CBS["netherlands"]["household_waste"].items()
+}
+#: Average income per inhabitant (x 1 000 euro) of municipalities a source gives it for.
+INCOME_PER_INHABITANT: dict[str, float] = {
+    _text(k, "cbs.yaml income_per_inhabitant"): float(v["value"])
+    for k, v in _CBS["income_per_inhabitant"].items()
+}
+
 
 def municipality_frame(codes: Sequence[str] | None) -> pd.DataFrame:
     """The municipalities to generate, from the reference data (codes None: all, sorted)."""

@@ -101,7 +101,7 @@ def waste_rows(
             )
             collector = _party(coll, COLLECTOR_OUT_OF_REGION)
             mode = rng.random()
-            ontdoener = _party(e, RECEIVERS["power"].out_of_region)
+            ontdoener = _party(e, RECEIVERS["incinerator"].out_of_region)
             if mode >= 0.82 and mode < 0.90:
                 # known firm, address without house number: only the name can link it
                 ontdoener[4] = ""

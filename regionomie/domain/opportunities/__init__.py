@@ -10,7 +10,9 @@ from typing import Any
 import pandas as pd
 
 from regionomie.domain.challenges import derive_challenges
+from regionomie.domain.dutch_context import DutchContext, context_for
 from regionomie.domain.knowledge import KnowledgeBase
+from regionomie.domain.opportunities.attribution import attributor_for
 from regionomie.domain.opportunities.candidates import (
     CANDIDATE_COLUMNS,
     empty_candidates,
@@ -21,7 +23,11 @@ from regionomie.domain.opportunities.cases import (
     business_case_cards,
     business_cases,
 )
-from regionomie.domain.opportunities.common import KnowledgeLike, add_display_columns
+from regionomie.domain.opportunities.common import (
+    KnowledgeLike,
+    add_display_columns,
+    nace_labeler,
+)
 from regionomie.domain.opportunities.config import ScoringConfig, load_scoring_config
 from regionomie.domain.opportunities.network import (
     CASCADE_COLUMNS,
@@ -30,11 +36,16 @@ from regionomie.domain.opportunities.network import (
     coalitions,
 )
 from regionomie.domain.opportunities.scoring import ReceiverFit
+from regionomie.domain.opportunities.social import SITE_COLUMNS, social_cases, social_sites
 from regionomie.domain.opportunities.supply import (
+    STREAM_COLUMNS,
     SUPPLY_COLUMNS,
+    attributed_streams,
+    empty_streams,
     estimate_supply,
     observed_exchanges,
     observed_flows,
+    supply_from_streams,
 )
 from regionomie.domain.suggest import engine_for
 
@@ -43,6 +54,7 @@ __all__ = [
     "CASCADE_COLUMNS",
     "CASE_COLUMNS",
     "COALITION_COLUMNS",
+    "STREAM_COLUMNS",
     "SUPPLY_COLUMNS",
     "KnowledgeLike",
     "OpportunityResult",
@@ -72,6 +84,11 @@ class OpportunityResult:
     coalitions: pd.DataFrame
     challenges: pd.DataFrame
     set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)
+    streams: pd.DataFrame = field(default_factory=empty_streams)  # every LMA stream, attributed
+    sites: pd.DataFrame = field(  # proposed sites of the social (no-material) cases
+        default_factory=lambda: pd.DataFrame(columns=list(SITE_COLUMNS))
+    )
+    notes: list[str] = field(default_factory=list)  # what the run could not say, and why
 
 
 def _in_region(df: pd.DataFrame | None, codes: set[str] | None) -> pd.DataFrame | None:
@@ -116,10 +133,15 @@ def run_opportunities(
         if municipal_indicators is not None
         else derive_challenges(pd.DataFrame(), None)
     )
-    supply = estimate_supply(est, kb, waste_records, waste_party_links, config)
+    context = context_for(kb)
+    streams = attributed_streams(
+        waste_records, waste_party_links, establishments, attributor_for(kb, context)
+    )
+    supply = supply_from_streams(est, kb, context, streams, config)
     known = set(est["vestigingsnummer"].astype(str))
     supply = supply[supply["establishment_id"].isin(known)]
-    flows = observed_flows(waste_records, waste_party_links, kb)
+    streams = streams[streams["establishment_id"].isin(known) | (streams["establishment_id"] == "")]
+    flows = observed_flows(waste_records, waste_party_links)
     cand = generate_candidates(
         est,
         supply,
@@ -130,6 +152,7 @@ def run_opportunities(
         config,
         receiver_fit=_receiver_fit(kb, waste_records, waste_party_links, establishments),
         progress=(lambda done, total: progress("candidates", done, total)) if progress else None,
+        context=context,
     )
     # Out of attrs before any further work: pandas deep-copies DataFrame.attrs on every
     # operation, and a frame of set-aside rows there made each step copy it again.
@@ -137,11 +160,37 @@ def run_opportunities(
     counts = {key: cand.attrs[key] for key in ("pruning", "pairs_compared") if key in cand.attrs}
     cand, coalition_summary = coalitions(cand)
     cand.attrs = counts
-    cases = business_cases(cand, municipalities, config)
+    label = nace_labeler()
+    actors = add_display_columns(est)
+    sites = social_sites(actors, challenges, municipalities, list(codes or []), context, config)
+    social, partners = social_cases(sites, challenges, municipalities, context, config, label)
+    cases = business_cases(
+        cand,
+        municipalities,
+        config,
+        challenges=challenges,
+        context=context,
+        social_cases=social,
+        sector_label=label,
+    )
     in_case = cand["pathway_id"].isin(set(cases["case_id"]))
     cand["case_id"] = cand["pathway_id"].where(in_case, None).astype(object)
-    cards = business_case_cards(cases, cand, challenges, config)
-    chains = cascades(cand, kb, est, config)
+    cards = business_case_cards(
+        cases,
+        cand,
+        challenges,
+        config,
+        municipalities=municipalities,
+        social_partners=partners,
+        context=context,
+    )
+    notes = social_notes(context, actors, challenges, cases)
+    if est.empty:
+        notes = [
+            "Geen vestigingen in de gemeenten van deze regio in de geladen gegevens: er zijn "
+            "geen business cases (haal de KvK-gegevens van deze gemeenten op)."
+        ]
+    chains = cascades(cand, kb, est, config, context=context)
     return OpportunityResult(
         supply=supply,
         candidates=cand,
@@ -151,4 +200,36 @@ def run_opportunities(
         coalitions=coalition_summary,
         challenges=challenges,
         set_aside=set_aside,
+        streams=streams.reset_index(drop=True),
+        sites=sites,
+        notes=notes,
     )
+
+
+def social_notes(
+    context: DutchContext, actors: pd.DataFrame, challenges: pd.DataFrame, cases: pd.DataFrame
+) -> list[str]:
+    """Why the named cases hold no social case, when they hold none (one line each)."""
+    if len(cases) and cases["case_kind"].isin(["social", "circular+social"]).any():
+        return []
+    if challenges is None or challenges.empty:
+        return [
+            "Geen sociale cases: er zijn geen CBS-indicatoren voor de gemeenten van deze regio, "
+            "dus geen maatschappelijke opgave om op te richten."
+        ]
+    if not (challenges["severity"].astype(float) > 0).any():
+        return [
+            "Geen sociale cases: de gemeenten van deze regio scoren op geen enkele opgave "
+            "slechter dan Nederland."
+        ]
+    classes = sorted(
+        {c for m in context.mechanisms for c in (*m.providers, *m.partners)}
+        | {p.rsplit("-", 1)[-1][:4] for m in context.mechanisms for p in m.pathways}
+    )
+    present = set(actors["nace_class"].astype(str).str.slice(0, 4)) if len(actors) else set()
+    if not present & set(classes):
+        return [
+            "Geen sociale cases: de regio heeft geen vestigingen van de klassen die sociale "
+            f"mechanismen nodig hebben ({', '.join(classes)})."
+        ]
+    return ["Geen sociale cases in de top: circulaire cases scoren hoger in deze regio."]

@@ -6,7 +6,9 @@ Cost stays linear in the number of establishments:
   through one KD-tree per receiver class: each producer examines its nearest few receivers of
   the class and keeps the k nearest within max_distance_km (road distance);
 - where no receiver of the class is within reach, a start-up ("sector") candidate is proposed,
-  located at the centroid of the producer's municipality;
+  located at the centroid of the producer's municipality, but only for a class a start-up can
+  be (receiver_sectors.csv: a mushroom grower or a repair shop, never a cement kiln, a power
+  plant or a pulp mill); otherwise the supply row is set aside with that reason;
 - candidates are generated and scored in chunks of producers on ids and numbers only, then
   bounded: per producer x material the `receivers_per_producer_material` best existing
   receivers plus the best start-up option, per receiver x material the
@@ -15,6 +17,11 @@ Cost stays linear in the number of establishments:
   explanation are attached to the kept candidates only.
 
 Hard rule: a hazardous material is never proposed for a food or feed use.
+
+Each candidate carries its supply stream (afvalstroomnummer or estimate key, the stream's whole
+tonnes and the share attributed to this material), today's rung on the waste hierarchy and the
+rung the use reaches, the receiving sector's labour ratio, and the social mechanism its
+pathway belongs to (social_mechanisms.yaml), if any.
 
 The parts: pairing.py (nearest receivers, start-ups), scoring.py (score components),
 describe.py (names, texts, explanation); this module joins supply to pathways, runs the
@@ -28,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.dutch_context import DutchContext, context_for
 from regionomie.domain.opportunities.common import (
     KnowledgeLike,
     add_display_columns,
@@ -73,9 +81,15 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "supply_tonnes",
     "supply_source",
     "supply_basis",
+    "supply_stream_id",
+    "stream_tonnes",
+    "supply_share",
+    "supply_attribution",
+    "volume_flag",
     "receiver_demand_tonnes",
     "matched_tonnes",
     "material_fit",
+    "pathway_strength",
     "volume_fit",
     "distance_km",
     "proximity",
@@ -86,11 +100,19 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "co2_avoided_kg",
     "climate",
     "jobs",
+    "jobs_basis",
     "employment_severity",
-    "elderly_severity",
+    "need_severity",
     "social_impact",
     "social",
     "novelty",
+    "current_rung",
+    "current_basis",
+    "target_rung",
+    "hierarchy_gain",
+    "hierarchy",
+    "mechanism_id",
+    "case_kind",
     "score",
     "explanation",
     "evidence_type",
@@ -117,10 +139,39 @@ _PATHWAY_NUMERIC: tuple[str, ...] = (
     "use_category",
     "value_eur_per_tonne",
     "co2_avoided_kg_per_tonne",
-    "jobs_per_1000_tonnes",
     "food_or_feed",
     "strength",
 )
+#: supply columns that travel with each candidate (the rest joins after pruning)
+_SUPPLY_CARRIED: tuple[str, ...] = (
+    "establishment_id",
+    "material_id",
+    "tonnes_per_year",
+    "supply_source",
+    "current_rung",
+    "plausible_max_tonnes",
+    "volume_flag",
+)
+
+
+def pathway_context(pathways: pd.DataFrame, context: DutchContext) -> pd.DataFrame:
+    """Per pathway what the Dutch context adds: the rung its use reaches, the receiving
+    sector's labour ratio, whether a start-up can be the receiver, its social mechanism."""
+    mechanisms = context.mechanism_of_pathway()
+    ids = pathways["pathway_id"].astype(str)
+    receivers = [context.receiver(str(n)) for n in pathways["receiver_nace"]]
+    return pd.DataFrame(
+        {
+            "pathway_id": ids.to_numpy(),
+            "target_rung": [
+                context.hierarchy.target_rung(str(u), str(n))
+                for u, n in zip(pathways["use_category"], pathways["receiver_nace"], strict=True)
+            ],
+            "tonnes_per_worker": [r.tonnes_per_worker for r in receivers],
+            "startup_feasible": [r.startup_feasible for r in receivers],
+            "mechanism_id": [mechanisms[p].mechanism_id if p in mechanisms else "" for p in ids],
+        }
+    ).astype({"target_rung": float, "tonnes_per_worker": float})
 
 
 def _producer_pathways(
@@ -128,14 +179,21 @@ def _producer_pathways(
     actors: pd.DataFrame,
     pathways: pd.DataFrame,
     materials: pd.DataFrame,
+    context: DutchContext,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Supply rows joined to their establishment and to every pathway whose producer class
         matches; returns (rows, set_aside): set_aside names each supply row (establishment x
     material) that yields no candidate and why (no coordinates, or no usable pathway)."""
     actor_cols = ["establishment_id", "nace_class", "municipality_code", "lat", "lon"]
-    sup = supply[["establishment_id", "material_id", "tonnes_per_year", "supply_source"]].merge(
-        actors[actor_cols], on="establishment_id", how="left"
-    )
+    carried = [c for c in _SUPPLY_CARRIED if c in supply.columns]
+    sup = supply[carried].merge(actors[actor_cols], on="establishment_id", how="left")
+    for column, default in (
+        ("current_rung", np.nan),
+        ("plausible_max_tonnes", np.nan),
+        ("volume_flag", False),
+    ):
+        if column not in sup:
+            sup[column] = default
     no_geo = sup["lat"].isna() | sup["lon"].isna()
     set_aside = sup.loc[no_geo, ["establishment_id", "material_id"]].assign(
         reason="producer has no coordinates (lat/lon) or is not in the establishments table"
@@ -148,6 +206,7 @@ def _producer_pathways(
     paths = paths[[c for c in _PATHWAY_NUMERIC if c in paths.columns]].merge(
         materials[["material_id", "hazardous"]], on="material_id", how="left"
     )
+    paths = paths.merge(pathway_context(pathways, context), on="pathway_id", how="left")
     paths["hazardous"] = paths["hazardous"].fillna(False).astype(bool)
     paths = paths[~(paths["hazardous"] & paths["food_or_feed"])]
     rows = match_nace(sup, "nace_class", paths, "producer_nace", also_on=("material_id",))
@@ -193,6 +252,7 @@ def generate_candidates(
     config: ScoringConfig | None = None,
     receiver_fit: ReceiverFit | None = None,
     progress: Callable[[int, int], None] | None = None,
+    context: DutchContext | None = None,
 ) -> pd.DataFrame:
     """Scored candidates (CANDIDATE_COLUMNS), sorted by score desc then candidate_id.
     Bounded: per producer x material the `receivers_per_producer_material` best existing
@@ -205,6 +265,7 @@ def generate_candidates(
     `df.attrs["set_aside"]` lists supply rows that could not be placed, with a reason;
     `df.attrs["pairs_compared"]` counts producer-receiver pairs whose distance was computed."""
     config = config or ScoringConfig()
+    context = context or context_for(kb)
     materials, pathways, _ = kb_frames(kb)
     if supply is None or supply.empty or establishments is None or establishments.empty:
         out = empty_candidates()
@@ -214,7 +275,7 @@ def generate_candidates(
     actors = actors.drop_duplicates("establishment_id")
     supply = as_object_strings(supply.astype({"establishment_id": str}))
     materials, pathways = as_object_strings(materials), as_object_strings(pathways)
-    pp, set_aside = _producer_pathways(supply, actors, pathways, materials)
+    pp, set_aside = _producer_pathways(supply, actors, pathways, materials, context)
     if pp.empty:
         out = empty_candidates()
         out.attrs["set_aside"] = set_aside
@@ -224,17 +285,20 @@ def generate_candidates(
     receivers = receiver_pool(actors, set(pp["receiver_nace"]))
     centroids = municipality_centroids(municipalities)
     producers = np.sort(pp["establishment_id"].unique())
+    needs = {m.mechanism_id: m.challenges for m in context.mechanisms}
     kept: list[pd.DataFrame] = []
+    unplaced: list[pd.DataFrame] = []
     counts = {"generated": 0, "pruned_per_producer": 0, "pruned_startups": 0}
     pairs_compared = 0
     chunk = max(1, config.producer_chunk)
     for start in range(0, len(producers), chunk):
         ids = set(producers[start : start + chunk])
-        part, compared = chunk_candidates(
+        part, compared, no_receiver = chunk_candidates(
             pp[pp["establishment_id"].isin(ids)], receivers, centroids, config
         )
         pairs_compared += compared
-        part = score_candidates(part, challenges, observed_flows, config)
+        unplaced.append(no_receiver)
+        part = score_candidates(part, challenges, observed_flows, config, needs)
         counts["generated"] += len(part)
         part, pruned = _bound_per_producer(part, config)
         for key, value in pruned.items():
@@ -243,6 +307,26 @@ def generate_candidates(
         if progress is not None:
             progress(min(start + chunk, len(producers)), len(producers))
     cand = pd.concat(kept, ignore_index=True) if kept else empty_candidates()
+    generated = pd.MultiIndex.from_frame(cand[["producer_id", "material_id"]].drop_duplicates())
+    no_receiver = pd.concat(unplaced, ignore_index=True).drop_duplicates(
+        ["establishment_id", "material_id"]
+    )
+    no_receiver = no_receiver[
+        ~pd.MultiIndex.from_frame(no_receiver[["establishment_id", "material_id"]]).isin(generated)
+    ]
+    set_aside = pd.concat(
+        [
+            set_aside,
+            no_receiver[["establishment_id", "material_id"]].assign(
+                reason="no receiver of a class that can use it within reach "
+                + f"({config.max_distance_km:g} km by road), and none a start-up can be "
+                + "(classes: "
+                + no_receiver["classes"]
+                + ")"
+            ),
+        ],
+        ignore_index=True,
+    )
     before = cand[["producer_id", "material_id"]].drop_duplicates()
     cand, counts["pruned_per_receiver"] = _bound_per_receiver(cand, config)
     after = pd.MultiIndex.from_frame(cand[["producer_id", "material_id"]].drop_duplicates())
@@ -260,7 +344,7 @@ def generate_candidates(
     if cand.empty:
         cand = empty_candidates()
     else:
-        cand = describe_candidates(cand, actors, pathways, materials, supply)
+        cand = describe_candidates(cand, actors, pathways, materials, supply, context)
         cand = cand[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
         # Worked on as object strings (fast takes); handed on as pandas' own str dtype.
         ids = [c for c in cand.columns if cand[c].dtype == object and c != "explanation"]

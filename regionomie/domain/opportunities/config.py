@@ -12,8 +12,15 @@ Combined score (documented, in [0, 1]):
     proximity      exp(-distance_km / distance_scale_km)
     economic       1 - exp(-max(0, economic_value_eur) / economic_scale_eur)
     climate        1 - exp(-max(0, co2_avoided_kg) / co2_scale_kg)
-    social         1 - exp(-social_impact / social_scale)
+    social         1 - exp(-social_impact / social_scale), social_impact = jobs x (1 +
+                   employment severity) + need_weight x need; jobs = matched tonnes / the
+                   receiving sector's tonnes per worker (receiver_sectors.csv, 0 when unknown);
+                   need = mean severity (against the Netherlands) of the challenges the case's
+                   social mechanism addresses, in the receiver's municipality
     novelty        1, or 0 when the producer -> receiver pair is already an observed flow
+    hierarchy      clip((today's rung - the use's rung) / hierarchy_full_gain, 0, 1): the step
+                   up the waste hierarchy (waste_hierarchy.yaml); 0 when the stream is already
+                   used this well today
 
 Saturating transforms (not min-max over the batch) keep a candidate's score independent of
 which other candidates happen to be in the run, so rankings are stable and reproducible.
@@ -32,13 +39,22 @@ from pathlib import Path
 import yaml
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "material_fit": 0.25,
+    "material_fit": 0.20,
     "volume_fit": 0.10,
     "proximity": 0.10,
-    "economic": 0.15,
-    "climate": 0.15,
+    "economic": 0.10,
+    "climate": 0.10,
     "social": 0.15,
-    "novelty": 0.10,
+    "novelty": 0.05,
+    "hierarchy": 0.20,
+}
+#: Business cases are ranked on their own components (cases.py), circular and social alike.
+DEFAULT_CASE_WEIGHTS: dict[str, float] = {
+    "actionability": 0.20,
+    "scale": 0.20,
+    "environment": 0.20,
+    "social": 0.25,
+    "economic": 0.15,
 }
 
 
@@ -63,24 +79,40 @@ class ScoringConfig:
     economic_scale_eur: float = 5_000.0
     co2_scale_kg: float = 5_000.0
     social_scale: float = 0.5
-    elderly_bonus_jobs: float = 0.5  # job-equivalents added per unit of elderly severity
-    elderly_severity_threshold: float = 0.5
+    need_weight: float = 1.0  # job-equivalents a fully severe need of the mechanism is worth
+    hierarchy_full_gain: float = 3.0  # rungs up the waste hierarchy that count as the full step
     producer_2digit_quality: float = 0.85
     observed_other_class_quality: float = 0.85  # LMA-observed producer outside pathway classes
     startup_quality: float = 0.75
     default_employees: int = 1  # when KvK gives no employee count
-    cascade_mass_factor: float = 0.8  # share of step-n tonnes becoming step-n+1 residue
     cascade_decay: float = 0.9  # per extra step
     top_cases: int = 20
     top_cards: int = 5
     startup_case_penalty: float = 0.1  # case score x (1 - 0.1 x start-up share of tonnes)
-    max_cases_per_material: int = 2  # one stream can feed only so many uses: keep the list varied
+    max_cases_per_material: int = 1  # the named cases: no material twice (others: alternatives)
+    case_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CASE_WEIGHTS))
+    case_scale_tonnes: float = 100.0  # case volume giving 63 % of the scale component
+    case_scale_people: float = 20.0  # people reached giving 63 % of the scale component
+    case_economic_scale_eur: float = 25_000.0
+    case_co2_scale_kg: float = 50_000.0
+    case_social_scale: float = 1.0
+    evidence_power: float = 0.5  # case score x evidence ** power: weak evidence cannot rank high
+    challenge_cite_threshold: float = 0.2  # a case cites a challenge from this severity up
+    social_need_threshold: float = 0.3  # a social site only where the need is at least this
+    max_social_sites: int = 3  # sites per social mechanism: the municipalities most in need
 
     def normalised_weights(self) -> dict[str, float]:
-        total = sum(max(0.0, w) for w in self.weights.values())
-        if total <= 0:
-            raise ValueError("scoring weights: at least one weight must be positive")
-        return {k: max(0.0, self.weights.get(k, 0.0)) / total for k in DEFAULT_WEIGHTS}
+        return _normalised(self.weights, DEFAULT_WEIGHTS, "weights")
+
+    def normalised_case_weights(self) -> dict[str, float]:
+        return _normalised(self.case_weights, DEFAULT_CASE_WEIGHTS, "case_weights")
+
+
+def _normalised(weights: dict[str, float], names: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(max(0.0, w) for w in weights.values())
+    if total <= 0:
+        raise ValueError(f"scoring {what}: at least one weight must be positive")
+    return {k: max(0.0, weights.get(k, 0.0)) / total for k in names}
 
 
 def load_scoring_config(path: Path | None) -> ScoringConfig:
@@ -95,9 +127,10 @@ def load_scoring_config(path: Path | None) -> ScoringConfig:
     unknown = sorted(set(doc) - known)
     if unknown:
         raise ValueError(f"{path}: unknown scoring field {unknown[0]!r}")
-    if "weights" in doc:
-        bad = sorted(set(doc["weights"]) - set(DEFAULT_WEIGHTS))
-        if bad:
-            raise ValueError(f"{path}: field weights: unknown component {bad[0]!r}")
-        doc["weights"] = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in doc["weights"].items()}}
+    for key, defaults in (("weights", DEFAULT_WEIGHTS), ("case_weights", DEFAULT_CASE_WEIGHTS)):
+        if key in doc:
+            bad = sorted(set(doc[key]) - set(defaults))
+            if bad:
+                raise ValueError(f"{path}: field {key}: unknown component {bad[0]!r}")
+            doc[key] = {**defaults, **{k: float(v) for k, v in doc[key].items()}}
     return ScoringConfig(**doc)

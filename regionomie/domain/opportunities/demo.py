@@ -5,11 +5,13 @@ base (data/knowledge/, regionomie.domain.knowledge) carries the sourced values.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.dutch_context import DutchContext, load_dutch_context
 from regionomie.domain.knowledge import MATERIAL_COLUMNS, PATHWAY_COLUMNS, YIELD_COLUMNS
 from regionomie.domain.schemas import ESTABLISHMENTS
 
@@ -19,6 +21,7 @@ class DemoKnowledgeBase:
     materials: pd.DataFrame
     pathways: pd.DataFrame
     yields: pd.DataFrame
+    dutch_context: DutchContext | None = None  # the shipped context plus the demo's residues
 
 
 def demo_kb() -> DemoKnowledgeBase:
@@ -171,7 +174,11 @@ def demo_kb() -> DemoKnowledgeBase:
         ],
         columns=list(YIELD_COLUMNS),
     )
-    return DemoKnowledgeBase(materials, pathways, yields)
+    # what the demo's uses leave behind, so its cascades can chain (the grower's substrate)
+    context = dataclasses.replace(
+        load_dutch_context(), residues={("koffiedik", "0113"): ("champost", 0.5, "demo")}
+    )
+    return DemoKnowledgeBase(materials, pathways, yields, context)
 
 
 #: sector mix of synthetic establishments: NACE class -> share (rest is "other" 7022)

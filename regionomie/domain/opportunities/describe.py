@@ -1,11 +1,13 @@
 """Describing the kept candidates: names and addresses of both parties, the pathway's texts,
-the supply basis and one readable Dutch sentence per candidate. Runs after pruning, so texts
-are built for the kept candidates only."""
+the supply basis, the stream and its treatment today, the kind of case and one readable Dutch
+sentence per candidate. Runs after pruning, so texts are built for the kept candidates only."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from regionomie.domain.dutch_context import DutchContext
 
 
 def describe_candidates(
@@ -14,6 +16,7 @@ def describe_candidates(
     pathways: pd.DataFrame,
     materials: pd.DataFrame,
     supply: pd.DataFrame,
+    context: DutchContext,
 ) -> pd.DataFrame:
     """The kept candidates (not empty) with their names, addresses, texts and explanation,
     best first; the caller picks and orders the columns."""
@@ -71,24 +74,76 @@ def describe_candidates(
         use_description=texts["use_description"].to_numpy(),
         supply_source=sup["supply_source"].to_numpy(),
         supply_basis=sup["basis"].to_numpy() if "basis" in sup else "",
+        supply_stream_id=_column(sup, "supply_stream_id", ""),
+        stream_tonnes=_column(sup, "stream_tonnes", np.nan).astype(float),
+        supply_share=_column(sup, "supply_share", np.nan).astype(float),
+        supply_attribution=_column(sup, "attribution", ""),
+        current_basis=_column(sup, "current_basis", "onbekend"),
+        jobs_basis=_jobs_basis(cand["receiver_nace"], context),
+        case_kind=_case_kinds(cand["mechanism_id"], context),
         evidence_type=texts["evidence_type"].to_numpy(),
         evidence=texts["evidence"].to_numpy(),
         caveats=texts["caveats"].to_numpy(),
     )
-    out["explanation"] = _explain(out)
+    out["explanation"] = _explain(out, context)
     return out
+
+
+def _column(frame: pd.DataFrame, name: str, default: object) -> np.ndarray:
+    if name in frame.columns:
+        return frame[name].to_numpy()
+    return np.full(len(frame), default, dtype=object)
+
+
+def _jobs_basis(receiver_nace: pd.Series, context: DutchContext) -> np.ndarray:
+    """Per candidate where its jobs figure comes from (the receiving sector's labour ratio)."""
+    codes, classes = pd.factorize(receiver_nace.astype(str))
+    texts = []
+    for nace in classes:
+        row = context.receiver(str(nace))
+        if row.tonnes_per_worker:
+            texts.append(f"{row.tonnes_per_worker:g} t per werkzame persoon ({row.basis})")
+        else:
+            texts.append("onbekend: geen arbeidsratio voor deze sector")
+    return np.asarray(texts, dtype=object)[codes]
+
+
+def _case_kinds(mechanism_id: pd.Series, context: DutchContext) -> np.ndarray:
+    kinds = {m.mechanism_id: m.kind for m in context.mechanisms}
+    return np.asarray([kinds.get(str(m), "circular") for m in mechanism_id], dtype=object)
 
 
 EXPLAIN_ROWS = 100_000  # rows per slice: the plain lists of one slice are all that is held
 
 
-def _explain(out: pd.DataFrame) -> pd.Series:
+def _explain(out: pd.DataFrame, context: DutchContext) -> pd.Series:
     """One readable Dutch sentence per candidate naming the figures behind its score (built
     over plain lists, slice by slice: millions of rows cost seconds and bounded memory)."""
     sentences: list[str] = []
     for start in range(0, len(out), EXPLAIN_ROWS):
-        sentences += _sentences(out.iloc[start : start + EXPLAIN_ROWS])
+        part = out.iloc[start : start + EXPLAIN_ROWS]
+        ladder = _ladder_texts(part, context)
+        sentences += [a + b for a, b in zip(_sentences(part), ladder, strict=True)]
     return pd.Series(sentences, index=out.index, dtype="object")
+
+
+def _ladder_texts(out: pd.DataFrame, context: DutchContext) -> list[str]:
+    """' Vandaag: <rung>; wordt: <rung>.' and, when the use is no step up, that it is no new
+    opportunity; each distinct (today, target) pair written once."""
+    names = context.hierarchy.name
+    pairs = pd.DataFrame(
+        {"now": out["current_rung"].astype(float), "to": out["target_rung"].astype(float)}
+    )
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna(-1.0)))
+    texts = []
+    for now, to in distinct:
+        now_i = None if now < 0 else int(now)
+        to_i = None if to < 0 else int(to)
+        text = f" Vandaag: {names(now_i)}; wordt: {names(to_i)}."
+        if now_i is not None and to_i is not None and now_i <= to_i:
+            text += " Geen nieuwe kans: de stroom wordt vandaag al minstens zo hoogwaardig benut."
+        texts.append(text)
+    return list(np.asarray(texts, dtype=object)[codes])
 
 
 def _sentences(out: pd.DataFrame) -> list[str]:
@@ -105,7 +160,7 @@ def _sentences(out: pd.DataFrame) -> list[str]:
         _fmt(out["distance_km"], 1),
         _fmt(out["economic_value_eur"], 0),
         _fmt(out["co2_avoided_kg"], 0),
-        _fmt(out["jobs"], 2),
+        _jobs_words(out["jobs"], out["jobs_basis"]),
         _fmt(out["score"], 3),
         _fmt(out["material_fit"], 2),
         _fmt(out["volume_fit"], 2),
@@ -117,7 +172,7 @@ def _sentences(out: pd.DataFrame) -> list[str]:
     return [
         f"{mat[:1].upper()}{mat[1:]} van {prod} ({tonnes} t/jaar, "
         f"{'gemeten (LMA)' if lma else 'geschat'}) naar {rec} voor {use}: {dist} km, ca. EUR "
-        f"{eur} per jaar, {co2} kg CO2e vermeden, {jobs} banen. Score {score} (materiaal "
+        f"{eur} per jaar, {co2} kg CO2e vermeden, {jobs}. Score {score} (materiaal "
         f"{fit}, volume {vol}, sociaal {soc})."
         f"{unemployment if poor else ''}{' Deze stroom bestaat al (LMA).' if known else ''}"
         for (
@@ -139,6 +194,21 @@ def _sentences(out: pd.DataFrame) -> list[str]:
             known,
         ) in columns
     ]
+
+
+def jobs_words(jobs: float, known: bool = True) -> str:
+    """Jobs as a person would say them: whole numbers, never fractions of a job."""
+    if not known:
+        return "werkgelegenheid onbekend"
+    whole = int(round(jobs))
+    if whole == 0:
+        return "minder dan één volledige baan"
+    return "ca. 1 baan" if whole == 1 else f"ca. {whole} banen"
+
+
+def _jobs_words(jobs: pd.Series, basis: pd.Series) -> list[str]:
+    known = ~basis.astype(str).str.startswith("onbekend")
+    return [jobs_words(float(j), bool(k)) for j, k in zip(jobs, known, strict=True)]
 
 
 def _texts(values: pd.Series) -> list[str]:

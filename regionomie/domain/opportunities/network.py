@@ -1,12 +1,16 @@
 """Cascades (multi-step chains) and coalitions (communities of actors) over candidates.
 
-Cascades: a step-1 candidate A -> B (pathway p1) continues when a pathway p2 has a producer
-class matching B's class (B's residue is p2's material), and again to p3: chains of at most
-three steps, no pathway or material repeated. Each later step goes to the nearest existing
-establishment of the next receiver class (or a start-up sector). Documented score:
+Cascades: a step-1 candidate A -> B (pathway p1, material m1) continues only when B's use of
+m1 leaves a residue (data/knowledge/cascade_links.csv: a mushroom farm on coffee grounds leaves
+spent substrate, a digester leaves digestate; a feed mill leaves nothing of the spent grain),
+through a pathway p2 of that residue, and again to p3: chains of at most three steps, no
+pathway or material repeated, so every step follows from the one before. Each later step goes
+to the nearest existing establishment of the next receiver class (or a start-up sector where
+one can start). Documented score:
     cascade_score = score(step 1) * prod(strength(p_i), i >= 2) * cascade_decay ** (steps - 1)
-tonnes(step i+1) = tonnes(step i) * cascade_mass_factor. Each step follows only the
-cascade_branching strongest next pathways (a beam), so the work grows linearly with the starts.
+tonnes(step i+1) = tonnes(step i) * the residue's share (cascade_links.csv). Each step follows
+only the cascade_branching strongest next pathways (a beam), so the work grows linearly with
+the starts.
 
 Coalitions: actors are nodes, candidate edges weighted by score (summed per actor pair);
 Louvain communities (igraph) with a fixed seed on a graph built in sorted order, so ids are
@@ -22,12 +26,12 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.dutch_context import DutchContext, context_for
 from regionomie.domain.opportunities.common import (
     KnowledgeLike,
     add_display_columns,
     haversine_km,
     kb_frames,
-    split_codes,
 )
 from regionomie.domain.opportunities.config import ScoringConfig
 
@@ -44,20 +48,13 @@ CASCADE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _next_pathways(pathways: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """receiver NACE class -> pathways whose producer class (4- or 2-digit) matches it."""
-    exact: dict[str, list[int]] = {}
-    prefix: dict[str, list[int]] = {}
-    for i, codes in enumerate(split_codes(pathways["producer_nace"])):
-        for code in codes:
-            (exact if len(code) == 4 else prefix).setdefault(code[:4], []).append(i)
-    rows = pathways.to_dict("records")  # plain dicts: the beam reads them many times
+def _pathways_by_material(pathways: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """material -> its pathways, strongest first (plain dicts: the beam reads them often)."""
     table: dict[str, list[dict[str, Any]]] = {}
-    for cls in sorted(set(pathways["receiver_nace"])):
-        hits = sorted(set(exact.get(cls, [])) | set(prefix.get(cls[:2], [])))
-        table[cls] = sorted(
-            (rows[i] for i in hits), key=lambda r: (-float(r["strength"]), str(r["pathway_id"]))
-        )
+    for row in pathways.to_dict("records"):
+        table.setdefault(str(row["material_id"]), []).append(row)
+    for rows in table.values():
+        rows.sort(key=lambda r: (-float(r["strength"]), str(r["pathway_id"])))
     return table
 
 
@@ -68,16 +65,18 @@ def cascades(
     config: ScoringConfig | None = None,
     max_steps: int = 3,
     top_starts: int = 200,
+    context: DutchContext | None = None,
 ) -> pd.DataFrame:
     """Scored chains of 2..max_steps steps starting from the `top_starts` best candidates."""
     config = config or ScoringConfig()
+    context = context or context_for(kb)
     if candidates is None or candidates.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in CASCADE_COLUMNS})
     materials, pathways, _ = kb_frames(kb)
     mats = materials.set_index("material_id")
     hazardous = mats["hazardous"].to_dict()
     names = mats["name_nl"].to_dict() if "name_nl" in mats else {}
-    nxt = _next_pathways(pathways)
+    by_material = _pathways_by_material(pathways)
     actors = add_display_columns(establishments)
     actors = actors[actors["lat"].notna() & actors["lon"].notna()]
     by_class = {cls: grp for cls, grp in actors.groupby("nace_class", sort=True)}
@@ -126,13 +125,21 @@ def cascades(
         for step in range(2, max_steps + 1):
             new_frontier = []
             for path, mat_ids, actor_names, cls, lat, lon, tonnes, co2, eur, sc, text in frontier:
+                residue = context.residues.get((mat_ids[-1], cls))
+                if residue is None:  # the use leaves nothing (feed is eaten): the chain ends
+                    continue
+                residue_id, residue_share, _ = residue
                 options = [
                     p
-                    for p in nxt.get(cls, [])
+                    for p in by_material.get(residue_id, [])
                     if str(p["pathway_id"]) not in path
                     and str(p["material_id"]) not in mat_ids
                     and not (
                         bool(hazardous.get(str(p["material_id"]), False)) and p["food_or_feed"]
+                    )
+                    and (
+                        str(p["receiver_nace"]) in by_class
+                        or context.receiver(str(p["receiver_nace"])).startup_feasible
                     )
                 ]
                 # Beam: only the strongest continuations of each step (cost stays linear).
@@ -140,7 +147,7 @@ def cascades(
                 for p in options[: config.cascade_branching]:
                     pid, mid = str(p["pathway_id"]), str(p["material_id"])
                     rid, rname, rlat, rlon, dist = nearest(str(p["receiver_nace"]), lat, lon)
-                    t = tonnes * config.cascade_mass_factor
+                    t = tonnes * residue_share
                     tkm = t * dist
                     step_co2 = t * float(p["co2_avoided_kg_per_tonne"]) - (
                         tkm * config.transport_co2_kg_per_tkm

@@ -114,9 +114,11 @@ def municipality_centroids(municipalities: pd.DataFrame | None) -> pd.DataFrame:
 
 def chunk_candidates(
     pp: pd.DataFrame, receivers: pd.DataFrame, centroids: pd.DataFrame, config: ScoringConfig
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """Existing-receiver candidates (k nearest per producer-pathway) and start-up candidates
-    (where no receiver of the class is within reach) for one chunk of producers."""
+    (where no receiver of the class is within reach and a start-up can be one) for one chunk
+    of producers; also the producer-pathway rows that got neither (establishment_id,
+    material_id, classes), so they can be set aside with that reason."""
     pp = pp.reset_index(drop=True)
     near = _nearest_receivers(pp, receivers, config)
     pp["pp_row"] = np.arange(len(pp), dtype="int64")
@@ -125,7 +127,16 @@ def chunk_candidates(
     existing["receiver_kind"] = np.full(len(existing), "establishment", dtype=object)
 
     reached = set(near["pp_row"].unique())
-    startup = pp[~pp["pp_row"].isin(reached)].copy()
+    unreached = pp[~pp["pp_row"].isin(reached)]
+    feasible = unreached["startup_feasible"].fillna(True).astype(bool)
+    nothing = unreached[~feasible.to_numpy()]
+    no_receiver = (
+        nothing.groupby(["establishment_id", "material_id"], sort=True)["receiver_nace"]
+        .agg(lambda s: ", ".join(sorted(set(s))))
+        .rename("classes")
+        .reset_index()
+    )
+    startup = unreached[feasible.to_numpy()].copy()
     startup["receiver_kind"] = np.full(len(startup), "sector", dtype=object)
     startup["receiver_id"] = (
         "sector:" + startup["receiver_nace"] + ":" + startup["municipality_code"].fillna("onbekend")
@@ -145,6 +156,8 @@ def chunk_candidates(
     startup["distance_km"] = np.where(
         no_centroid, config.startup_distance_km, np.maximum(dist * config.road_factor, 1.0)
     )
-    return pd.concat([existing, startup], ignore_index=True), int(
-        near.attrs.get("pairs_compared", 0)
+    return (
+        pd.concat([existing, startup], ignore_index=True),
+        int(near.attrs.get("pairs_compared", 0)),
+        no_receiver,
     )

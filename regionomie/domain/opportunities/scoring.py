@@ -1,6 +1,7 @@
 """Scoring candidate pairs: every score component (material and volume fit, proximity,
-economic, climate, social, novelty) and the weighted score, on ids and numbers only, so that
-millions of pairs can be scored and pruned before any text is attached."""
+economic, climate, social, novelty, the step up the waste hierarchy) and the weighted score, on
+ids and numbers only, so that millions of pairs can be scored and pruned before any text is
+attached."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from regionomie.domain.challenges import ELDERLY_CHALLENGES, EMPLOYMENT_CHALLENGES, severity_table
+from regionomie.domain.challenges import EMPLOYMENT_CHALLENGES, severity_table
 from regionomie.domain.opportunities.config import ScoringConfig
 
 ReceiverFit = Callable[[str, str | None], dict[str, float]]
-
-CARE_NACE_PREFIXES: tuple[str, ...] = ("87", "88")  # residential care, social work
-COMMUNITY_NACE: tuple[str, ...] = ("5629", "9499", "9609")  # canteens, associations, other
-CARE_USE_CATEGORIES: tuple[str, ...] = ("care", "community", "zorg", "buurt", "social")
+#: mechanism id -> the challenge ids it addresses (regionomie.domain.dutch_context)
+MechanismNeeds = dict[str, tuple[str, ...]]
 
 
 def receiver_fits(pp: pd.DataFrame, receiver_fit: ReceiverFit | None) -> np.ndarray:
@@ -58,20 +57,50 @@ def _saturate(values: pd.Series | np.ndarray, scale: float) -> np.ndarray:
     return 1.0 - np.exp(-arr / scale)
 
 
+def _need(
+    mun_codes: np.ndarray,
+    muns: pd.Index,
+    mechanism: pd.Series,
+    sev: pd.DataFrame,
+    needs: MechanismNeeds,
+) -> np.ndarray:
+    """Per candidate, the mean severity (against the Netherlands) of its mechanism's challenges
+    in the receiver's municipality; 0 without a mechanism."""
+    out = np.zeros(len(mechanism))
+    if not needs or sev.empty:
+        return out
+    mech_codes, mechs = pd.factorize(mechanism.fillna(""))
+    for i, mechanism_id in enumerate(mechs):
+        challenges = [c for c in needs.get(str(mechanism_id), ()) if c in sev.columns]
+        if not challenges:
+            continue
+        per_mun = sev[challenges].reindex(muns).fillna(0.0).mean(axis=1).to_numpy()
+        rows = mech_codes == i
+        codes = mun_codes[rows]
+        out[rows] = np.where(codes >= 0, per_mun[np.clip(codes, 0, None)], 0.0)
+    return out
+
+
 def score_candidates(
     cand: pd.DataFrame,
     challenges: pd.DataFrame | None,
     observed: pd.DataFrame | None,
     config: ScoringConfig,
+    needs: MechanismNeeds | None = None,
 ) -> pd.DataFrame:
     """Every score component and the combined score, on ids and numbers only (texts come
     after pruning, in describe.py, so millions of candidates never carry strings). `cand` is
-    pairing.chunk_candidates' output (it carries each receiver's municipality)."""
+    pairing.chunk_candidates' output (it carries each receiver's municipality, the supply's
+    stream, today's rung and the pathway's target rung, labour ratio and mechanism)."""
     weights = config.normalised_weights()
     is_startup = (cand["receiver_kind"] == "sector").to_numpy()
     receiver_mun = cand["receiver_municipality"]
 
-    tonnes = cand["tonnes_per_year"].astype(float)
+    reported = cand["tonnes_per_year"].astype(float)
+    ceiling = cand["plausible_max_tonnes"].astype(float)
+    flagged = cand["volume_flag"].fillna(False).astype(bool).to_numpy()
+    # A tonnage above what the producer plausibly produces is ranked at the plausible amount.
+    tonnes = reported.where(~flagged, np.minimum(reported, ceiling))
     rec_emp = cand["receiver_employees"].astype(float)
     rec_emp = rec_emp.where(rec_emp > 0, float(config.default_employees))
     demand = np.where(is_startup, np.nan, rec_emp * config.demand_t_per_employee)
@@ -95,28 +124,22 @@ def score_candidates(
     transport_co2 = tkm * config.transport_co2_kg_per_tkm
     economic_value = matched * cand["value_eur_per_tonne"].to_numpy(dtype=float) - transport_cost
     co2_avoided = matched * cand["co2_avoided_kg_per_tonne"].to_numpy(dtype=float) - transport_co2
-    jobs = matched * cand["jobs_per_1000_tonnes"].to_numpy(dtype=float) / 1000.0
+    # Jobs from the receiving sector's labour ratio (receiver_sectors.csv); unknown stays 0.
+    ratio = cand["tonnes_per_worker"].astype(float).to_numpy()
+    jobs = np.where(ratio > 0, matched / np.where(ratio > 0, ratio, 1.0), 0.0)
+
+    current = cand["current_rung"].astype(float).to_numpy()
+    target = cand["target_rung"].astype(float).to_numpy()
+    gain = current - target  # NaN when either is unknown
+    hierarchy = np.clip(np.nan_to_num(gain, nan=0.0) / config.hierarchy_full_gain, 0.0, 1.0)
 
     sev = severity_table(challenges) if challenges is not None else pd.DataFrame()
     emp_cols = [c for c in EMPLOYMENT_CHALLENGES if c in sev.columns]
-    eld_cols = [c for c in ELDERLY_CHALLENGES if c in sev.columns]
     emp_by_mun = sev[emp_cols].max(axis=1) if emp_cols else pd.Series(dtype=float)
-    eld_by_mun = sev[eld_cols].max(axis=1) if eld_cols else pd.Series(dtype=float)
     mun_codes, muns = pd.factorize(receiver_mun)
     emp_sev = _per_code(mun_codes, emp_by_mun.reindex(muns).astype(float).fillna(0.0), 0.0)
-    eld_sev = _per_code(mun_codes, eld_by_mun.reindex(muns).astype(float).fillna(0.0), 0.0)
-    nace_codes, naces = pd.factorize(cand["receiver_nace"].astype(str))
-    rnace = pd.Series(naces, dtype=object)
-    care_nace = rnace.str.slice(0, 2).isin(CARE_NACE_PREFIXES) | rnace.isin(COMMUNITY_NACE)
-    use_codes, uses = pd.factorize(cand["use_category"])
-    care_use = pd.Series(uses, dtype=object).str.lower().isin(CARE_USE_CATEGORIES)
-    care = _per_code(nace_codes, care_nace, False) | _per_code(use_codes, care_use, False)
-    elderly_bonus = np.where(
-        care & (eld_sev >= config.elderly_severity_threshold),
-        config.elderly_bonus_jobs * eld_sev,
-        0.0,
-    )
-    social_impact = jobs * (1.0 + emp_sev) + elderly_bonus
+    need = _need(mun_codes, pd.Index(muns), cand["mechanism_id"], sev, needs or {})
+    social_impact = jobs * (1.0 + emp_sev) + config.need_weight * need
 
     if observed is not None and not observed.empty:
         pairs = pd.MultiIndex.from_arrays(
@@ -140,6 +163,7 @@ def score_candidates(
         "climate": _saturate(co2_avoided, config.co2_scale_kg),
         "social": _saturate(social_impact, config.social_scale),
         "novelty": novelty,
+        "hierarchy": hierarchy,
     }
     score = sum(weights[name] * np.asarray(values) for name, values in components.items())
     return pd.DataFrame(
@@ -154,10 +178,13 @@ def score_candidates(
             "receiver_lat": cand["receiver_lat"].astype(float).to_numpy(),
             "receiver_lon": cand["receiver_lon"].astype(float).to_numpy(),
             "food_or_feed": cand["food_or_feed"].astype(bool).to_numpy(),
-            "supply_tonnes": np.round(tonnes.to_numpy(), 3),
+            "mechanism_id": _texts(cand["mechanism_id"].fillna("")),
+            "supply_tonnes": np.round(reported.to_numpy(), 3),
+            "volume_flag": flagged,
             "receiver_demand_tonnes": np.round(demand, 3),
             "matched_tonnes": np.round(matched, 3),
             "material_fit": np.round(material_fit, 4),
+            "pathway_strength": np.round(cand["strength"].astype(float).to_numpy() * quality, 4),
             "volume_fit": np.round(volume_fit, 4),
             "distance_km": np.round(distance, 2),
             "proximity": np.round(components["proximity"], 4),
@@ -169,10 +196,14 @@ def score_candidates(
             "climate": np.round(components["climate"], 4),
             "jobs": np.round(jobs, 4),
             "employment_severity": np.round(emp_sev, 4),
-            "elderly_severity": np.round(eld_sev, 4),
+            "need_severity": np.round(need, 4),
             "social_impact": np.round(social_impact, 4),
             "social": np.round(components["social"], 4),
             "novelty": novelty,
+            "current_rung": current,
+            "target_rung": target,
+            "hierarchy_gain": gain,
+            "hierarchy": np.round(hierarchy, 4),
             "score": np.round(score, 6),
         }
     )

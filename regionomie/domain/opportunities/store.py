@@ -29,8 +29,9 @@ import pyarrow.parquet as pq
 from regionomie.domain.opportunities import OpportunityResult
 
 META_FILE = "meta.pkl"
-FORMAT_VERSION = 1
-_FRAMES = tuple(f.name for f in fields(OpportunityResult) if f.name != "cards")
+FORMAT_VERSION = 2
+_PLAIN = ("cards", "notes")  # JSON-like fields, kept in meta.pkl as they are
+_FRAMES = tuple(f.name for f in fields(OpportunityResult) if f.name not in _PLAIN)
 
 
 def save_result(result: OpportunityResult, folder: Path) -> Path:
@@ -40,7 +41,8 @@ def save_result(result: OpportunityResult, folder: Path) -> Path:
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
     staging.mkdir()
     try:
-        meta: dict[str, Any] = {"format": FORMAT_VERSION, "cards": result.cards, "frames": {}}
+        meta: dict[str, Any] = {"format": FORMAT_VERSION, "frames": {}}
+        meta.update({name: getattr(result, name) for name in _PLAIN})
         for name in _FRAMES:
             meta["frames"][name] = _write_frame(getattr(result, name), staging, name)
         with open(staging / META_FILE, "wb") as handle:
@@ -65,7 +67,7 @@ def load_result(folder: Path) -> OpportunityResult:
     if meta.get("format") != FORMAT_VERSION:
         raise ValueError(f"{folder}: stored result format {meta.get('format')!r} unknown")
     frames = {name: _read_frame(folder, name, info) for name, info in meta["frames"].items()}
-    return OpportunityResult(cards=meta["cards"], **frames)
+    return OpportunityResult(**{name: meta[name] for name in _PLAIN}, **frames)
 
 
 def _write_frame(frame: pd.DataFrame, folder: Path, name: str) -> dict[str, Any]:
