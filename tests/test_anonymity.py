@@ -182,8 +182,8 @@ def test_exports_of_the_sample_show_the_generalised_actors(
     )
     folder = tmp_path / "regio-amersfoort" / "2026-11-28"
     anonymity = json.loads((folder / "manifest.json").read_text())["anonymity"]
-    assert anonymity["k"] == 5 and anonymity["pseudonymous_actors"] > 300
-    assert anonymity["before"]["unique_on_nace_class_and_postcode4"] > 100
+    assert anonymity["k"] == 5 and anonymity["pseudonymous_actors"] > 50
+    assert anonymity["before"]["unique_on_nace_class_and_postcode4"] > 20
     assert anonymity["after"]["below_k_on_shown_sector_and_area"] == 0
     munis = region_municipalities(tables, get_region("regio-amersfoort"))
     g = generalise_actors(
@@ -195,7 +195,7 @@ def test_exports_of_the_sample_show_the_generalised_actors(
     by_pseudonym = {pseudonymous_id(v, pseudonym_key()): a for v, a in g.actors.items()}
     cand = pd.read_parquet(folder / "opportunities.parquet")
     mine = cand[cand["producer_id"].isin(by_pseudonym)].drop_duplicates("producer_id")
-    assert len(mine) > 100
+    assert len(mine) > 30
     for row in mine.itertuples():
         actor = by_pseudonym[row.producer_id]
         assert (row.producer_name, row.producer_nace) == (actor.name, actor.sector)
