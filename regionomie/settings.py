@@ -222,7 +222,9 @@ def anonymity_k() -> int:
     (regionomie.domain.anonymity); 0 switches the generalisation off."""
     raw = (setting(ANONYMITY_K_VARIABLE, "") or "").strip()
     if not raw:
-        return 5
+        from regionomie.domain.anonymity import DEFAULT_K
+
+        return DEFAULT_K
     try:
         value = int(raw)
     except ValueError:
