@@ -7,7 +7,7 @@ batched, idempotent loader (regionomie.graph.loader). Counts go into the asset m
 import dagster as dg
 import pandas as pd
 
-from assets.resources import Neo4jResource
+from assets.resources import Neo4jResource, RestrictedNeo4jResource
 
 GROUP = "graph"
 NEO4J_RETRY = dg.RetryPolicy(
@@ -80,6 +80,13 @@ def _load(
     )
     if len(frames.set_aside):
         context.log.warning(f"{family}: {len(frames.set_aside)} rows set aside for the graph")
+    if family == "establishments":  # a node loaded before its actor became personal goes
+        from regionomie.flow import graph_shield
+        from regionomie.graph.restricted import forget_raw_personal_nodes
+
+        counts["raw_personal_nodes_deleted"] = forget_raw_personal_nodes(
+            neo4j.driver, graph_shield(tables), neo4j.database
+        )
     return dg.MaterializeResult(
         metadata={
             **_counts_metadata(counts),
@@ -148,9 +155,16 @@ def graph_waste(
     neo4j: Neo4jResource,
     waste_records: pd.DataFrame,
     waste_party_links: pd.DataFrame,
+    establishments: pd.DataFrame,
 ) -> dg.MaterializeResult:
+    # establishments: who is a sole proprietor, so their ends are pseudonyms in the graph
     return _load(
-        context, neo4j, "waste", waste_records=waste_records, waste_party_links=waste_party_links
+        context,
+        neo4j,
+        "waste",
+        waste_records=waste_records,
+        waste_party_links=waste_party_links,
+        establishments=establishments,
     )
 
 
@@ -164,6 +178,40 @@ def graph_challenges(
     return _load(context, neo4j, "challenges", municipal_indicators=municipal_indicators)
 
 
+@_graph_asset(
+    deps=["graph_establishments"],
+    description="Sole proprietors' personal fields (number, name, address, exact location) "
+    "under their pseudonym in the restricted store (REGIONOMIE_RESTRICTED_NEO4J_URI: another "
+    "database or server with its own credentials), never in the default graph; skipped "
+    "when no restricted store is configured.",
+)
+def graph_personal_data(
+    context: dg.AssetExecutionContext,
+    restricted_neo4j: RestrictedNeo4jResource,
+    organisations: pd.DataFrame,
+    establishments: pd.DataFrame,
+) -> dg.MaterializeResult:
+    if not restricted_neo4j.enabled:
+        return dg.MaterializeResult(
+            metadata={"restricted_store": "not configured: personal fields are kept in no graph"}
+        )
+    from regionomie.flow import graph_shield
+    from regionomie.graph.restricted import load_personal_fields
+
+    tables = {"establishments": establishments, "organisations": organisations}
+    counts = load_personal_fields(
+        restricted_neo4j.driver,
+        establishments,
+        organisations,
+        graph_shield(tables),
+        run_id=context.run_id,
+        database=restricted_neo4j.database,
+    )
+    return dg.MaterializeResult(
+        metadata={"restricted_store": "written", **_counts_metadata(counts)}
+    )
+
+
 graph_assets = [
     graph_schema,
     graph_reference,
@@ -171,4 +219,5 @@ graph_assets = [
     graph_establishments,
     graph_waste,
     graph_challenges,
+    graph_personal_data,
 ]

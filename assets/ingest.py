@@ -29,7 +29,7 @@ class LandingConfig(dg.Config):
     )
     archive: bool = Field(
         default=True,
-        description="Remove landing-zone files after landing (a copy is kept in data/archive).",
+        description="Remove landing-zone files after landing (a copy is kept in <state>/archive).",
     )
 
 

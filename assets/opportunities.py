@@ -102,6 +102,7 @@ def opportunity_nodes(
         result.challenges,
         run_id=context.run_id,
         database=neo4j.database,
+        shield=flow.graph_shield(tables),
     )
     return dg.MaterializeResult(
         metadata={**written, "neo4j_retries": neo4j.retries_seen() - before}

@@ -76,6 +76,15 @@ class Neo4jResource(dg.ConfigurableResource):
         return [r.data() for r in records]
 
 
+class RestrictedNeo4jResource(Neo4jResource):
+    """The restricted store for sole proprietors' personal fields (regionomie.graph.
+    restricted): another database or server with its own credentials. Disabled when
+    REGIONOMIE_RESTRICTED_NEO4J_URI is not set: personal fields are then kept in no graph."""
+
+    enabled: bool = False
+    password: str = ""
+
+
 class LandingZone(dg.ConfigurableResource):
     """Where source files arrive. Sensors and assets only talk to this interface, so a cloud
     bucket replaces the local folder without touching them (UrlLandingZone)."""

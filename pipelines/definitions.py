@@ -15,6 +15,7 @@ from assets.reference import reference_assets
 from assets.resources import (
     Neo4jResource,
     OpportunityResultIOManager,
+    RestrictedNeo4jResource,
     TableIOManager,
     landing_zone_for,
 )
@@ -27,7 +28,14 @@ from pipelines.sensors import (
 )
 from regionomie.domain.sources import SOURCES
 from regionomie.fileio import apply_umask
-from regionomie.settings import ENVIRONMENTS, environment, neo4j_uri, production_problems
+from regionomie.graph.restricted import StoreAddress, check_separate
+from regionomie.settings import (
+    ENVIRONMENTS,
+    environment,
+    neo4j_uri,
+    production_problems,
+    restricted_store,
+)
 
 # Webserver, daemon and run workers all import this module: everything they write (Dagster's
 # storage and logs, staging, quarantine, exports) is owner-only by default.
@@ -57,6 +65,7 @@ def resources_for(environment: str) -> dict[str, object]:
     io_url = os.environ.get("REGIONOMIE_IO_URL", "")
     return {
         "neo4j": neo4j,
+        "restricted_neo4j": restricted_store_resource(neo4j),
         "landing_zone": landing,
         "io_manager": TableIOManager(base_url=io_url),
         OPPORTUNITY_IO_MANAGER: OpportunityResultIOManager(base_dir=io_url or None),
@@ -69,6 +78,25 @@ def step_executor() -> dg.ExecutorDefinition:
     a time; `regionomie run` executes in process and is not affected."""
     limit = int(os.environ.get("REGIONOMIE_MAX_CONCURRENT", "2"))
     return dg.multiprocess_executor.configured({"max_concurrent": limit})
+
+
+def restricted_store_resource(default: Neo4jResource) -> RestrictedNeo4jResource:
+    """The restricted store when REGIONOMIE_RESTRICTED_NEO4J_URI is set, checked to be
+    neither the analysts' database nor reached as their user; a disabled one otherwise."""
+    store = restricted_store()
+    if store is None:
+        return RestrictedNeo4jResource(enabled=False)
+    uri, user, _, database = store
+    check_separate(
+        StoreAddress(uri, user, database), StoreAddress(default.uri, default.user, default.database)
+    )
+    return RestrictedNeo4jResource(
+        enabled=True,
+        uri=uri,
+        user=user,
+        password=dg.EnvVar("REGIONOMIE_RESTRICTED_NEO4J_PASSWORD"),
+        database=database,
+    )
 
 
 def build_definitions() -> dg.Definitions:

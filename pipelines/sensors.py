@@ -65,23 +65,37 @@ def make_landing_sensor(source: str, job) -> dg.SensorDefinition:
     return landing_sensor
 
 
+def _innermost(error):  # type: ignore[no-untyped-def]
+    """The user's own error under Dagster's wrappers (its type, not its message)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error
+
+
 @dg.run_failure_sensor(
     name="run_failure_alert",
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Writes an alert for every failed run (log file + optional webhook).",
 )
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-    from regionomie.alerts import send_alert
+    """The alert names the run, job, failed steps and error types; never an error message
+    (it may quote data), which stays in the Dagster UI."""
+    from regionomie.alerts import RunAlert, send_alert
 
     run = context.dagster_run
+    failures = context.get_step_failure_events()
+    errors = [getattr(e.event_specific_data, "error", None) for e in failures]
+    if not errors:  # the run failed outside a step
+        errors = [getattr(context.failure_event.event_specific_data, "error", None)]
+    alert = RunAlert.of(
+        run_id=run.run_id,
+        job=run.job_name,
+        failed_steps=[e.step_key for e in failures if e.step_key],
+        error_types=[_innermost(e).cls_name for e in errors if e is not None],
+        tags=run.tags,
+    )
     send_alert(
-        title=f"Regionomie run failed: {run.job_name}",
-        details={
-            "run_id": run.run_id,
-            "job": run.job_name,
-            "tags": {k: v for k, v in run.tags.items() if k.startswith("regionomie/")},
-            "error": context.failure_event.message or "",
-        },
+        alert,
         alerts_file=state_dir() / "alerts.log",
         webhook_url=os.environ.get("REGIONOMIE_ALERT_WEBHOOK_URL"),
     )

@@ -74,6 +74,26 @@ def make_dirs(path: Path) -> Path:
     return path
 
 
+def append_line(path: Path, line: str) -> Path:
+    """Append one line to a log-like file (alerts): created with file_mode() whatever the
+    umask, an existing looser file tightened, a symbolic link refused (O_NOFOLLOW), the line
+    written whole and flushed to disk."""
+    path = Path(path)
+    make_dirs(path.parent)
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, file_mode())
+    try:
+        os.fchmod(fd, file_mode())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
 def is_storage_full(exc: BaseException) -> bool:
     """OSError meaning 'no room': ENOSPC, EFBIG (file-size limit), EDQUOT; pyarrow raises
     OSError without errno and says so in the message."""

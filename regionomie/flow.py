@@ -62,6 +62,7 @@ class FlowConfig:
     top_per_case: int = TOP_PER_CASE
     top_per_municipality: int = TOP_PER_MUNICIPALITY
     lang: str = DEFAULT_LANGUAGE  # the readers' language: "nl" (Dutch regions) or "en"
+    anonymity_k: int | None = None  # None: REGIONOMIE_ANONYMITY_K (default 5)
 
     @classmethod
     def load(cls, scoring_file: Path | None = SCORING_FILE, **overrides: Any) -> FlowConfig:
@@ -235,20 +236,37 @@ def knowledge_base_frames(_: Tables) -> GraphFrames:
     return knowledge_frames(kb.materials, kb.pathways, kb.yields)
 
 
-def establishment_frames(tables: Tables) -> GraphFrames:
-    from regionomie.graph import frames as gf
+def graph_shield(tables: Tables) -> Any:
+    """Who is personal in the graph (SoleProprietorShield over the establishments and
+    organisations tables, with the pseudonym key and never an export salt)."""
+    from regionomie.graph.personal import graph_shield as build
+    from regionomie.settings import pseudonym_key
 
-    return gf.merge_frames(
+    if "establishments" not in tables:  # fail closed: without it nobody could be shielded
+        raise FlowError("the graph needs the establishments table to know who is personal")
+    return build(tables["establishments"], tables.get("organisations"), pseudonym_key())
+
+
+def establishment_frames(tables: Tables) -> GraphFrames:
+    """Organisations and establishments, sole proprietors minimised (graph/personal.py)."""
+    from regionomie.graph import frames as gf
+    from regionomie.graph.personal import minimise_frames
+
+    frames = gf.merge_frames(
         gf.organisation_frames(tables["organisations"]),
         gf.establishment_frames(tables["establishments"]),
     )
+    return minimise_frames(frames, graph_shield(tables))
 
 
 def waste_frames(tables: Tables) -> GraphFrames:
+    """PRODUCES and SENDS; a sole proprietor's end is its pseudonym."""
     from regionomie.graph import frames as gf
+    from regionomie.graph.personal import minimise_frames
 
     records, links = tables["waste_records"], tables[PARTY_LINKS]
-    return gf.merge_frames(gf.production_frame(records, links), gf.flow_frame(records, links))
+    frames = gf.merge_frames(gf.production_frame(records, links), gf.flow_frame(records, links))
+    return minimise_frames(frames, graph_shield(tables))
 
 
 def challenge_frames(tables: Tables) -> GraphFrames:
@@ -429,6 +447,7 @@ def write_region_exports(
         top_per_municipality=config.top_per_municipality,
         lang=config.lang,
         extras=extras,
+        anonymity_k=config.anonymity_k,
         notices=[SYNTHETIC_NOTICE] if synthetic_files(tables) else [],
         notes=list(result.notes),
     )

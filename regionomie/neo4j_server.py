@@ -265,7 +265,30 @@ def read_pid(settings: ServerSettings) -> int | None:
     return pid
 
 
+# Networks LOAD CSV and APOC's load procedures may not reach: loopback (the unauthenticated
+# Dagster UI, the Neo4j HTTP API itself, anything bound to 127.0.0.1), the private and
+# link-local ranges (cloud metadata at 169.254.169.254), carrier-grade NAT, "this network",
+# and their IPv6 counterparts (IPv4-mapped addresses included). Public URLs stay reachable.
+BLOCKED_NETWORKS: tuple[str, ...] = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "::/128",
+    "::1/128",
+    "::ffff:0:0/96",
+    "fc00::/7",
+    "fe80::/10",
+)
+
+
 def write_config(settings: ServerSettings) -> None:
+    """neo4j.conf and apoc.conf. No procedure runs unrestricted (APOC core needs no
+    sandbox exception: `dbms.security.procedures.unrestricted` is not set), and Cypher may
+    not fetch from the networks in BLOCKED_NETWORKS."""
     settings.conf_dir.mkdir(parents=True, exist_ok=True)
     for sub in (settings.data_dir, settings.logs_dir, settings.pid_file.parent):
         sub.mkdir(parents=True, exist_ok=True)
@@ -290,11 +313,30 @@ server.memory.heap.initial_size={settings.heap}
 server.memory.heap.max_size={settings.heap}
 db.tx_log.rotation.retention_policy=1 files
 dbms.usage_report.enabled=false
-dbms.security.procedures.unrestricted=apoc.*
 dbms.security.procedures.allowlist=apoc.*
+internal.dbms.cypher_ip_blocklist={",".join(BLOCKED_NETWORKS)}
 """
+    unrestricted = unrestricted_procedures()
+    if unrestricted:
+        conf += f"dbms.security.procedures.unrestricted={','.join(unrestricted)}\n"
     (settings.conf_dir / "neo4j.conf").write_text(conf, encoding="utf-8")
     (settings.conf_dir / "apoc.conf").write_text(apoc_conf(), encoding="utf-8")
+
+
+def unrestricted_procedures() -> list[str]:
+    """REGIONOMIE_APOC_UNRESTRICTED: procedures an operator names one by one (e.g.
+    `apoc.meta.schema`) to run outside Neo4j's sandbox; none by default, and never a
+    wildcard (nothing in the project needs one; a sandboxed procedure such as apoc.meta.*
+    is simply unavailable)."""
+    raw = setting("REGIONOMIE_APOC_UNRESTRICTED", "") or ""
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    for name in names:
+        if not re.fullmatch(r"apoc(\.[A-Za-z][A-Za-z0-9]*)+", name):
+            raise Neo4jServerError(
+                f"REGIONOMIE_APOC_UNRESTRICTED: {name!r} is not one named APOC procedure "
+                "(wildcards are refused)"
+            )
+    return names
 
 
 def apoc_conf() -> str:

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from regionomie.fileio import make_dirs
@@ -117,23 +119,143 @@ def neo4j_connection() -> tuple[str, str, str]:
 
 
 PSEUDONYM_KEY_VARIABLE = "REGIONOMIE_PSEUDONYM_KEY"
+PSEUDONYM_KEY_FILE_VARIABLE = "REGIONOMIE_PSEUDONYM_KEY_FILE"
+EXPORT_SALT_VARIABLE = "REGIONOMIE_EXPORT_SALT"
+MIN_KEY_CHARACTERS = 16
+MIN_DISTINCT_KEY_CHARACTERS = 8
 
 
-def pseudonym_key() -> bytes:
-    """The key of the sole proprietors' pseudonymous ids in exports (HMAC). From the
-    environment or .env; on first use a random key is written to .env (created 0600). Keep it:
-    a new key gives every sole proprietor a new pseudonym."""
-    key = setting(PSEUDONYM_KEY_VARIABLE)
-    if not key:
-        key = secrets.token_urlsafe(32)
-        append_env_file(
-            "# Key of the sole proprietors' pseudonymous ids in exports. Keep it private.\n"
-            f"{PSEUDONYM_KEY_VARIABLE}={key}\n"
+def pseudonym_key_file() -> Path:
+    """Where the pseudonym key lives: REGIONOMIE_PSEUDONYM_KEY_FILE (e.g. a mounted secret,
+    /run/secrets/regionomie_pseudonym_key), else <state>/secrets/pseudonym.key."""
+    configured = os.environ.get(PSEUDONYM_KEY_FILE_VARIABLE, "").strip()
+    return Path(configured) if configured else state_dir() / "secrets" / "pseudonym.key"
+
+
+def pseudonym_key(salt: str | None = None) -> bytes:
+    """The key of the sole proprietors' pseudonymous ids (HMAC), in this order:
+    REGIONOMIE_PSEUDONYM_KEY from the environment (a secret manager's variable); the key file
+    (pseudonym_key_file()); a REGIONOMIE_PSEUDONYM_KEY line in .env (older installations);
+    else a random key written once into a new 0600 key file. An empty value counts as
+    missing, never as a key. Keep the key: a new one gives every sole proprietor a new
+    pseudonym (README, "Rotating the pseudonym key").
+
+    `salt` (see export_salt) derives a separate key for one export, so its pseudonyms cannot
+    be linked to those of another export or of the graph."""
+    key = _configured_pseudonym_key()
+    if salt:
+        return hmac.new(key, b"regionomie-export-salt\x00" + salt.encode(), "sha256").digest()
+    return key
+
+
+def _configured_pseudonym_key() -> bytes:
+    from_env = os.environ.get(PSEUDONYM_KEY_VARIABLE, "").strip()
+    if from_env:
+        return _checked_key(from_env, f"{PSEUDONYM_KEY_VARIABLE} (environment)")
+    path = pseudonym_key_file()
+    if path.exists():
+        return _checked_key(_read_key_file(path), str(path))
+    legacy = read_env_file().get(PSEUDONYM_KEY_VARIABLE, "").strip()
+    if legacy:
+        return _checked_key(legacy, f"{PSEUDONYM_KEY_VARIABLE} in {env_file()}")
+    return _checked_key(_create_key_file(path), str(path))
+
+
+def _checked_key(key: str, where: str) -> bytes:
+    """A key long and varied enough to be one (a typo'd '0000000000000000' is refused)."""
+    if len(key) < MIN_KEY_CHARACTERS or len(set(key)) < MIN_DISTINCT_KEY_CHARACTERS:
+        raise ValueError(
+            f"{where}: the pseudonym key must be at least {MIN_KEY_CHARACTERS} characters with "
+            f"at least {MIN_DISTINCT_KEY_CHARACTERS} different ones (a random key is created "
+            "when none is configured)"
         )
-        os.environ.setdefault(PSEUDONYM_KEY_VARIABLE, key)
-    if len(key) < 16:
-        raise ValueError(f"{PSEUDONYM_KEY_VARIABLE} must be at least 16 characters")
     return key.encode("utf-8")
+
+
+def _read_key_file(path: Path) -> str:
+    """The key file's text; a file others may read is tightened to 0600 first (as .env)."""
+    tighten_env_file(path)
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(
+            f"{path}: the pseudonym key file is empty; put the key in it, or delete the file "
+            "to have a new random key created (every pseudonym changes then)"
+        )
+    return key
+
+
+def _create_key_file(path: Path) -> str:
+    """A random key into a new 0600 file, created whole and only once: written to a private
+    temporary file, then hard-linked to its name, which fails when another process was
+    first (its key is then used)."""
+    make_dirs(path.parent)
+    key = secrets.token_urlsafe(32)
+    fd, tmp = tempfile.mkstemp(prefix=".pseudonym.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_key_file(path)
+    finally:
+        os.unlink(tmp)
+    return key
+
+
+def export_salt(region: str, date: str) -> str | None:
+    """REGIONOMIE_EXPORT_SALT: unset or empty -> None (an export's pseudonyms are those of the
+    graph and of every other export); `per-export` -> a salt from region and date (exports of
+    different regions or dates cannot be linked, and a re-run of the same export stays
+    byte-identical); any other value -> that value as the salt."""
+    value = (setting(EXPORT_SALT_VARIABLE, "") or "").strip()
+    if not value:
+        return None
+    return f"{region}/{date}" if value == "per-export" else value
+
+
+ANONYMITY_K_VARIABLE = "REGIONOMIE_ANONYMITY_K"
+
+
+def anonymity_k() -> int:
+    """REGIONOMIE_ANONYMITY_K (default 5): every pseudonymous actor in an export shares its
+    shown sector and area with at least this many other personal establishments
+    (regionomie.domain.anonymity); 0 switches the generalisation off."""
+    raw = (setting(ANONYMITY_K_VARIABLE, "") or "").strip()
+    if not raw:
+        from regionomie.domain.anonymity import DEFAULT_K
+
+        return DEFAULT_K
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{ANONYMITY_K_VARIABLE}={raw!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError(f"{ANONYMITY_K_VARIABLE} must be 0 or more, got {raw!r}")
+    return value
+
+
+def restricted_store() -> tuple[str, str, str, str | None] | None:
+    """(uri, user, password, database) of the restricted store for personal fields
+    (REGIONOMIE_RESTRICTED_NEO4J_URI / _USER / _PASSWORD / _DATABASE), or None when it is not
+    configured: then personal fields are kept in no graph (regionomie.graph.restricted)."""
+    uri = (setting("REGIONOMIE_RESTRICTED_NEO4J_URI", "") or "").strip()
+    if not uri:
+        return None
+    password = setting("REGIONOMIE_RESTRICTED_NEO4J_PASSWORD", "") or ""
+    if not password:
+        raise ValueError(
+            "REGIONOMIE_RESTRICTED_NEO4J_URI is set without REGIONOMIE_RESTRICTED_NEO4J_PASSWORD"
+        )
+    return (
+        uri,
+        setting("REGIONOMIE_RESTRICTED_NEO4J_USER", "neo4j") or "neo4j",
+        password,
+        (setting("REGIONOMIE_RESTRICTED_NEO4J_DATABASE", "") or "").strip() or None,
+    )
 
 
 ENVIRONMENTS = ("local", "production")

@@ -8,12 +8,14 @@ import csv
 import io
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from spreadsheet import SPLITS, formula_cells
 from test_opportunities import MUNICIPALITIES, make_est
 
 from regionomie.domain.opportunities.demo import demo_kb
@@ -24,10 +26,12 @@ from regionomie.domain.privacy import (
     pseudonymous_id,
 )
 from regionomie.exports.excel_safety import (
+    FORMULA_CHARACTERS,
     needs_neutralising,
     neutralise_frame,
     neutralise_text,
 )
+from regionomie.exports.tabular import write_csv
 from regionomie.flow import FlowConfig, run_region
 
 KEY = b"export-safety-test-key-0123456789"
@@ -57,7 +61,83 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def test_every_formula_trigger_is_neutralised(text: str) -> None:
     assert needs_neutralising(text)
     safe = neutralise_text(text)
-    assert safe.startswith("'") and safe[1:] == text
+    assert safe.startswith("'") and safe.replace("'", "") == text.replace("'", "")
+    if text[0] not in "\t\r":  # a leading tab or CR is also a separator: quoted after it too
+        assert safe[1:] == text
+
+
+SPLIT_PAYLOADS = [
+    "Bakkerij;=cmd|' /C calc'!A0;x",  # nl-NL Excel: the middle becomes its own cell
+    "Bakkerij,=cmd|' /C calc'!A0,x",  # en-US Excel
+    "Bakkerij\t=cmd|' /C calc'!A0",  # a paste splits on tabs
+    "Bakkerij\n=1+1",
+    "Bakkerij\r=1+1",
+    "Bakkerij;  =1+1",
+    'Bakkerij;"=1+1"',  # a quote at the start of a cell is skipped by the spreadsheet
+    "Bakkerij;\u200b=1+1",
+    "Bakkerij;-2+3+cmd|' /C calc'!A0",
+    "Bakkerij;+31 cmd|' /C calc'!A0",
+    "Bakkerij;@SUM(1+1)*cmd|' /C calc'!A0",
+    "Bakkerij;-3,+cmd|' /C calc'!A0",  # a number on a ',' split, a formula on a ';' split
+    '\uff1dHYPERLINK("http://evil.example")',  # full-width equals sign
+    "Bakkerij;\uff1d1+1",
+    "Bakkerij,\ufe62cmd|' /C calc'!A0",  # small plus sign
+    "Bakkerij;\u2212cmd|' /C calc'!A0",  # minus sign
+    "Bakkerij;\uff20SUM(1)",  # full-width commercial at
+]
+
+
+def test_formula_characters_hold_every_look_alike() -> None:
+    """Every code point whose compatibility form is a formula trigger is in the list."""
+    import sys
+    import unicodedata
+
+    folding = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF
+        and unicodedata.normalize("NFKC", chr(c)) in "=+-@"
+        and len(unicodedata.normalize("NFKC", chr(c))) == 1
+    }
+    assert folding <= FORMULA_CHARACTERS
+
+
+@pytest.mark.parametrize("text", SPLIT_PAYLOADS)
+def test_a_trigger_after_any_separator_is_neutralised(text: str) -> None:
+    assert needs_neutralising(text)
+    safe = neutralise_text(text)
+    assert safe.replace("'", "") == text.replace("'", "")  # only quotes were added
+    assert formula_cells(safe) == {d: [] for d in SPLITS}, safe
+
+
+@pytest.mark.parametrize(
+    "text", ["Koffie;-3,5", "Koffie, -", "Koffie;-", "a - b", "Thee, 12%", "1,100.0 t/jaar"]
+)
+def test_numbers_and_dashes_after_a_separator_stay(text: str) -> None:
+    assert neutralise_text(text) == text
+
+
+def test_csv_split_as_dutch_excel_splits_it_holds_no_formula(tmp_path: Path) -> None:
+    """The written file, cut as nl-NL Excel (;), en-US Excel (,) and a paste (tab) cut it,
+    quote-aware and naively: no cell is a formula, and every payload is still there."""
+    names = HOSTILE_NAMES + SPLIT_PAYLOADS
+    frame = pd.DataFrame(
+        {
+            "candidate_id": [f"c{i}" for i in range(len(names))],
+            "producer_name": names,
+            "explanation": [f"{n}, -2 km; score -0,5" for n in names],
+            "score": [-0.25] * len(names),
+        }
+    )
+    shield = SoleProprietorShield(key=KEY)
+    path = write_csv(frame, tmp_path / "opportunities.csv", shield=shield)
+    text = path.read_text(encoding="utf-8")
+    assert formula_cells(text) == {d: [] for d in SPLITS}
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert [v.replace("'", "") for v in back["producer_name"]] == [
+        n.replace("'", "") for n in names
+    ]
+    assert pd.to_numeric(back["score"]).tolist() == [-0.25] * len(names)
 
 
 @pytest.mark.parametrize("text", ["Koffiebar De Boon B.V.", "3811AB", "", "a=b", "e-mail", "-"])
@@ -244,9 +324,7 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     return {"establishments": make_est(rows), "municipalities": MUNICIPALITIES}
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("safe-exports")
+def _export(root: Path, anonymity_k: int | None = None) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_PSEUDONYM_KEY", KEY.decode())
         run_region(
@@ -254,9 +332,21 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             hostile_tables(),
             demo_kb(),
             "2026-11-28",
-            FlowConfig(exports_root=root),
+            FlowConfig(exports_root=root, anonymity_k=anonymity_k),
         )
     return root / "regio-amersfoort" / "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile tables exported with the defaults (k = 5)."""
+    return _export(tmp_path_factory.mktemp("safe-exports"))
+
+
+@pytest.fixture(scope="module")
+def folder_without_k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same with the k-anonymity step switched off (REGIONOMIE_ANONYMITY_K=0)."""
+    return _export(tmp_path_factory.mktemp("safe-exports-k0"), anonymity_k=0)
 
 
 def test_xlsx_read_back_holds_no_formula(folder: Path) -> None:
@@ -296,7 +386,9 @@ def test_manifest_counts_the_neutralised_cells(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["formula_cells_neutralised"]
     cand = pd.read_csv(folder / "opportunities.csv", dtype=str, sep=";", encoding="utf-8-sig")
-    by_hand = sum(cand[c].fillna("").str.startswith("'").sum() for c in cand.columns)
+    # a quote in front of the text or in front of a trigger after a separator
+    quoted = "^'|'[" + re.escape("".join(sorted(FORMULA_CHARACTERS))) + "]"
+    by_hand = sum(cand[c].fillna("").str.contains(quoted).sum() for c in cand.columns)
     assert counts["opportunities.csv"] == by_hand > 0
     assert counts["opportunities.xlsx"] > 0
     assert set(manifest["files"]) >= {"opportunities.csv", "opportunities.xlsx", "report.html"}
@@ -326,7 +418,28 @@ def test_no_sole_proprietor_name_number_or_exact_location_in_any_file(folder: Pa
     assert any(pseudonym in t for t in texts.values()), "the sole proprietor is still exported"
 
 
-def test_sole_proprietor_location_is_its_500m_cell(folder: Path) -> None:
+def test_sole_proprietor_alone_in_the_register_is_shown_at_the_coarsest_step(
+    folder: Path,
+) -> None:
+    """The hostile register holds one sole proprietor: no sector and area can be shared with
+    k = 5 others, so it is shown without sector, at the region's centre, and counted."""
+    cand = pd.read_parquet(folder / "opportunities.parquet")
+    mine = cand[cand["producer_id"] == pseudonymous_id(SOLE_ID, KEY)]
+    assert len(mine) > 0
+    assert set(mine["producer_nace"]) == {""}
+    assert set(mine["producer_name"]) == {"Eenmanszaak (onbekende sector, Regio Amersfoort)"}
+    assert mine["producer_municipality"].isna().all()
+    cell = coarsen_location(SOLE_LAT, SOLE_LON)
+    assert cell not in set(zip(mine["producer_lat"], mine["producer_lon"], strict=True))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    anonymity = manifest["anonymity"]
+    assert (anonymity["k"], anonymity["pseudonymous_actors"]) == (5, 1)
+    assert anonymity["after"]["below_k_on_shown_sector_and_area"] == 1
+    assert anonymity["generalised"]["steps"] == {"none+region": 1}
+
+
+def test_sole_proprietor_location_is_its_500m_cell(folder_without_k: Path) -> None:
+    folder = folder_without_k
     cand = pd.read_parquet(folder / "opportunities.parquet")
     mine = cand[cand["producer_id"] == pseudonymous_id(SOLE_ID, KEY)]
     assert len(mine) > 0

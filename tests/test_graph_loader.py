@@ -113,7 +113,9 @@ def test_one_changed_row_is_the_only_row_written(graph):
     est = t["establishments"].copy()
     est.loc[est["vestigingsnummer"] == "000000000005", "employees"] = 41
     est["ingested_at"] = "2026-01-01T00:00:00+00:00"  # re-parsed later: not a change
-    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-02-28", True)
+    result = _load(
+        graph, sample.minimised(gf.establishment_frames(est)), "run-2", "2025-02-28", True
+    )
     counts = result["Establishment"]
     assert (counts["created"], counts["updated"], counts["closed"]) == (0, 1, 0)
     assert counts["unchanged"] == len(est) - 1
@@ -129,8 +131,10 @@ def test_one_changed_row_is_the_only_row_written(graph):
 def test_missing_from_full_snapshot_is_closed_not_deleted(graph):
     sample.load_sample_region(graph, "run-1")
     est = sample.tables()["establishments"]
-    est = est[est["vestigingsnummer"] != "000000000002"]
-    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-03-31", True)
+    est = est[est["vestigingsnummer"] != "000000000003"]
+    result = _load(
+        graph, sample.minimised(gf.establishment_frames(est)), "run-2", "2025-03-31", True
+    )
     assert result["Establishment"]["closed"] == 1
     assert result["written"] == 0
     assert result["ACTIVE_IN"]["closed"] == 1
@@ -138,7 +142,7 @@ def test_missing_from_full_snapshot_is_closed_not_deleted(graph):
     assert result["HAS_ESTABLISHMENT"]["closed"] == 1
     rec = _one(
         graph,
-        "MATCH (e:Establishment {vestigingsnummer: '000000000002'})-[r:ACTIVE_IN]->() "
+        "MATCH (e:Establishment {vestigingsnummer: '000000000003'})-[r:ACTIVE_IN]->() "
         "RETURN e.active AS active, e.end_date AS end, r.current AS current, "
         "r.valid_to AS valid_to, e.load_run AS run",
     )
@@ -151,15 +155,17 @@ def test_missing_from_full_snapshot_is_closed_not_deleted(graph):
     )
     assert rec[0]["run"] == "run-2/sample"
     # running the same snapshot again closes nothing more and writes nothing
-    again = _load(graph, gf.establishment_frames(est), "run-3", "2025-04-30", True)
+    again = _load(
+        graph, sample.minimised(gf.establishment_frames(est)), "run-3", "2025-04-30", True
+    )
     assert again["written"] == 0 and again["closed"] == 0
     # coming back reopens it and its relationships
-    everyone = gf.establishment_frames(sample.tables()["establishments"])
+    everyone = sample.minimised(gf.establishment_frames(sample.tables()["establishments"]))
     back = _load(graph, everyone, "run-3", "2025-04-30", True)
     assert back["Establishment"]["updated"] == 1
     rec = _one(
         graph,
-        "MATCH (e:Establishment {vestigingsnummer: '000000000002'})-[r:ACTIVE_IN]->() "
+        "MATCH (e:Establishment {vestigingsnummer: '000000000003'})-[r:ACTIVE_IN]->() "
         "RETURN e.active AS active, r.current AS current, r.valid_from AS f",
     )
     assert (rec[0]["active"], rec[0]["current"], rec[0]["f"]) == (True, True, "2025-04-30")
@@ -169,7 +175,7 @@ def test_moved_establishment_closes_old_link(graph):
     sample.load_sample_region(graph, "run-1")
     est = sample.tables()["establishments"].copy()
     est.loc[est["vestigingsnummer"] == "000000000003", "municipality_code"] = "GM0344"
-    result = _load(graph, gf.establishment_frames(est), "run-2", "2025-05-31")
+    result = _load(graph, sample.minimised(gf.establishment_frames(est)), "run-2", "2025-05-31")
     assert result["LOCATED_IN"]["created"] == 1
     assert result["LOCATED_IN"]["closed"] == 1
     rec = _one(
@@ -188,7 +194,7 @@ def test_removed_flow_is_closed(graph):
     t = sample.tables()
     records = t["waste_records"]
     records = records[records["afvalstroomnummer"] != "100000000003"]
-    flows = gf.flow_frame(records, t["waste_party_links"])
+    flows = sample.minimised(gf.flow_frame(records, t["waste_party_links"]))
     result = _load(graph, flows, "run-2", "2025-06-30", full_snapshot=True)
     assert result["SENDS"]["closed"] == 1
     assert result["written"] == 0

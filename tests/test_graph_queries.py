@@ -8,13 +8,17 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
+from regionomie.domain.privacy import pseudonymous_id
 from regionomie.graph import knowledge_frames, migrations, sample
 from regionomie.graph.loader import load_frames
 from regionomie.graph.queries import QueryFileError, load_queries, parse_query
+from regionomie.settings import pseudonym_key
 
 pytestmark = pytest.mark.neo4j
 
 E1, E2, E3, E4, E5, E6, E7, E8 = (f"{i:012d}" for i in range(1, 9))
+# E2 is the sample's eenmanszaak: the graph knows it only under its pseudonym
+E2 = pseudonymous_id(E2, pseudonym_key())
 
 
 def _biggest(rows: list[dict]) -> None:

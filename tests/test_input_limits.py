@@ -73,6 +73,52 @@ def test_xlsx_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
     assert time.monotonic() - started < 2
 
 
+PREFIX = b"LMA export\n" * 400  # bytes in front of the zip: zip readers still open it
+
+
+@pytest.mark.parametrize("name", ["lma_bomb.xlsx", "lma_bomb.csv", "lma_bomb.xlsm"])
+def test_xlsx_bomb_behind_a_prefix_is_refused_before_inflating(tmp_path: Path, name: str) -> None:
+    """A zip reader finds the central directory from the end, so bytes in front of a zip do
+    not stop openpyxl; they must not stop the check either (whatever the file is called)."""
+    bomb = _xlsx_bomb(tmp_path / "bomb.xlsx", 60)
+    prefixed = tmp_path / name
+    prefixed.write_bytes(PREFIX + bomb.read_bytes())
+    assert zipfile.is_zipfile(prefixed)  # what openpyxl would open
+    started = time.monotonic()
+    with pytest.raises(SourceFileError, match="inflates .*x .*over the 100x limit"):
+        parse_file(prefixed, "waste")
+    assert time.monotonic() - started < 2
+
+
+def test_total_unzipped_cap_holds_behind_a_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members that each stay under the ratio but together exceed REGIONOMIE_MAX_UNZIPPED_MB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(3):
+            zf.writestr(f"xl/worksheets/sheet{i}.xml", b"x" * (2 * 2**20))
+    path = tmp_path / "lma.xlsx"
+    path.write_bytes(PREFIX + buffer.getvalue())
+    monkeypatch.setenv("REGIONOMIE_MAX_UNZIPPED_MB", "5")
+    with pytest.raises(SourceFileError, match="unpacks to 6.0 MB, over the 5.0 MB limit"):
+        read_raw(path, source="waste")
+
+
+def test_zip_landing_file_behind_a_prefix_is_read_within_limits(tmp_path: Path) -> None:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(_sample_waste(), "ontvangst.csv")
+    path = tmp_path / "ontvangst.zip"
+    path.write_bytes(PREFIX + packed.getvalue())
+    assert read_raw(path, source="waste").data == _sample_waste().read_bytes()
+    inner = tmp_path / "inner.zip"  # a zip inside a zip is judged again once unpacked
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.xlsx", PREFIX + _xlsx_bomb(tmp_path / "b.xlsx", 60).read_bytes())
+    with pytest.raises(SourceFileError, match="inflates|over the"):
+        read_raw(inner, source="waste")
+
+
 def test_gz_landing_file_is_read_and_a_gzip_bomb_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -167,28 +167,142 @@ def test_daily_refresh_schedule_is_in_amsterdam_time():
     )
 
 
+PERSONAL = ("Pieter Privé-Jansen", "Hostilestraat 3", "000900000003", "52.150710")
+
+
+def _alert(**tags: str):
+    from regionomie.alerts import RunAlert
+
+    return RunAlert.of(
+        "r1",
+        "ingest_waste_job",
+        ["waste_records"],
+        ["ValueError"],
+        {"regionomie/region": "regio-amersfoort", **tags},
+    )
+
+
 def test_failed_run_alert_reaches_webhook(httpserver, tmp_path):
     from regionomie.alerts import send_alert
 
     httpserver.expect_request("/hook", method="POST").respond_with_json({"ok": True})
-    ok = send_alert(
-        "Regionomie run failed: ingest_waste_job",
-        {"run_id": "r1", "error": "boom"},
-        alerts_file=tmp_path / "alerts.log",
-        webhook_url=httpserver.url_for("/hook"),
+    alert = _alert(**{"regionomie/accept_volume_change": "Pieter Privé-Jansen zei het"})
+    assert send_alert(alert, tmp_path / "alerts.log", httpserver.url_for("/hook"))
+    body = json.loads(httpserver.log[0][0].data)
+    assert (body["run_id"], body["failed_steps"], body["error_types"]) == (
+        "r1",
+        ["waste_records"],
+        ["ValueError"],
     )
-    assert ok
-    assert json.loads(httpserver.log[0][0].data)["run_id"] == "r1"
+    assert body["tags"] == {"regionomie/region": "regio-amersfoort"}  # hand-written tags stay
     line = json.loads((tmp_path / "alerts.log").read_text().splitlines()[0])
     assert line["title"].endswith("ingest_waste_job")
+    assert "Pieter" not in (tmp_path / "alerts.log").read_text()
 
 
 def test_failed_webhook_is_reported_not_raised(httpserver, tmp_path):
     from regionomie.alerts import send_alert
 
     httpserver.expect_request("/hook").respond_with_data("down", status=503)
-    assert send_alert("t", {}, tmp_path / "a.log", httpserver.url_for("/hook")) is False
+    assert send_alert(_alert(), tmp_path / "a.log", httpserver.url_for("/hook")) is False
     assert (tmp_path / "a.log").exists()
+
+
+def test_alert_webhook_never_follows_a_redirect(httpserver, tmp_path):
+    from regionomie.alerts import send_alert
+
+    httpserver.expect_request("/hook").respond_with_data(
+        "", status=307, headers={"Location": httpserver.url_for("/elsewhere")}
+    )
+    httpserver.expect_request("/elsewhere").respond_with_json({"ok": True})
+    assert send_alert(_alert(), tmp_path / "a.log", httpserver.url_for("/hook")) is False
+    assert [r.path for r, _ in httpserver.log] == ["/hook"]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://hooks.example.org/T0/B0/x", True),
+        ("http://127.0.0.1:8123/hook", True),
+        ("http://localhost:8123/hook", True),
+        ("http://[::1]:8123/hook", True),
+        ("http://hooks.example.org/T0/B0/x", False),
+        ("http://10.0.0.5/hook", False),
+        ("ftp://hooks.example.org/x", False),
+        ("hooks.example.org/x", False),
+    ],
+)
+def test_alert_webhook_must_be_https_outside_this_machine(url, allowed, tmp_path, monkeypatch):
+    from regionomie import alerts
+
+    assert (alerts.webhook_problem(url) is None) == allowed
+    posted = []
+    monkeypatch.setattr(alerts.requests, "post", lambda *a, **k: posted.append(a))
+    if not allowed:
+        assert alerts.send_alert(_alert(), tmp_path / "a.log", url) is False
+        assert posted == []
+
+
+def test_alert_file_is_owner_only_whatever_the_umask(tmp_path):
+    from regionomie.alerts import send_alert
+
+    old = os.umask(0)
+    try:
+        send_alert(_alert(), tmp_path / "state" / "alerts.log")
+        loose = tmp_path / "loose.log"
+        loose.write_text("")
+        loose.chmod(0o666)
+        send_alert(_alert(), loose)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "state" / "alerts.log").stat().st_mode & 0o777 == 0o600
+    assert loose.stat().st_mode & 0o777 == 0o600
+    link = tmp_path / "link.log"
+    link.symlink_to(tmp_path / "elsewhere.log")
+    with pytest.raises(OSError):
+        send_alert(_alert(), link)
+    assert not (tmp_path / "elsewhere.log").exists()
+
+
+def test_run_failure_alert_holds_no_data_values(httpserver, tmp_path, monkeypatch):
+    """A step fails with a message quoting a sole proprietor's row: the alert the real
+    run-failure sensor writes (file and webhook) names the step and the error type only."""
+    from pipelines.sensors import run_failure_alert
+
+    @dg.op
+    def land_establishments():
+        raise ValueError(f"bad row: {'; '.join(PERSONAL)}")
+
+    @dg.job
+    def ingest_kvk_job():
+        land_establishments()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = ingest_kvk_job.execute_in_process(
+        instance=instance, raise_on_error=False, tags={"regionomie/region": "regio-amersfoort"}
+    )
+    assert not result.success
+    failure = next(
+        e.dagster_event
+        for e in instance.all_logs(result.run_id)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
+    )
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+    ).for_run_failure()
+    httpserver.expect_request("/hook", method="POST").respond_with_json({"ok": True})
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("REGIONOMIE_ALERT_WEBHOOK_URL", httpserver.url_for("/hook"))
+    run_failure_alert(context)
+    written = (tmp_path / "state" / "alerts.log").read_text(encoding="utf-8")
+    sent = httpserver.log[0][0].data.decode("utf-8")
+    for text in (written, sent):
+        assert "land_establishments" in text and "ValueError" in text
+        assert [v for v in PERSONAL if v in text] == []
+        assert "bad row" not in text
 
 
 def _dagster_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -21,12 +21,13 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+from spreadsheet import formula_cells as spreadsheet_formula_cells
 
 from regionomie.paths import SAMPLE_DIR
 
@@ -46,6 +47,7 @@ class PipelineEnv:
     first_result: dg.ExecuteInProcessResult
     data: Path  # the sample plus the hostile KvK file
     log_text: str  # everything the first run logged (Python logging and Dagster events)
+    repo_files_before: dict[str, float] = field(default_factory=dict)  # see _repo_files
 
 
 def _file_digests(folder: Path) -> dict[str, str]:
@@ -62,6 +64,19 @@ def _wipe(driver) -> None:
             "MATCH (n) WHERE NOT n:SchemaMigration "
             "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
+
+
+def _repo_files() -> dict[str, float]:
+    """Files under the repository's default data, exports and state folders (the project's
+    own Neo4j excluded: a developer's server may be running beside the suite)."""
+    from regionomie.paths import REPO_ROOT
+
+    found = {}
+    for folder in ("data", "exports", ".regionomie"):
+        for path in (REPO_ROOT / folder).rglob("*"):
+            if path.is_file() and ".regionomie/neo4j" not in path.as_posix():
+                found[str(path.relative_to(REPO_ROOT))] = path.stat().st_mtime
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +96,13 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
         mp.setenv("REGIONOMIE_STATE_DIR", str(root / "state"))
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(root / "exports"))
         mp.setenv("REGIONOMIE_LANDING_DIR", str(root / "landing"))
-        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(root / "archive"))
+        mp.delenv("REGIONOMIE_ARCHIVE_DIR", raising=False)  # the default: under the state root
+        mp.delenv("REGIONOMIE_QUARANTINE_DIR", raising=False)
+        mp.delenv("REGIONOMIE_DATA_DOCS_DIR", raising=False)
         from pipelines.definitions import build_definitions
         from pipelines.main import run_main_job
 
+        repo_before = _repo_files()
         _wipe(neo4j_driver)
         defs = build_definitions()
         instance = dg.DagsterInstance.ephemeral()
@@ -99,7 +117,7 @@ def pipeline(neo4j_server, neo4j_driver, tmp_path_factory) -> Iterator[PipelineE
             + [e.message or "" for e in events]
             + [str(e.dagster_event.event_specific_data) for e in events if e.dagster_event]
         )
-        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text)
+        yield PipelineEnv(defs, instance, root, neo4j_driver, result, data, log_text, repo_before)
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
@@ -143,6 +161,21 @@ def test_graph_holds_every_valid_establishment(pipeline):
         "RETURN count(DISTINCT m) AS n"
     )
     assert records[0]["n"] == 10
+
+
+def test_every_file_the_run_wrote_lives_under_its_roots(pipeline):
+    """Only REGIONOMIE_STATE_DIR, _LANDING_DIR and _EXPORTS_DIR were set: the archive of
+    originals, staging, quarantine, Data Docs and Dagster's files all live under them, and
+    nothing was written into the repository's own data, exports or state folders."""
+    roots = [pipeline.root / r for r in ("state", "exports", "landing")]
+    written = [p for p in pipeline.root.rglob("*") if p.is_file()]
+    outside = [p for p in written if not any(p.is_relative_to(r) for r in roots + [pipeline.data])]
+    assert outside == []
+    archived = list((pipeline.root / "state" / "archive").rglob("*.csv"))
+    assert {p.parent.name for p in archived} >= {"kvk", "waste"}
+    after = _repo_files()
+    changed = sorted(k for k, v in after.items() if pipeline.repo_files_before.get(k) != v)
+    assert changed == []
 
 
 def test_sample_finds_the_coffee_to_mushroom_case(pipeline):
@@ -251,6 +284,13 @@ def _xlsx_cells(path: Path) -> tuple[int, int, int, frozenset[str]]:
     return formulas, risky, text, frozenset(values)
 
 
+def _graph_text(driver) -> str:
+    """Every property value of every node and relationship of the default graph."""
+    nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels, _, _ = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p")
+    return "\n".join(f"{r[0]} {r['p']}" for r in [*nodes, *rels])
+
+
 def _find_numbers(text: str, numbers: set[str]) -> set[str]:
     return {m for m in re.findall(r"(?<!\d)(\d{12}|\d{8})(?!\d)", text) if m in numbers}
 
@@ -263,6 +303,7 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     formula_cells, risky_xlsx, text_cells, xlsx_values = _xlsx_cells(folder / "opportunities.xlsx")
     risky_csv = 0
+    split_formulas: dict[str, int] = {}
     for name in ("opportunities.csv", "business_cases.csv"):
         text = (folder / name).read_text(encoding="utf-8-sig")
         rows = csv.reader(io.StringIO(text), delimiter=";")
@@ -271,6 +312,8 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
             for row in rows
             for c in row
         )
+        for delimiter, cells in spreadsheet_formula_cells(text).items():  # as nl-NL Excel, ...
+            split_formulas[repr(delimiter)] = split_formulas.get(repr(delimiter), 0) + len(cells)
     neutralised = manifest["formula_cells_neutralised"]
     producers = pd.read_csv(folder / "opportunities.csv", dtype=str, sep=";", encoding="utf-8-sig")[
         "Leverancier"
@@ -286,6 +329,16 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
     leaked_numbers = {f: v for f, v in leaked_numbers.items() if v}
     log_names = [n for n in names if n in pipeline.log_text]
     log_numbers = sorted(_find_numbers(pipeline.log_text, number_set))
+    docs = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (pipeline.root / "state" / "data_docs").rglob("*.html")
+    )
+    docs_names = [n for n in names if n in docs]
+    docs_numbers = sorted(_find_numbers(docs, number_set))
+    docs_markup = len(re.findall(r"<script>alert|<img src=x", docs, flags=re.IGNORECASE))
+    graph = _graph_text(pipeline.driver)
+    graph_names = [n for n in names if n in graph]
+    graph_numbers = sorted(_find_numbers(graph, number_set))
     measurement = {
         "sole_proprietor_numbers_checked": len(numbers),
         "sole_proprietor_names_checked": len(names),
@@ -295,17 +348,28 @@ def test_hostile_corpus_is_neutralised_and_no_sole_proprietor_leaks(pipeline):
         "xlsx_formula_cells_read_back": formula_cells,
         "xlsx_cells_starting_a_formula": risky_xlsx,
         "csv_cells_starting_a_formula": risky_csv,
+        "csv_formula_cells_when_split_on": split_formulas,
         "sole_proprietor_names_in_exports": sum(len(v) for v in leaked_names.values()),
         "sole_proprietor_numbers_in_exports": sum(len(v) for v in leaked_numbers.values()),
         "sole_proprietor_names_in_logs": len(log_names),
         "sole_proprietor_numbers_in_logs": len(log_numbers),
         "log_characters_searched": len(pipeline.log_text),
+        "data_docs_pages": len(list((pipeline.root / "state" / "data_docs").rglob("*.html"))),
+        "sole_proprietor_names_in_data_docs": len(docs_names),
+        "sole_proprietor_numbers_in_data_docs": len(docs_numbers),
+        "live_markup_in_data_docs": docs_markup,
+        "sole_proprietor_names_in_default_graph": len(graph_names),
+        "sole_proprietor_numbers_in_default_graph": len(graph_numbers),
+        "graph_characters_searched": len(graph),
     }
     print("\nHOSTILE-CORPUS " + json.dumps(measurement, sort_keys=True))
     assert sum(neutralised.values()) > 0
     assert (formula_cells, risky_xlsx, risky_csv) == (0, 0, 0)
     assert leaked_names == {} and leaked_numbers == {}
     assert log_names == [] and log_numbers == []
+    assert split_formulas == {"';'": 0, "','": 0, "'\\t'": 0}
+    assert (docs_names, docs_numbers, docs_markup) == ([], [], 0)
+    assert (graph_names, graph_numbers) == ([], [])
     assert len(names) >= 20 and len(numbers) >= 40  # the check had something to find
     report = (folder / "report.html").read_text(encoding="utf-8").lower()
     # markup names stay text: the one script is the report's own map script
@@ -369,7 +433,6 @@ def test_running_twice_gives_the_same_graph_and_exports(pipeline):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_STATE_DIR", str(pipeline.root / "state"))
         mp.setenv("REGIONOMIE_EXPORTS_DIR", str(pipeline.root / "exports"))
-        mp.setenv("REGIONOMIE_ARCHIVE_DIR", str(pipeline.root / "archive"))
         again = run_main_job(
             pipeline.defs, pipeline.data, REGION, pipeline.instance, export_date=EXPORT_DATE
         )
@@ -458,7 +521,7 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
 
         @staticmethod
         def driver(*args, **kwargs):
-            return GraphDatabase.driver(*args, max_transaction_retry_time=1.0, **kwargs)
+            return GraphDatabase.driver(*args, **{**kwargs, "max_transaction_retry_time": 1.0})
 
     config = main_run_config(pipeline.data, EXPORT_DATE)
     config["ops"] = {k: v for k, v in config["ops"].items() if k.endswith("_landing")}
@@ -483,7 +546,6 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
         mp.setattr(loader, "_session_write", write_then_kill)
@@ -516,7 +578,6 @@ def test_neo4j_killed_mid_load_converges_after_restart_and_rerun(
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
         ):
             mp.setenv(key, str(pipeline.root / sub))
         rerun = run_main_job(
@@ -557,7 +618,6 @@ def test_dropped_file_flows_through_to_graph_and_exports(pipeline):
         for key, sub in (
             ("REGIONOMIE_STATE_DIR", "state"),
             ("REGIONOMIE_EXPORTS_DIR", "exports"),
-            ("REGIONOMIE_ARCHIVE_DIR", "archive"),
             ("REGIONOMIE_LANDING_DIR", "landing"),
         ):
             mp.setenv(key, str(pipeline.root / sub))

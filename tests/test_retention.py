@@ -100,3 +100,32 @@ def test_retention_policy_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("REGIONOMIE_RETAIN_ARCHIVE_DAYS", "a year")
     with pytest.raises(ValueError, match="REGIONOMIE_RETAIN_ARCHIVE_DAYS"):
         RetentionPolicy.from_env()
+
+
+def test_archive_lives_under_the_state_root_where_retention_finds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With only REGIONOMIE_STATE_DIR set, the originals (whole files, personal data
+    included) go under it, not into <repo>/data/archive where a separate-state run and
+    `retention` missed them."""
+    from regionomie.paths import DATA_DIR
+
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("REGIONOMIE_ARCHIVE_DIR", raising=False)
+    monkeypatch.setenv("REGIONOMIE_ENV_FILE", str(tmp_path / ".env"))
+    (tmp_path / "in").mkdir()
+    repo_archive = (
+        sorted((DATA_DIR / "archive").rglob("*")) if (DATA_DIR / "archive").exists() else []
+    )
+    report = land_file(
+        _kvk(tmp_path / "in", "est", [("000000000001", "10000001")], "20250101T000000"), "kvk"
+    )
+    assert report.archived_to.is_relative_to(tmp_path / "state" / "archive")
+    after = sorted((DATA_DIR / "archive").rglob("*")) if (DATA_DIR / "archive").exists() else []
+    assert after == repo_archive, "nothing was written into the repository's data/archive"
+    assert report.archived_to.stat().st_mode & 0o077 == 0
+    newer = _kvk(tmp_path / "in", "est", [("000000000001", "10000001")], "20250201T000000")
+    land_file(newer, "kvk")
+    _age(report.archived_to, 400)
+    assert main(["retention"]) == 0
+    assert str(report.archived_to) in capsys.readouterr().out

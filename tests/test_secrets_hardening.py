@@ -96,22 +96,97 @@ def test_loose_env_file_is_tightened(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert env.stat().st_mode & 0o777 == 0o600
 
 
-def test_pseudonym_key_is_generated_into_env_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from regionomie.settings import pseudonym_key
-
+@pytest.fixture()
+def key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No key anywhere: an own .env and state folder, the suite's key variable removed."""
     env = tmp_path / ".env"
     env.write_text("NEO4J_PASSWORD=something-long")  # no final newline
     monkeypatch.setenv("REGIONOMIE_ENV_FILE", str(env))
+    monkeypatch.setenv("REGIONOMIE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY", raising=False)
-    first = pseudonym_key()
-    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY", raising=False)
-    assert pseudonym_key() == first and len(first) >= 32
-    values = settings.read_env_file(env)
-    assert values["NEO4J_PASSWORD"] == "something-long"
-    assert values["REGIONOMIE_PSEUDONYM_KEY"].encode() == first
-    assert env.stat().st_mode & 0o777 == 0o600
+    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY_FILE", raising=False)
+    return tmp_path
+
+
+def test_pseudonym_key_is_created_once_in_its_own_0600_file(key_home: Path) -> None:
+    first = settings.pseudonym_key()
+    assert settings.pseudonym_key() == first and len(first) >= 32
+    key_file = key_home / "state" / "secrets" / "pseudonym.key"
+    assert key_file.read_text().strip().encode() == first
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.parent.stat().st_mode & 0o077 == 0
+    env = key_home / ".env"
+    assert env.read_text() == "NEO4J_PASSWORD=something-long"  # not beside the password
+
+
+def test_an_empty_key_variable_is_missing_not_a_new_key_each_time(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REGIONOMIE_PSEUDONYM_KEY= (empty) used to make a new key on every call and append a
+    line to .env each time, so pseudonyms changed on every run."""
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "")
+    keys = {settings.pseudonym_key() for _ in range(3)}
+    assert len(keys) == 1
+    assert "REGIONOMIE_PSEUDONYM_KEY" not in (key_home / ".env").read_text()
+    (key_home / ".env").write_text("REGIONOMIE_PSEUDONYM_KEY=\n")
+    assert settings.pseudonym_key() in keys
+
+
+def test_concurrent_first_use_agrees_on_one_key(key_home: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: settings.pseudonym_key(), range(16)))
+    assert len(keys) == 1
+    assert [p.name for p in (key_home / "state" / "secrets").iterdir()] == ["pseudonym.key"]
+
+
+def test_key_sources_in_order_and_weak_keys_refused(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (key_home / ".env").write_text("REGIONOMIE_PSEUDONYM_KEY=legacy-key-from-dotenv-0123\n")
+    assert settings.pseudonym_key() == b"legacy-key-from-dotenv-0123"  # older installations
+    secret = key_home / "run" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("mounted-secret-key-abcdefgh\n")
+    secret.chmod(0o644)
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY_FILE", str(secret))
+    assert settings.pseudonym_key() == b"mounted-secret-key-abcdefgh"
+    assert secret.stat().st_mode & 0o777 == 0o600  # tightened, as .env
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "from-the-environment-wins")
+    assert settings.pseudonym_key() == b"from-the-environment-wins"
+    for weak in ("short", "0000000000000000000000", "abababababababababab"):
+        monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", weak)
+        with pytest.raises(ValueError, match="at least 16 characters"):
+            settings.pseudonym_key()
+    monkeypatch.delenv("REGIONOMIE_PSEUDONYM_KEY")
+    secret.write_text("\n")
+    with pytest.raises(ValueError, match="key file is empty"):
+        settings.pseudonym_key()
+
+
+def test_per_export_salt_unlinks_exports_but_repeats_itself(
+    key_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regionomie.domain.privacy import pseudonymous_id
+
+    monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "the-operators-own-key-0123")
+    assert settings.export_salt("regio-amersfoort", "2026-01-05") is None
+    stable = settings.pseudonym_key(None)
+    monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "per-export")
+    salt = settings.export_salt("regio-amersfoort", "2026-01-05")
+    keys = {
+        settings.pseudonym_key(salt),
+        settings.pseudonym_key(settings.export_salt("regio-amersfoort", "2026-01-12")),
+        settings.pseudonym_key(settings.export_salt("regio-groningen", "2026-01-05")),
+        stable,
+    }
+    assert len(keys) == 4
+    assert settings.pseudonym_key(salt) == settings.pseudonym_key(salt)  # idempotent exports
+    ids = {pseudonymous_id("000012345678", k) for k in keys}
+    assert len(ids) == 4
+    monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "rapport-2026")
+    assert settings.export_salt("x", "y") == "rapport-2026"
 
 
 def test_apoc_file_io_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,6 +205,68 @@ def test_apoc_core_works_but_reads_no_server_file(neo4j_driver) -> None:
         neo4j_driver.execute_query("CALL apoc.load.json('file:///etc/hostname')")
     with pytest.raises(Exception, match="(?i)export to files|not enabled|apoc.export.file"):
         neo4j_driver.execute_query("CALL apoc.export.csv.query('RETURN 1', 'x.csv', {})")
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(
+    "query",
+    [
+        "LOAD CSV FROM $url AS row RETURN row",
+        "CALL apoc.load.json($url) YIELD value RETURN value",
+        "CALL apoc.load.xml($url) YIELD value RETURN value",
+    ],
+)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_cypher_cannot_fetch_from_loopback(neo4j_driver, httpserver, query: str, host: str) -> None:
+    """The real server refuses LOAD CSV and APOC's loaders towards loopback (where the
+    unauthenticated Dagster UI listens): refused before connecting, the local server sees
+    no request."""
+    httpserver.expect_request("/secret").respond_with_data('{"a": 1}')
+    url = httpserver.url_for("/secret").replace("localhost", host)
+    with pytest.raises(Exception, match="(?i)blocked via the configuration"):
+        neo4j_driver.execute_query(query, url=url)
+    assert httpserver.log == []
+
+
+@pytest.mark.neo4j
+def test_private_and_metadata_addresses_are_blocked_too(neo4j_driver) -> None:
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/x.csv",
+        "http://192.168.1.1/x.csv",
+        "http://172.16.0.1/x.csv",
+        "http://[::1]:7474/",
+        "http://[::ffff:127.0.0.1]:7474/",
+    ):
+        with pytest.raises(Exception, match="(?i)blocked via the configuration"):
+            neo4j_driver.execute_query("LOAD CSV FROM $url AS row RETURN row", url=url)
+
+
+def test_no_procedure_is_unrestricted_and_compose_blocks_the_same_networks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from regionomie.paths import REPO_ROOT
+
+    monkeypatch.delenv("REGIONOMIE_APOC_UNRESTRICTED", raising=False)
+    config = server.ServerSettings(instance_dir=tmp_path / "neo4j")
+    server.write_config(config)
+    conf = (config.conf_dir / "neo4j.conf").read_text()
+    assert "procedures.unrestricted" not in conf
+    blocked = dict(line.split("=", 1) for line in conf.splitlines() if "=" in line)
+    assert blocked["internal.dbms.cypher_ip_blocklist"].split(",") == list(server.BLOCKED_NETWORKS)
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"]["neo4j"]["environment"]
+    assert not any("unrestricted" in key for key in environment)
+    networks = environment["NEO4J_internal_dbms_cypher__ip__blocklist"].split(",")
+    assert networks == list(server.BLOCKED_NETWORKS)
+    monkeypatch.setenv("REGIONOMIE_APOC_UNRESTRICTED", "apoc.meta.schema")
+    server.write_config(config)
+    assert "unrestricted=apoc.meta.schema\n" in (config.conf_dir / "neo4j.conf").read_text()
+    monkeypatch.setenv("REGIONOMIE_APOC_UNRESTRICTED", "apoc.*")
+    with pytest.raises(server.Neo4jServerError, match="wildcards are refused"):
+        server.write_config(config)
 
 
 def test_quarantine_files_are_owner_only(tmp_path: Path) -> None:

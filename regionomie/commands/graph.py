@@ -80,8 +80,10 @@ def _bulk_load(args: argparse.Namespace) -> int:
     from regionomie import flow
     from regionomie import neo4j_server as server
     from regionomie.commands.opportunities import report_table
+    from regionomie.fileio import make_dirs
     from regionomie.graph.bulk_load import bulk_initial_load
     from regionomie.graph.load_runs import LoadRun
+    from regionomie.paths import state_dir
 
     load_dotenv()
     if external_uri():
@@ -107,7 +109,9 @@ def _bulk_load(args: argparse.Namespace) -> int:
     today = flow.today().isoformat()
     run = LoadRun(run_id=f"bulk-{uuid.uuid4()}", source="bulk", as_of=today, mode="bulk")
     try:
-        with tempfile.TemporaryDirectory(prefix="regionomie-bulk-") as work:
+        # the import files hold every row: under the state root, owner-only, never in /tmp
+        scratch = make_dirs(state_dir() / "tmp")
+        with tempfile.TemporaryDirectory(prefix="bulk-import-", dir=scratch) as work:
             result, timings = bulk_initial_load(
                 settings,
                 password,

@@ -105,9 +105,12 @@ def write_manifest(
     date: dt.date,
     counts: Mapping[str, int],
     shield: SoleProprietorShield,
+    anonymity: Mapping[str, object] | None = None,
 ) -> Path:
     """manifest.json, written last: every file with size and sha256, and what the safety rules
-    did. Deterministic (no clock), so identical exports stay byte-identical."""
+    did (formula cells neutralised, sole proprietors shielded, and `anonymity`: what the
+    k-anonymity step generalised). Deterministic (no clock), so identical exports stay
+    byte-identical."""
     files = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name != MANIFEST:
@@ -122,6 +125,8 @@ def write_manifest(
         "formula_cells_neutralised": dict(sorted(counts.items())),
         "sole_proprietors_shielded": len(shield.personal_ids),
     }
+    if anonymity is not None:
+        manifest["anonymity"] = anonymity
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, sort_keys=True, indent=1) + "\n", encoding="utf-8")
     os.chmod(path, file_mode())

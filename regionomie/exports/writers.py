@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regionomie.domain.anonymity import Generalisation, generalise_actors
 from regionomie.domain.opportunities.common import add_display_columns
 from regionomie.domain.privacy import SoleProprietorShield
 from regionomie.exports.geojson import flows_geojson, points_geojson, write_json
@@ -153,6 +154,7 @@ def write_exports(
     lang: str | None = None,
     sample: bool = False,
     extras: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    anonymity_k: int | None = None,
     notices: list[str] | None = None,
     notes: list[str] | None = None,
 ) -> dict[str, Path]:
@@ -167,7 +169,8 @@ def write_exports(
 
     `extras` are further tables as (kind, sheet title, frame): each is written as
     `<kind>.csv` and as a sheet of the workbook (open-data mode: sector density and
-    sector-level supply estimates).
+    sector-level supply estimates). pseudonym_key is salted per REGIONOMIE_EXPORT_SALT;
+    anonymity_k defaults to REGIONOMIE_ANONYMITY_K.
 
     Raises ExportError (one line) when the files cannot be written, e.g. a full disk; the
     previous export and `latest` are then left exactly as they were."""
@@ -177,11 +180,13 @@ def write_exports(
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
     lang = check_language(lang)
-    if pseudonym_key is None:
+    if pseudonym_key is None:  # REGIONOMIE_EXPORT_SALT may unlink this export from others
+        from regionomie.settings import export_salt
         from regionomie.settings import pseudonym_key as configured_key
 
-        pseudonym_key = configured_key()
+        pseudonym_key = configured_key(export_salt(region, date.isoformat()))
     shield = SoleProprietorShield.from_establishments(establishments, pseudonym_key)
+    anonymity = _generalise(establishments, anonymity_k, municipalities, region_label or region)
     region_dir = out_root / region
     _make_dir(out_root)
     _make_dir(region_dir)
@@ -194,6 +199,7 @@ def write_exports(
             region=region,
             date=date,
             shield=shield,
+            anonymity=anonymity,
             candidates=candidates,
             business_cases=business_cases,
             cards=cards,
@@ -228,10 +234,41 @@ def write_exports(
     return paths
 
 
+def _generalise(
+    establishments: pd.DataFrame,
+    k: int | None,
+    municipalities: pd.DataFrame | None,
+    region_label: str,
+) -> Generalisation:
+    """The k-anonymity step (regionomie.domain.anonymity), once per export: what every
+    pseudonymous actor is shown with."""
+    if k is None:
+        from regionomie.settings import anonymity_k
+
+        k = anonymity_k()
+    names = (
+        dict(zip(municipalities["municipality_code"], municipalities["name"], strict=True))
+        if municipalities is not None and len(municipalities)
+        else None
+    )
+    return generalise_actors(
+        establishments, k, region_municipalities=names, region_label=region_label
+    )
+
+
 def _make_dir(path: Path) -> None:
     """Create a missing folder (project permissions); an existing one is left as it is."""
     if not path.exists():
         make_dirs(path)
+
+
+def _personal_actors(cand: pd.DataFrame, anonymity: Generalisation) -> set[str]:
+    """The pseudonymous actors the export holds: personal producers and receivers."""
+    ids: set[str] = set()
+    for column in ("producer_id", "receiver_id"):
+        if column in cand.columns:
+            ids.update(str(v) for v in pd.unique(cand[column].dropna()))
+    return {i for i in ids if i in anonymity.actors}
 
 
 def _best_first(cand: pd.DataFrame) -> bool:
@@ -255,6 +292,7 @@ def _write_all(
     region: str,
     date: dt.date,
     shield: SoleProprietorShield,
+    anonymity: Generalisation,
     candidates: pd.DataFrame,
     business_cases: pd.DataFrame,
     cards: list[dict[str, Any]],
@@ -290,6 +328,11 @@ def _write_all(
     if not chall.empty:
         chall = chall.sort_values(["municipality_code", "challenge_id"]).reset_index(drop=True)
     partners = partners_table(top, establishments) if not top.empty else pd.DataFrame()
+    # k-anonymity: pseudonymous actors shown only with a sector and area k others share
+    exported = _personal_actors(cand, anonymity)
+    cand, top, cases, partners = map(anonymity.apply_frame, (cand, top, cases, partners))
+    cards = anonymity.apply_json(cards)
+    cascades, coalitions = map(anonymity.apply_frame, (cascades, coalitions))
     names: dict[str, str] = {}
     if municipalities is not None and not municipalities.empty:
         names = dict(
@@ -404,7 +447,7 @@ def _write_all(
         notes=notes,
     )
     put("html", "report.html", lambda p: p.write_text(report, encoding="utf-8"))
-    write_manifest(folder, region, date, counts, shield)
+    write_manifest(folder, region, date, counts, shield, anonymity=anonymity.report(exported))
     written["manifest"] = MANIFEST
     return written
 

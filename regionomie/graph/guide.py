@@ -91,6 +91,7 @@ def render_guide(queries: dict[str, Query] | None = None, model: GraphModel = MO
         f"<tr><td>:{html.escape(s.label)}</td><td>{html.escape(s.key)}</td>"
         f"<td>{html.escape(', '.join(s.properties))}</td></tr>"
         for s in model.nodes.values()
+        if not s.restricted  # not in the analysts' graph
     )
     rels = "\n".join(
         f"<tr><td>(:{html.escape(r.start)})-[:{html.escape(r.type)}]-&gt;(:{html.escape(r.end)})"

@@ -469,11 +469,20 @@ def load_frames(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: BatchHook | None = None,
     model: GraphModel = MODEL,
+    restricted: bool = False,
 ) -> dict[str, Any]:
     """The one loading API: one complete load of one source's frames (start run -> load ->
     finish run); returns flat counts per family for asset metadata. The LoadRun id is
     '<run_id>/<source>' so several sources loaded in one orchestrator run stay apart. Rows
-    the frames already set aside (frames.set_aside) are the caller's to report."""
+    the frames already set aside (frames.set_aside) are the caller's to report.
+
+    Labels model.yaml marks `restricted` (personal data) are refused unless `restricted` is
+    set, which only regionomie.graph.restricted does, on the restricted store's driver; and
+    that load takes nothing else."""
+    wrong = sorted(label for label in frames.nodes if model.node(label).restricted != restricted)
+    if wrong:
+        where = "the restricted store" if restricted else "the default graph"
+        raise ValueError(f"{', '.join(wrong)}: may not be loaded into {where} (model.yaml)")
     run = start_load_run(
         driver,
         f"{run_id}/{source}",

@@ -39,6 +39,7 @@ class NodeSpec:
     properties: tuple[str, ...]
     caption: str
     point: PointSpec | None = None
+    restricted: bool = False  # personal data: the restricted store only
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def parse_model(data: dict) -> GraphModel:
             )
             if point
             else None,
+            restricted=bool(spec.get("restricted", False)),
         )
     rels: dict[str, RelSpec] = {}
     for name, spec in (data.get("relationships") or {}).items():

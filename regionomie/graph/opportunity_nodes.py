@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from neo4j import Driver
 
+from regionomie.domain.privacy import SoleProprietorShield
 from regionomie.graph import loader
 from regionomie.graph.opportunity_frames import SOURCE, opportunity_frames
 
@@ -19,9 +20,14 @@ def write_region_opportunities(
     challenges: pd.DataFrame,
     run_id: str,
     database: str | None = None,
+    shield: SoleProprietorShield | None = None,
 ) -> dict[str, int]:
     """Replace the region's Opportunity/BusinessCase nodes; returns how many were written
-    and how many graph rows the loader set aside (e.g. a link whose end node is missing)."""
+    and how many graph rows the loader set aside (e.g. a link whose end node is missing).
+    `shield` (regionomie.flow.graph_shield): a sole proprietor's number becomes its
+    pseudonym (the key of its Establishment node) and its location its 500 m cell."""
+    if shield is not None:
+        candidates = shield.protect_frame(candidates)
     frames = opportunity_frames(region, candidates, cases, challenges)
     counts = loader.replace_partition(
         driver,

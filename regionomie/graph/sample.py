@@ -293,8 +293,27 @@ def tables() -> dict[str, pd.DataFrame]:
 
 
 def sample_frames(data: dict[str, pd.DataFrame] | None = None) -> gf.GraphFrames:
-    """Graph frames of every sample table (or of `data`, shaped like tables())."""
+    """Graph frames of every sample table (or of `data`, shaped like tables()), minimised as
+    the pipeline's are: the eenmanszaak under its pseudonym (regionomie.graph.personal)."""
     t = data or tables()
+    return minimised(_raw_frames(t), t)
+
+
+def minimised(
+    frames: gf.GraphFrames, data: dict[str, pd.DataFrame] | None = None
+) -> gf.GraphFrames:
+    """`frames` as the pipeline loads them: the sample's sole proprietors (of `data`, or of
+    the sample tables) under their pseudonym (regionomie.graph.personal)."""
+    from regionomie.graph.personal import graph_shield, minimise_frames
+    from regionomie.settings import pseudonym_key
+
+    t = data or tables()
+    return minimise_frames(
+        frames, graph_shield(t["establishments"], t["organisations"], pseudonym_key())
+    )
+
+
+def _raw_frames(t: dict[str, pd.DataFrame]) -> gf.GraphFrames:
     return gf.merge_frames(
         gf.municipality_frames(t["municipalities"]),
         gf.material_frames(t["eural"]),

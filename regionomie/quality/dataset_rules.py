@@ -8,6 +8,8 @@ schema, volume and null-rate gates every table shares are added in regionomie.qu
 
 from __future__ import annotations
 
+import pandas as pd
+
 from regionomie.domain.schemas import CONTRACTS
 from regionomie.quality.derivations import (
     REGION_TYPE_BY_PREFIX,
@@ -106,15 +108,20 @@ def _region_coverage_rules(ctx: ValidationContext, description: str) -> list[Rul
     """Every municipality of the region appears, when a region is being validated."""
     if not ctx.region_municipality_codes:
         return []
+    wanted = sorted(ctx.region_municipality_codes)
+
+    def missing(data: pd.DataFrame) -> str:  # GX is asked for no value lists (Data Docs)
+        present = set(data["municipality_code"].dropna().astype(str))
+        return "missing: " + ", ".join(c for c in wanted if c not in present)
+
     return [
         Rule(
             "covers_region_municipalities",
             "dataset",
-            E.ExpectColumnDistinctValuesToContainSet(
-                column="municipality_code", value_set=sorted(ctx.region_municipality_codes)
-            ),
+            E.ExpectColumnDistinctValuesToContainSet(column="municipality_code", value_set=wanted),
             ("municipality_code",),
             description=description,
+            detail=missing,
         )
     ]
 

@@ -5,6 +5,13 @@ unexpected values; they do not know what we quarantined. This page adds that: ro
 quarantined, per rule its level, success, unexpected and quarantined counts and sample values,
 and links to the GX page. Written to data_docs_dir()/<table>/runs/<run_id>.html and copied to
 data_docs_dir()/<table>/index.html (stable link for "latest").
+
+Data Docs are read in a browser and passed around, so they show no personal data and run no
+markup from data: every value is HTML-escaped, and a sample value of a column that can
+identify a person (name, numbers, street, postcode, coordinates, a waste party's name and
+address) is shown only for a known legal entity's row; a sole proprietor's, or a row whose
+legal form is unknown (every waste party), shows `<masked>`. GX's own pages carry no sample
+values at all (regionomie.quality.validate asks GX for none).
 """
 
 from __future__ import annotations
@@ -15,6 +22,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
+from regionomie.domain.opportunities.common import sole_proprietor_mask
+from regionomie.fileio import atomic_write, make_dirs
 from regionomie.quality.rules import PERSONAL_COLUMNS, Rule
 
 if TYPE_CHECKING:
@@ -32,22 +44,63 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _samples(res: dict[str, Any] | None, column: str | None) -> str:
-    if not res or column in PERSONAL_COLUMNS:
-        return ""
-    values = (res.get("result") or {}).get("partial_unexpected_list") or []
-    return ", ".join(_esc(v) for v in values[:5])
+MASK = "<masked>"
+SAMPLE_CHARACTERS = 80
+# Columns that identify a person on a sole proprietor's row; a waste party's <role>_<field>.
+IDENTIFYING_COLUMNS: frozenset[str] = PERSONAL_COLUMNS | frozenset(
+    {
+        "vestigingsnummer",
+        "kvk_nummer",
+        "street",
+        "house_number",
+        "house_number_addition",
+        "postcode",
+        "lat",
+        "lon",
+    }
+)
+_PARTY_FIELDS = ("_name", "_street", "_house_number", "_postcode")
 
 
-def _quarantine_samples(outcome: ValidationOutcome, rule: str, k: int = 5) -> str:
-    """Source values of the first quarantined rows of a rule (names already masked), more
-    telling than GX's sample of a derived boolean column."""
+def is_identifying(column: str) -> bool:
+    return column in IDENTIFYING_COLUMNS or column.endswith(_PARTY_FIELDS)
+
+
+def personal_rows(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows may be a natural person's: sole proprietors and, failing closed, unknown
+    legal forms; every row of a table that does not say (waste parties)."""
+    if "is_sole_proprietor" in rows.columns or "legal_form" in rows.columns:
+        return sole_proprietor_mask(rows).to_numpy(dtype=bool)
+    return np.ones(len(rows), dtype=bool)
+
+
+def _shown(value: Any, identifying: bool, personal: bool) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "<missing>"
+    if identifying and personal:
+        return MASK
+    text = str(value)
+    return text if len(text) <= SAMPLE_CHARACTERS else text[:SAMPLE_CHARACTERS] + "…"
+
+
+def _quarantine_samples(outcome: ValidationOutcome, rule: Rule, k: int = 5) -> str:
+    """The rule's columns in the first quarantined rows it failed, escaped, identifying
+    values of a possible person masked; more telling than GX's derived boolean column."""
     q = outcome.quarantined
-    if q.empty or rule not in outcome.rule_counts:
+    if q.empty or rule.name not in outcome.rule_counts:
         return ""
-    hit = q["failed_rules"].str.contains(rf"(?:^|;){re.escape(rule)}(?:;|$)", regex=True)
-    values = q.loc[hit.fillna(False).astype(bool), "failed_values"].head(k)
-    return "<br>".join(_esc(v) for v in values)
+    hit = q["failed_rules"].str.contains(rf"(?:^|;){re.escape(rule.name)}(?:;|$)", regex=True)
+    rows = q.loc[hit.fillna(False).astype(bool).to_numpy()].head(k)
+    personal = personal_rows(rows)
+    columns = [c for c in rule.columns if c in rows.columns]
+    lines = []
+    for position in range(len(rows)):
+        parts = [
+            f"{c}=" + _shown(rows[c].iloc[position], is_identifying(c), bool(personal[position]))
+            for c in columns
+        ]
+        lines.append("; ".join(parts))
+    return "<br>".join(_esc(line) for line in lines)
 
 
 def render_report(
@@ -56,17 +109,12 @@ def render_report(
     """Render the run's report; returns the per-run HTML path (for asset-check metadata)."""
     folder = out_dir / outcome.table
     runs = folder / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    by_rule = {
-        (r.get("expectation_config") or {}).get("meta", {}).get("rule"): r
-        for r in outcome.gx_result.get("results", [])
-    }
+    make_dirs(runs)
     failures = dict(outcome.dataset_failures)
     warned = dict(outcome.warnings)
     skipped = set(outcome.skipped_rules)
     rows = []
     for rule in rules:
-        res = by_rule.get(rule.name)
         if rule.name in skipped:
             status, cls = "skipped (column missing)", "skip"
         elif rule.name in failures or rule.name in outcome.rule_counts:
@@ -75,14 +123,13 @@ def render_report(
             status, cls = "warning (not blocking)", "skip"
         else:
             status, cls = "passed", "ok"
-        column = rule.columns[0] if rule.columns else None
         rows.append(
             f"<tr><td><code>{_esc(rule.name)}</code></td><td>{rule.level}</td>"
             f"<td>{_esc(rule.description)}</td><td class='{cls}'>{status}</td>"
             f"<td>{unexpected_counts.get(rule.name, '')}</td>"
             f"<td>{outcome.rule_counts.get(rule.name, '')}</td>"
             f"<td>{_esc(failures.get(rule.name, warned.get(rule.name, '')))} "
-            f"{_quarantine_samples(outcome, rule.name) or _samples(res, column)}</td></tr>"
+            f"{_quarantine_samples(outcome, rule)}</td></tr>"
         )
     gx_link = ""
     if outcome.gx_docs_path is not None:
@@ -105,7 +152,7 @@ def render_report(
 </table></body></html>
 """
     path = runs / f"{outcome.run_id}.html"
-    path.write_text(page, encoding="utf-8")
+    atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"))  # owner-only, whole
     latest = page.replace("href='", "href='runs/").replace("href='runs/../", "href='")
-    (folder / "index.html").write_text(latest, encoding="utf-8")
+    atomic_write(folder / "index.html", lambda p: p.write_text(latest, encoding="utf-8"))
     return path

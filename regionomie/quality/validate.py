@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -160,7 +161,10 @@ def _run_gx(
         .add_batch_definition_whole_dataframe("whole")
     )
     suite = context.suites.add(build_suite(table, rules, fresh_context=False))
-    result_format = {"result_format": "COMPLETE"}
+    # COMPLETE for the row indices the quarantine needs; no sample values, because GX's Data
+    # Docs print them unescaped (a '<script>' in a postcode ran in the page) and whatever the
+    # column (a sole proprietor's number or coordinates). Our own page shows masked samples.
+    result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
     if site_dir is None:
         batch = batch_def.get_batch(batch_parameters={"dataframe": data})
         return batch.validate(suite, result_format=result_format), None
@@ -195,6 +199,25 @@ def _run_gx(
     return result, (pages[-1] if pages else site_dir / "index.html")
 
 
+_UNSAFE_NAME = re.compile(r"[^\w .\-]")
+
+
+def _safe_column_names(columns: list[str]) -> dict[str, str]:
+    """{name: safe name} for column names GX would print into its Data Docs as they are
+    (a landed header such as '<script>...' becomes '_script_...'); plain names are kept."""
+    renamed: dict[str, str] = {}
+    taken = {str(c) for c in columns}
+    for column in columns:
+        text = str(column)
+        if _UNSAFE_NAME.search(text) or len(text) > 200:
+            safe = _UNSAFE_NAME.sub("_", text)[:200]
+            while safe in taken:
+                safe += "_"
+            taken.add(safe)
+            renamed[column] = safe
+    return renamed
+
+
 def _gx_view(data: pd.DataFrame, derived: dict[str, Any]) -> pd.DataFrame:
     """The frame GX evaluates: contract columns plus derived booleans. Nullable Int64/Float64
     columns become float64 (NaN for NA) because GX's between-check falls back to a per-value
@@ -212,7 +235,8 @@ def _gx_view(data: pd.DataFrame, derived: dict[str, Any]) -> pd.DataFrame:
             {k: np.asarray(v, dtype=bool) for k, v in derived.items()}, index=data.index
         )
         view = pd.concat([view, derived_frame], axis=1)
-    return view
+    renamed = _safe_column_names(list(view.columns))
+    return view.rename(columns=renamed) if renamed else view
 
 
 def _exception_text(res: Any) -> str:

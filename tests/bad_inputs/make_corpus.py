@@ -417,6 +417,19 @@ OTHER_HOSTILE = [
     "Koffie; DROP TABLE x; --",
     "Koffie {{7*7}} ${7*7}",
 ]
+# Round 2: a trigger after a separator a spreadsheet splits on (nl-NL Excel: ';'), and
+# look-alikes a spreadsheet may fold to a trigger (full-width, small forms, minus sign).
+SPLIT_FORMULAS = [
+    "Bakkerij;=cmd|' /C calc'!A0;x",
+    "Bakkerij,=cmd|' /C calc'!A0,x",
+    "Bakkerij\t=cmd|' /C calc'!A0",
+    'Bakkerij; "=HYPERLINK(""http://evil.example"")"',
+    "Bakkerij;-3,+cmd|' /C calc'!A0",
+    '\uff1dHYPERLINK("http://evil.example")',
+    "Bakkerij;\uff1d1+1",
+    "Bakkerij,\ufe62cmd|' /C calc'!A0",
+    "Bakkerij;\u2212cmd|' /C calc'!A0",
+]
 SOLE_FORMS = [
     "Eenmanszaak",
     "eenmanszaak",
@@ -489,6 +502,13 @@ def hostile_rows() -> list[dict[str, str]]:
         rows.append(row(i, FORMULAS[k % len(FORMULAS)] + f" {person} Zwammerij", form, "0113", 2))
         i += 1
     rows.append(row(i, '=HYPERLINK("http://evil.example") Zwamkwekerij B.V.', "BV", "0113", 9))
+    i += 1
+    for k, name in enumerate(SPLIT_FORMULAS):
+        rows.append(row(i, name + " B.V.", "Besloten Vennootschap", "5610", 12))
+        i += 1
+        person = f"Pieter Privé-Jansen {20 + k:02d}"
+        rows.append(row(i, f"{person};{name}", "Eenmanszaak", "0113", 2))
+        i += 1
     return rows
 
 

@@ -26,8 +26,8 @@ import pandas as pd
 from regionomie.domain.parsers.limits import (
     InputLimits,
     check_file_size,
+    check_if_zip,
     check_line_lengths,
-    check_zip_container,
     inflate,
 )
 from regionomie.domain.results import REJECT_COLUMNS, SourceFileError, empty_rejects
@@ -74,13 +74,14 @@ def read_raw(
     data = _read_regular_file(path, source, limits)
     content_hash = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
-    if suffix in (".gz", ".zip") and data.startswith((b"\x1f\x8b", b"PK\x03\x04")):
+    # every file a zip reader can open is judged as one, whatever its first bytes or name
+    is_zip = check_if_zip(path.name, data, limits)
+    if suffix in (".gz", ".zip") and (is_zip or data.startswith(b"\x1f\x8b")):
         data = inflate(path.name, data, suffix, limits)
-    elif data.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
-        check_zip_container(path.name, data, limits)
+        is_zip = check_if_zip(path.name, data, limits)  # what came out may be a zip too
     if not data.strip():
         raise SourceFileError(f"{path.name}: file is empty")
-    if data.startswith(b"PK\x03\x04") and suffix not in (".xlsx", ".xlsm"):
+    if (is_zip or data.startswith(b"PK\x03\x04")) and suffix not in (".xlsx", ".xlsm"):
         raise SourceFileError(
             f"{path.name}: file is a zip archive; unzip it and land the CSV (or name it .zip: "
             "one data file inside is read)"

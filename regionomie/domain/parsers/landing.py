@@ -6,7 +6,7 @@ Layout (all keyed by the sha256 of the file, so landing the same bytes twice ove
 same files and never counts anything twice):
   <state>/staging/<table>/<content_hash>.parquet
   <quarantine>/<table>/<content_hash>.csv            (only when rows were set aside)
-  data/archive/<source>/<content_hash[:16]>_<file name>
+  <state>/archive/<source>/<content_hash[:16]>_<file name>   (REGIONOMIE_ARCHIVE_DIR moves it)
 A wholly unusable file is copied to <quarantine>/_files/<source>/ (with a .reason.json next to
 it) and SourceFileError raised - whatever went wrong with that one file (a broken or hostile
 file, a parser error, a name too long to archive), so the next file is never blocked. A
@@ -28,7 +28,7 @@ from pathlib import Path
 from regionomie.domain.parsers import Source, parse_file
 from regionomie.domain.results import ParseResult, SourceFileError
 from regionomie.fileio import StorageFullError, atomic_write, is_storage_full
-from regionomie.paths import DATA_DIR, quarantine_dir, state_dir
+from regionomie.paths import quarantine_dir, state_dir
 
 MAX_STORED_NAME_BYTES = 180  # leaves room for the hash prefix within NAME_MAX (255 bytes)
 
@@ -38,7 +38,10 @@ def staging_dir() -> Path:
 
 
 def archive_dir() -> Path:
-    return Path(os.environ.get("REGIONOMIE_ARCHIVE_DIR", DATA_DIR / "archive"))
+    """The originals as landed (whole files, personal data included): under the state root
+    like everything else the pipeline keeps, so a separate-state run and `retention` find
+    them; REGIONOMIE_ARCHIVE_DIR moves them on purpose."""
+    return Path(os.environ.get("REGIONOMIE_ARCHIVE_DIR", state_dir() / "archive"))
 
 
 @dataclass(frozen=True)

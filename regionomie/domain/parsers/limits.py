@@ -5,9 +5,10 @@ rejected, and a 50 MB CSV without a line break raised peak memory by 190 MB. Eac
 is cheap and runs before the expensive parse:
 
 - a size limit per source family, checked on the file's size before reading it;
-- zip containers (.xlsx, .zip) are judged on their central directory (declared sizes and
-  compression ratio) before anything is inflated; .gz and .zip landing files are inflated in
-  a stream that stops at the limit;
+- every file a zip reader can open (an .xlsx, a .zip, or anything with a zip at its end,
+  whatever bytes stand in front) is judged on its central directory (declared sizes, total
+  and compression ratio) before anything is inflated; .gz and .zip landing files are
+  inflated in a stream that stops at the limit;
 - the longest physical line of a CSV is measured in blocks before pandas sees it;
 - big CSVs are parsed in chunks of REGIONOMIE_CSV_CHUNK_ROWS rows.
 
@@ -98,16 +99,40 @@ def check_file_size(name: str, size: int, source: str, limits: InputLimits) -> N
         )
 
 
-def check_zip_container(name: str, data: bytes, limits: InputLimits) -> None:
-    """Judge a zip (an .xlsx is one) by its central directory, inflating nothing: too many
-    members, a declared total above the unzipped limit, or a member that claims to inflate
-    more than max_zip_ratio times is a zip bomb."""
+def zip_members(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The members of `data` as a zip reader sees them, or None when no zip reader can open
+    it. Zip readers (zipfile, and openpyxl through it) find the central directory from the
+    end of the data, so bytes in front of a zip do not stop them: neither may they stop the
+    checks. Reads only the end of the data."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, IndexError):
+        return None
+
+
+def check_if_zip(name: str, data: bytes, limits: InputLimits) -> bool:
+    """Judge `data` as a zip container (check_zip_container) whenever a zip reader can open
+    it, whatever its first bytes or its name; returns whether it is one."""
+    infos = zip_members(data)
+    if infos is None:
+        return False
+    check_zip_container(name, data, limits, infos)
+    return True
+
+
+def check_zip_container(
+    name: str, data: bytes, limits: InputLimits, infos: list[zipfile.ZipInfo] | None = None
+) -> None:
+    """Judge a zip (an .xlsx is one) by its central directory, inflating nothing: too many
+    members, a declared total above the unzipped limit, or a member that claims to inflate
+    more than max_zip_ratio times is a zip bomb. (zipfile never inflates a member beyond the
+    size its directory declares, so the declared sizes bound what a reader gets.)"""
+    if infos is None:
+        infos = zip_members(data)
+    if infos is None:
         kind = ".xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else ".zip"
-        raise SourceFileError(f"{name}: unreadable {kind} (not a valid zip container)") from None
+        raise SourceFileError(f"{name}: unreadable {kind} (not a valid zip container)")
     if len(infos) > limits.max_zip_members:
         raise SourceFileError(
             f"{name}: {len(infos):,} members in the archive, over the "
