@@ -89,6 +89,7 @@ def opportunity_nodes(
     context: dg.AssetExecutionContext,
     neo4j: Neo4jResource,
     regional_opportunities: OpportunityResult,
+    establishments: pd.DataFrame,
 ) -> dg.MaterializeResult:
     from regionomie.graph.opportunity_nodes import write_region_opportunities
 
@@ -102,7 +103,7 @@ def opportunity_nodes(
         result.challenges,
         run_id=context.run_id,
         database=neo4j.database,
-        shield=flow.graph_shield(tables),
+        shield=flow.graph_shield({"establishments": establishments}),
     )
     return dg.MaterializeResult(
         metadata={**written, "neo4j_retries": neo4j.retries_seen() - before}

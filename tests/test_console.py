@@ -62,7 +62,7 @@ def gated():
         check_name="suite",
         passed=False,
         severity=dg.AssetCheckSeverity.ERROR,
-        description='row count within 50%..200% of the previous load (10); if the change is '
+        description="row count within 50%..200% of the previous load (10); if the change is "
         'deliberate, re-run with `regionomie run --accept-volume-change "reason"`',
     )
 
