@@ -43,6 +43,10 @@ def test_the_ladder_places_lma_codes_and_uses() -> None:
     assert hierarchy.target_rung("food", "8899") == 1
     assert hierarchy.target_rung("energy", "3521") == 4  # digestion
     assert hierarchy.target_rung("energy", "3511") == 5
+    # bedding from cardboard is a material use, not reuse: no step up from paper recycling
+    assert hierarchy.target_rung("reuse", "0141") == 1
+    assert hierarchy.target_rung("reuse", "0141", "cardboard-0141") == 3
+    assert hierarchy.target_rung("reuse", "3811", "used_cooking_oil-3811") == 3
 
 
 def test_a_start_up_cannot_be_a_cement_kiln_or_a_pulp_mill() -> None:

@@ -132,6 +132,29 @@ def test_sample_business_cases_and_cards(sample_run: dict[str, Any]) -> None:
     )
 
 
+def test_sample_cards_speak_dutch_about_their_risks(sample_run: dict[str, Any]) -> None:
+    """The Dutch cards quote the Dutch pathway texts, never the English caveats the engine
+    read, and a circular+social case keeps the name that says what it does for people."""
+    import json
+
+    from regionomie.i18n.knowledge import KnowledgeTexts
+
+    res = sample_run["result"].result
+    folder = sample_run["out"] / "regio-amersfoort" / "2026-11-28"
+    cards = json.loads((folder / "business_case_cards.json").read_text(encoding="utf-8"))
+    english, shown = KnowledgeTexts("en"), 0
+    for card in cards["cards"]:
+        case = res.cases.set_index("case_id").loc[card["case_id"]]
+        english_caveats = set(english.caveats(str(case["pathway_id"])))
+        assert not english_caveats & set(card["risks"]), card["name"]
+        assert "-" not in card["risks"] and "mechanism_risks_en" not in card
+        if case["case_kind"] != "circular":
+            assert card["name"].startswith(str(case["name"]).split(":")[0]), card["name"]
+            assert card["risks"], card["name"]  # a social case says what stops it in practice
+            shown += 1
+    assert shown >= 2
+
+
 def test_sample_names_twenty_different_cases_circular_and_social(
     sample_run: dict[str, Any],
 ) -> None:
@@ -199,6 +222,12 @@ def test_sample_receivers_exist_as_such(sample_run: dict[str, Any]) -> None:
     context = load_dutch_context()
     startups = cand[cand["receiver_kind"] == "sector"]
     assert all(context.receiver(n).startup_feasible for n in startups["receiver_nace"].unique())
+    # what EU law does not allow here (catering waste to insects) is never a candidate
+    assert "food_waste_mixed-0149" in context.barred_pathways
+    assert not cand["pathway_id"].isin(list(context.barred_pathways)).any()
+    # every named circular case takes its stream up the ladder from where it is today
+    named = res.cases[res.cases["rank"].notna() & res.cases["current_rung"].notna()]
+    assert len(named) and (named["current_rung"] > named["target_rung"]).all()
 
 
 def test_sample_supply_never_counts_a_stream_twice(sample_run: dict[str, Any]) -> None:

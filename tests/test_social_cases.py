@@ -99,6 +99,9 @@ def test_vacancy_ageing_and_loneliness_give_a_shared_housing_case() -> None:
     card = next(c for c in result.cards if c["case_id"] == case["case_id"])
     assert {c["municipality"] for c in card["challenges_addressed"]} == {"Baarn"}
     assert all(c["national_value"] is not None for c in card["challenges_addressed"])
+    # what stops such a case in practice comes first, in Dutch and in English
+    assert "kostendelersnorm" in card["risks"][0]
+    assert "kostendelersnorm" in card["mechanism_risks_en"][0]
     assert result.notes == []
 
 

@@ -34,6 +34,7 @@ INTENSITY_FILE = "waste_intensity.csv"
 MECHANISMS_FILE = "social_mechanisms.yaml"
 CASCADE_FILE = "cascade_links.csv"
 RECEIVER_FILTERS_FILE = "receiver_filters.csv"
+BARRED_FILE = "barred_pathways.csv"
 
 MECHANISM_KINDS = ("circular+social", "social")
 KNOWN_CHALLENGES = (
@@ -92,8 +93,13 @@ class Hierarchy:
     use_rungs: dict[str, int]
     digestion_receivers: frozenset[str]
     category_current: dict[str, int]
+    pathway_rungs: dict[str, int] = field(default_factory=dict)
 
-    def target_rung(self, use_category: str, receiver_nace: str) -> int | None:
+    def target_rung(
+        self, use_category: str, receiver_nace: str, pathway_id: str = ""
+    ) -> int | None:
+        if pathway_id in self.pathway_rungs:
+            return self.pathway_rungs[pathway_id]
         if use_category == "energy" and receiver_nace in self.digestion_receivers:
             return 4
         return self.use_rungs.get(use_category)
@@ -134,6 +140,8 @@ class SocialMechanism:
     economic_basis: str
     evidence: str
     strength: float
+    risks_nl: tuple[str, ...] = ()  # what stops such a case in practice, for the card
+    risks_en: tuple[str, ...] = ()
 
 
 @dataclass
@@ -150,6 +158,8 @@ class DutchContext:
     #: pathway -> (SBI code prefix, name pattern): which establishments of its 4-digit class
     #: really are such receivers (a mushroom grower, not any grower of class 0113)
     receiver_filters: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: pathway -> why Dutch (EU) law does not allow it: evidence elsewhere, never a case here
+    barred_pathways: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def origin(self, material_id: str) -> MaterialOrigin:
@@ -275,6 +285,10 @@ def _load_hierarchy(path: Path) -> Hierarchy:
             for k, v in (doc.get("use_rungs") or {}).items()
         },
         digestion_receivers=frozenset(str(c) for c in doc.get("digestion_receivers") or ()),
+        pathway_rungs={
+            str(k): int(rung_of("pathway_rungs", str(k), v) or 0)
+            for k, v in (doc.get("pathway_rungs") or {}).items()
+        },
         category_current={
             str(k): int(rung_of("category_current_rungs", str(k), v) or 0)
             for k, v in (doc.get("category_current_rungs") or {}).items()
@@ -367,6 +381,20 @@ def _load_residues(path: Path) -> dict[tuple[str, str], tuple[str, float, str]]:
         if key in out:
             raise _fail(path, line, "receiver_nace", f"duplicate link {key}")
         out[key] = (row.residue_material_id, share, row.basis)
+    return out
+
+
+def _load_barred(path: Path) -> dict[str, str]:
+    """Pathways the law of the Netherlands (and the EU) does not allow, each with its basis."""
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for row in _read_csv(path, ("pathway_id", "basis")).itertuples(index=False):
+        if row.pathway_id in out:
+            raise _fail(path, row.line_no, "pathway_id", f"duplicate {row.pathway_id!r}")
+        if not row.basis:
+            raise _fail(path, row.line_no, "basis", "empty: say which rule bars the pathway")
+        out[row.pathway_id] = row.basis
     return out
 
 
@@ -469,6 +497,8 @@ def _load_mechanisms(path: Path) -> tuple[SocialMechanism, ...]:
                 economic_basis=str(economic_doc.get("basis", "")),
                 evidence=text("evidence"),
                 strength=strength,
+                risks_nl=tuple(" ".join(str(r).split()) for r in raw.get("risks_nl") or ()),
+                risks_en=tuple(" ".join(str(r).split()) for r in raw.get("risks_en") or ()),
             )
         )
     return tuple(out)
@@ -489,6 +519,7 @@ def load_dutch_context(path: str | Path | None = None) -> DutchContext:
         source_dir=source_dir,
         residues=_load_residues(source_dir / CASCADE_FILE),
         receiver_filters=_load_receiver_filters(source_dir / RECEIVER_FILTERS_FILE),
+        barred_pathways=_load_barred(source_dir / BARRED_FILE),
     )
 
 
@@ -531,6 +562,14 @@ def check_against(
         for name in (material_id, residue):
             if name not in materials:
                 raise KnowledgeBaseError(f"{CASCADE_FILE}: unknown material {name!r}")
+    for pathway_id in context.barred_pathways:
+        if pathway_id not in pathways:
+            raise KnowledgeBaseError(f"{BARRED_FILE}: unknown pathway {pathway_id!r}")
+    for pathway_id in context.hierarchy.pathway_rungs:
+        if pathway_id not in pathways:
+            raise KnowledgeBaseError(
+                f"{HIERARCHY_FILE}: pathway_rungs: unknown pathway {pathway_id!r}"
+            )
     for pathway_id in context.receiver_filters:
         if pathway_id not in pathways:
             raise KnowledgeBaseError(f"{RECEIVER_FILTERS_FILE}: unknown pathway {pathway_id!r}")

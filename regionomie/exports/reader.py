@@ -114,8 +114,11 @@ class Localiser:
 
     def case_names(self, frame: pd.DataFrame) -> pd.Series:
         """'<Material> → <use> (<hub municipality>)', '[start-up]' when no receiver exists.
-        A case without a knowledge-base pathway (a social case) keeps the engine's name."""
+        A case without a knowledge-base pathway (a social case) or with a social mechanism
+        (circular+social: the name says what the case does for people) keeps the engine's name."""
         known = frame["pathway_id"].isin(pathway_texts("en").index)
+        if "case_kind" in frame:
+            known = known & (frame["case_kind"].fillna("circular").astype(str) == "circular")
         material = self.materials(frame["material_id"], frame.get("material_name"))
         use = self.uses(frame["pathway_id"], frame["use_description"])
         hub = frame["hub_municipality"].map(lambda c: self.municipality_names.get(str(c), str(c)))

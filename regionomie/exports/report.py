@@ -32,6 +32,7 @@ from regionomie.exports.reader import (
     evidence_text,
 )
 from regionomie.i18n import Texts
+from regionomie.i18n.knowledge import KnowledgeTexts
 
 PALETTE = ("#1f77b4", "#e6550d", "#2ca02c", "#d62728", "#9467bd")
 MAP_WIDTH = 1000
@@ -463,7 +464,7 @@ def localise_cards(
         material_id = str(case["material_id"]) if case is not None else ""
         startup = bool(case["is_startup"]) if case is not None else False
         engine_texts = t.lang == "nl" and ("risks" in card or "next_steps" in card)
-        risks = list(loc.kb.caveats(pid))
+        risks = [*card.get("mechanism_risks_en", []), *loc.kb.caveats(pid)]
         if float(card.get("share_estimated") or 0) > 0.5:
             risks.append(t._("Volumes are mostly estimated from sector averages: measure at the "
                              "suppliers first."))  # fmt: skip
@@ -485,7 +486,13 @@ def localise_cards(
             t._("Run a three-month pilot and measure tonnes, revenue and CO₂e."),
         ]  # fmt: skip
         if engine_texts:  # the engine writes these in Dutch, from the case's own figures
-            risks = [str(r) for r in card.get("risks", [])]
+            # ... after the pathway's own caveats, which it quotes from the English knowledge
+            # base: those come from the Dutch pathway texts instead
+            english = set(KnowledgeTexts("en").caveats(pid))
+            own = list(loc.kb.caveats(pid))
+            risks = own + [str(r) for r in card.get("risks", []) if str(r) not in english]
+            if any("NVWA" in r for r in own):  # the pathway already names the food rules
+                risks = own + [r for r in risks[len(own) :] if "NVWA" not in r]
             steps = [str(s) for s in card.get("next_steps", [])]
         challenges = []
         for c in card.get("challenges_addressed", []) or card.get("challenges", []):
@@ -514,7 +521,7 @@ def localise_cards(
             q["municipality_name"] = loc.municipality_names.get(str(p.get("municipality")), "")
             return q
 
-        local = dict(card)
+        local = {k: v for k, v in card.items() if k != "mechanism_risks_en"}  # now in risks
         local.update(
             name=name,
             material=loc.kb.material(material_id, str(card.get("material", ""))),

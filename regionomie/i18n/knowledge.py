@@ -86,7 +86,7 @@ class KnowledgeTexts:
 
     def caveats(self, pathway_id: str) -> list[str]:
         text = self._pathway(pathway_id, "caveats")
-        return [part.strip() for part in text.split(";") if part.strip()]
+        return [part.strip() for part in text.split(";") if part.strip(" -")]  # '-': none
 
     def material(self, material_id: str, fallback: str = "") -> str:
         return material_names(self.lang).get(material_id) or fallback or material_id

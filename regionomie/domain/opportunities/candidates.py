@@ -165,8 +165,10 @@ def pathway_context(pathways: pd.DataFrame, context: DutchContext) -> pd.DataFra
         {
             "pathway_id": ids.to_numpy(),
             "target_rung": [
-                context.hierarchy.target_rung(str(u), str(n))
-                for u, n in zip(pathways["use_category"], pathways["receiver_nace"], strict=True)
+                context.hierarchy.target_rung(str(u), str(n), p)
+                for u, n, p in zip(
+                    pathways["use_category"], pathways["receiver_nace"], ids, strict=True
+                )
             ],
             "tonnes_per_worker": [r.tonnes_per_worker for r in receivers],
             "startup_feasible": [r.startup_feasible for r in receivers],
@@ -208,6 +210,7 @@ def _producer_pathways(
         materials[["material_id", "hazardous"]], on="material_id", how="left"
     )
     paths = paths.merge(pathway_context(pathways, context), on="pathway_id", how="left")
+    paths = paths[~paths["pathway_id"].isin(list(context.barred_pathways))]  # not allowed here
     paths["hazardous"] = paths["hazardous"].fillna(False).astype(bool)
     paths = paths[~(paths["hazardous"] & paths["food_or_feed"])]
     rows = match_nace(sup, "nace_class", paths, "producer_nace", also_on=("material_id",))

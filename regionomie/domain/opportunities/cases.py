@@ -605,6 +605,8 @@ def business_case_cards(
             ]
             first = members.iloc[0]
         risks = _risks(case, first)
+        if mechanism is not None:  # what stops such a case in practice, before the figures
+            risks = [*mechanism.risks_nl, *risks]
         cards.append(
             {
                 "case_id": str(case.case_id),
@@ -654,6 +656,7 @@ def business_case_cards(
                 "mechanism_evidence": mechanism.evidence if mechanism is not None else "",
                 "alternative_uses": str(case.alternative_uses),
                 "risks": risks,
+                "mechanism_risks_en": list(mechanism.risks_en) if mechanism is not None else [],
                 "next_steps": _next_steps(case, min(n_producers, max_partners)),
             }
         )
