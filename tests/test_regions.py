@@ -173,3 +173,33 @@ def test_regions_cli_refresh_then_list_by_kind(httpserver: HTTPServer, tmp_path:
         [*cli, "list", "--kind", "corop"], env=env, capture_output=True, text=True, cwd=REPO
     )
     assert len(corop.stdout.splitlines()) == 4  # the refreshed file is now in force
+
+
+def test_run_refuses_a_region_without_data_before_any_work(tmp_path: Path) -> None:
+    """`regionomie run --region regio-meppel` on the shipped sample (regio Amersfoort only):
+    one line naming the region, its municipalities and what to fetch; exit 2; no Neo4j started
+    and no run in the Dagster home."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "REGIONOMIE_STATE_DIR": str(tmp_path / "state"),
+        "DAGSTER_HOME": str(tmp_path / "dh"),
+        "REGIONOMIE_ENV_FILE": str(tmp_path / ".env"),
+        "NEO4J_BOLT_PORT": "1",  # a server started despite the refusal could not bind here
+    }
+    (tmp_path / "dh").mkdir()
+    refused = subprocess.run(
+        [sys.executable, "-m", "regionomie.cli", "run", "--region", "regio-meppel"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert refused.returncode == 2, refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in refused.stderr
+    line = errors[0]
+    assert "regio-meppel" in line and "GM0119 Meppel" in line and "--data" in line
+    assert "Neo4j" not in refused.stderr
+    assert not (tmp_path / "state" / "neo4j").exists()
+    assert not {"storage", "history", "schedules"} & {p.name for p in (tmp_path / "dh").iterdir()}

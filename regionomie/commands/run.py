@@ -102,8 +102,6 @@ def _run(args: argparse.Namespace) -> int:
     load_dotenv()
     if _refused():
         return 2
-    if _ensure_neo4j(not args.no_start):
-        return 1
     home = dagster_home()
     import dagster as dg
 
@@ -138,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     if gap:
         print(f"error: {gap}", file=sys.stderr)
         return 2
+    if _ensure_neo4j(not args.no_start):  # only now: a refused run starts nothing
+        return 1
     print(f"Running every asset for {args.region} (DAGSTER_HOME={home})", file=sys.stderr)
     tags: dict[str, str] = {}
     reason = args.accept_volume_change.strip()
