@@ -152,7 +152,13 @@ def test_sample_cards_speak_dutch_about_their_risks(sample_run: dict[str, Any]) 
             assert card["name"].startswith(str(case["name"]).split(":")[0]), card["name"]
             assert card["risks"], card["name"]  # a social case says what stops it in practice
             shown += 1
+        nace = str(case["receiver_nace"])
+        assert card["receiver_sector"].count(f"({nace})") <= 1, card["receiver_sector"]
     assert shown >= 2
+    # a social case moves no material: the report gives its reach, not '0,0 t'
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    social = [c for c in cards["cards"] if c["case_kind"] == "social"]
+    assert social and "<dt>Bereik</dt>" in report
 
 
 def test_sample_names_twenty_different_cases_circular_and_social(

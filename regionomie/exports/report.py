@@ -400,9 +400,9 @@ def _cases_html(cases: pd.DataFrame, loc: Localiser) -> str:
             _e(names.iat[i]),
             _e(t.number(r.n_producers)),
             _e(t.number(r.n_receivers)),
-            _e(t.tonnes(r.matched_tonnes)),
+            _e("—" if _no_flow(r) else t.tonnes(r.matched_tonnes)),
             _e(t.eur(r.economic_value_eur)),
-            _e(t.co2e_kg(r.co2_avoided_kg)),
+            _e("—" if _no_flow(r) else t.co2e_kg(r.co2_avoided_kg)),
             _e(t.jobs(r.jobs)),
             _e(t.score(r.case_score)),
         ]
@@ -438,6 +438,11 @@ def _cascades_html(cascades: pd.DataFrame | None, loc: Localiser) -> str:
 
 
 # --- cards --------------------------------------------------------------------------------
+
+
+def _no_flow(case: Any) -> bool:
+    """A social case moves no material: its tonnes and CO₂e are not zero but not applicable."""
+    return str(getattr(case, "case_kind", "")) == "social"
 
 
 def localise_cards(
@@ -526,7 +531,7 @@ def localise_cards(
             name=name,
             material=loc.kb.material(material_id, str(card.get("material", ""))),
             process=use,
-            receiver_sector=f"{label} ({nace})" if nace else label,
+            receiver_sector=f"{label} ({nace})" if nace and f"({nace})" not in label else label,
             hub_municipality=card.get("hub_municipality", ""),
             producers=[partner(p) for p in card.get("producers", [])],
             receivers=[partner(p) for p in card.get("receivers", [])],
@@ -613,6 +618,9 @@ def _card_html(card: dict[str, Any], loc: Localiser) -> str:
     ]  # fmt: skip
     if card.get("today") or card.get("after"):
         facts.insert(0, (t._("Today → then"), f"{card.get('today', '')} → {card.get('after', '')}"))
+    if card.get("case_kind") == "social":  # no material moves: say whom it reaches instead
+        reach = f"{t.number(card.get('people_reached') or 0)} {card.get('reach_unit', '')}"
+        facts = [(t._("Reach"), reach.strip()), *facts[1:4], facts[5]]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     n = card.get("n_producers", 0)
     return (
