@@ -20,10 +20,42 @@ from pathlib import Path
 
 
 def _stored(home: Path, name: str, region: str) -> object:
+    """A table as the run stored it: the table IO manager's Parquet (storage/tables/<name>/
+    <partition or _>.parquet, establishments read for the region and its surroundings as a
+    region step reads them), else a pickle (.pkl there, or storage/<name>[/<region>] of runs
+    before the table IO manager)."""
+    tables = home / "storage" / "tables" / name
+    for leaf in (region, "_"):
+        if (tables / f"{leaf}.parquet").exists():
+            return _parquet(tables / f"{leaf}.parquet", name, region)
+        if (tables / f"{leaf}.pkl").exists():
+            with (tables / f"{leaf}.pkl").open("rb") as handle:
+                return pickle.load(handle)
     path = home / "storage" / name
     path = path / region if path.is_dir() else path
     with path.open("rb") as handle:
         return pickle.load(handle)
+
+
+def _parquet(path: Path, name: str, region: str) -> object:
+    import pyarrow.parquet as pq
+
+    filters = None
+    if name == "establishments":  # assets/resources.py REGION_SCOPED_COLUMNS, _region_scope
+        from regionomie.domain import reference
+        from regionomie.domain.regions import get_region, surrounding_municipalities
+
+        codes = surrounding_municipalities(get_region(region), reference.load_municipalities())
+        filters = [("municipality_code", "in", sorted(codes))]
+    table = pq.read_table(path, filters=filters)
+    frame = table.to_pandas()
+    for column in (table.schema.pandas_metadata or {}).get("columns", []):  # as _as_written
+        key = column.get("name")
+        if column.get("numpy_type") == "object" and key in frame.columns:
+            if str(frame[key].dtype) != "object":
+                values = frame[key].astype(object)
+                frame[key] = values.where(values.notna(), None)
+    return frame
 
 
 def main() -> None:
@@ -43,6 +75,10 @@ def main() -> None:
         "establishments": _stored(args.home, "establishments", args.region),
         "municipalities": _stored(args.home, "municipalities", args.region),
     }
+    try:  # the opportunity_exports asset's third table (open-data mode), since issue 23
+        tables["sector_density"] = _stored(args.home, "sector_density", args.region)
+    except FileNotFoundError:
+        pass
     shutil.rmtree(args.out, ignore_errors=True)
     config = flow.FlowConfig(exports_root=args.out)
     started = time.perf_counter()
