@@ -131,3 +131,25 @@ def test_plural_forms_follow_the_catalogue() -> None:
     assert Texts("nl").ngettext("{n} supplier", "{n} suppliers", 1) == "1 leverancier"
     assert Texts("nl").ngettext("{n} supplier", "{n} suppliers", 3) == "3 leveranciers"
     assert Texts("en").ngettext("{n} supplier", "{n} suppliers", 3) == "3 suppliers"
+
+
+def test_dutch_cards_carry_the_dutch_caveats_of_the_engines_risks() -> None:
+    """The engine's risk list opens with the pathways CSV's (English) caveats; a Dutch card
+    shows the knowledge base's Dutch ones and keeps the engine's own Dutch risks after them,
+    except the generic food-rules line when the pathway's own caveat already names the NVWA."""
+    from regionomie.exports.reader import Localiser
+    from regionomie.exports.report import localise_cards
+
+    own = "Voedsel-/diervoederbestemming: NVWA-eisen en hygiëneprotocol gelden."
+    english = ["same-day collection",
+               "food safety rules of the Warenwet and NVWA apply to donated food"]  # fmt: skip
+    card = {"case_id": "bread_waste-8899", "risks": [*english, own], "next_steps": []}
+    nl = localise_cards([card], pd.DataFrame(), Localiser(Texts("nl")))[0]["risks"]
+    assert nl == [
+        "ophalen op dezelfde dag",
+        "voor geschonken voedsel gelden de regels van de Warenwet en de NVWA",
+    ]
+    other = "De gemelde hoeveelheid is groter dan de leveranciers aannemelijk produceren."
+    card = {"case_id": "bread_waste-8899", "risks": [*english, other], "next_steps": []}
+    nl = localise_cards([card], pd.DataFrame(), Localiser(Texts("nl")))[0]["risks"]
+    assert nl[-1] == other and not set(english) & set(nl)
