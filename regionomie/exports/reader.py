@@ -584,7 +584,7 @@ def cascades_view(cascades: pd.DataFrame, loc: Localiser) -> View:
     columns = [
         (_("Chain"), TEXT, chain_texts(cascades, loc)),
         (_("Steps"), INT, cascades["steps"]),
-        (_("Partners"), TEXT, cascades["actors"]),
+        (_("Partners"), TEXT, cascades["actors"].astype(str).str.replace(" -> ", " → ")),
         (_("Tonnes, first step (t/year)"), TONNES, cascades["tonnes_first_step"]),
         (_("Revenue (€/year)"), EUR, cascades["economic_value_eur"]),
         (

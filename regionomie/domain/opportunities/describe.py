@@ -47,6 +47,8 @@ def describe_candidates(
     sup = basis.reindex(keys)
     is_startup = (cand["receiver_kind"] == "sector").to_numpy()
     label = pd.Series(texts["receiver_label"].fillna("").to_numpy(), index=cand.index)
+    dutch = _dutch_receiver_labels().reindex(cand["pathway_id"]).fillna("").to_numpy()
+    label = label.where(pd.Series(dutch, index=cand.index) == "", dutch)  # the readers' words
     label = label.where(label != "", "NACE " + cand["receiver_nace"])
     receiver_name = pd.Series(receiver["display_name"].to_numpy(), index=cand.index)
     receiver_name = receiver_name.where(~is_startup, "Nieuw bedrijf (start-up): " + label)
@@ -225,3 +227,10 @@ def _fmt(values: pd.Series, decimals: int) -> list[str]:
     floats = distinct.view(np.float64).tolist()
     texts = np.array([f"{v:,.{decimals}f}" for v in floats], dtype=object)
     return texts[where.ravel()].tolist()
+
+
+def _dutch_receiver_labels() -> pd.Series:
+    """pathway_id -> the Dutch receiver label (data/knowledge/pathway_texts.nl.csv)."""
+    from regionomie.i18n.knowledge import pathway_texts
+
+    return pathway_texts("nl")["receiver_label"]
