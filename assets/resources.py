@@ -342,6 +342,9 @@ class _TableStore(dg.IOManager):
         column = REGION_SCOPED_COLUMNS.get(path.parent.name)
         codes = _region_scope(context) if column else None
         with path.open("rb") as handle:
+            if codes is not None and _untyped(pq.read_schema(handle), column):
+                codes = None  # an empty table (open-data mode): nothing to filter, no types
+            handle.seek(0)
             table = pq.read_table(
                 handle, filters=[(column, "in", sorted(codes))] if codes is not None else None
             )
@@ -349,6 +352,15 @@ class _TableStore(dg.IOManager):
         if codes is not None:
             context.add_input_metadata({"rows_read": len(frame), "municipalities_read": len(codes)})
         return frame
+
+
+def _untyped(schema: Any, column: str) -> bool:
+    """Whether a stored column has no type Arrow can compare codes with: an all-empty object
+    column is Arrow's `null` (no establishments at all, as in open-data mode)."""
+    import pyarrow as pa
+
+    index = schema.get_field_index(column)
+    return index < 0 or pa.types.is_null(schema.field(index).type)
 
 
 def _partition_of(context: dg.OutputContext | dg.InputContext) -> str:

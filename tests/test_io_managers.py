@@ -70,6 +70,21 @@ def test_tables_round_trip_and_region_steps_read_their_surroundings(tmp_path: Pa
     assert len(part) == 3 * len(around)
 
 
+def test_a_region_step_reads_an_empty_establishments_table(tmp_path: Path):
+    """Open-data mode has no establishments at all: the stored table has untyped (null)
+    columns, and a region step still gets it back, empty, instead of an Arrow type error."""
+    manager = TableIOManager(base_url=str(tmp_path)).create_io_manager(
+        dg.build_init_resource_context()
+    )
+    empty = pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in ("vestigingsnummer", "municipality_code")}
+    )
+    output, scoped = _contexts("regio-amersfoort")
+    manager.handle_output(output, empty)
+    back = manager.load_input(scoped)
+    assert len(back) == 0 and list(back.columns) == list(empty.columns)
+
+
 def test_objects_that_are_not_tables_are_pickled(tmp_path: Path):
     manager = TableIOManager(base_url=str(tmp_path)).create_io_manager(
         dg.build_init_resource_context()

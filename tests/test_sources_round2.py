@@ -483,22 +483,62 @@ def test_open_data_only_run_produces_what_it_can(open_state: Path) -> None:
     )  # fmt: skip
     folder = run.paths["manifest"].parent
     assert len(run.result.challenges) > 0  # challenges from CBS
-    density = pd.read_csv(folder / "open_data_sector_density.csv", dtype=str)
+    # the reader's CSV: Dutch Excel's ';' like every other export of a Dutch region
+    density = pd.read_csv(folder / "open_data_sector_density.csv", dtype=str, sep=";")
     assert set(density["postcode_region"]) == {"37", "38", "39"}  # not 97: outside
     assert (density["coverage"] == "BV and NV only").all()
     assert density["basis"].str.startswith("open data").all()
-    supply = pd.read_csv(folder / "open_data_estimated_supply.csv", dtype=str)
+    supply = pd.read_csv(folder / "open_data_estimated_supply.csv", dtype=str, sep=";")
     coffee = supply[(supply["material_id"] == "spent_coffee_grounds")]
     assert len(coffee) and coffee["basis"].str.contains("ondergrens").all()
     assert "open_data_sector_density.csv" in (folder / "manifest.json").read_text("utf-8")
     # the social cases that need no establishment list (issue 20's engine): farms counted by
     # the open dataset in the region's postcode regions, a care farm where challenges call
-    cases = pd.read_csv(folder / "business_cases.csv", dtype=str)
-    assert set(cases["case_kind"]) == {"social"}
-    assert "social:zorgboerderij" in set(cases["case_id"])
+    cases = pd.read_csv(folder / "business_cases.csv", dtype=str, sep=";")
+    assert set(cases["Soort case"]) == {"sociaal"}
+    assert "social:zorgboerderij" in set(cases["Business-case-id"])
+    assert set(run.result.cases["case_kind"]) == {"social"}
     cards = (folder / "business_case_cards.json").read_text("utf-8")
     assert "BV/NV-vestigingen" in cards and "(open data)" in cards
     assert "Open-datamodus" in (folder / "report.html").read_text("utf-8")
+
+
+def test_open_data_mode_runs_through_the_main_job(neo4j_server, empty_graph, tmp_path, monkeypatch):
+    """The same open sources through Dagster (`regionomie run`'s job): every step succeeds,
+    the tables pass between steps through the IO manager even with no establishment at all,
+    and the exports hold the open-data files and the care-farm case."""
+    import shutil
+
+    import dagster as dg
+    import pandas as pd
+
+    from pipelines.definitions import build_definitions
+    from pipelines.main import run_main_job, step_failures
+
+    data = tmp_path / "data"
+    for source in ("kvk", "municipal", "waste"):
+        (data / source).mkdir(parents=True)
+    shutil.copy(FILES / "kvk" / "basis_bedrijfsgegevens_regio_amersfoort.csv", data / "kvk")
+    for path in sorted(SAMPLE_MUNICIPAL.iterdir()):
+        shutil.copy(path, data / "municipal")
+    for key, value in {
+        "NEO4J_URI": neo4j_server.uri,
+        "NEO4J_PASSWORD": neo4j_server.password,
+        "REGIONOMIE_STATE_DIR": str(tmp_path / "state"),
+        "REGIONOMIE_EXPORTS_DIR": str(tmp_path / "exports"),
+        "REGIONOMIE_ENV_FILE": str(tmp_path / "absent.env"),
+    }.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "dagster_home").mkdir()
+    with dg.DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        result = run_main_job(
+            build_definitions(), data, "regio-amersfoort", instance, "2026-12-07", quiet=True
+        )
+    assert result.success, step_failures(result)
+    folder = tmp_path / "exports" / "regio-amersfoort" / "2026-12-07"
+    assert (folder / "open_data_sector_density.csv").is_file()
+    cases = pd.read_csv(folder / "business_cases.csv", dtype=str, sep=";")
+    assert "social:zorgboerderij" in set(cases["Business-case-id"])
 
 
 def test_a_landed_file_that_gives_no_rows_is_not_absent(open_state: Path) -> None:

@@ -397,7 +397,13 @@ def _write_all(
         views.append(reader.coalitions_view(clean_frame(coalitions), loc))
     for kind, title, frame in extras:
         extra = clean_frame(frame)
-        put(kind, f"{kind}.csv", lambda p, f=extra: write_csv(f, p, shield=shield, counts=counts))
+        put(
+            kind,
+            f"{kind}.csv",
+            lambda p, f=extra: write_csv(
+                f, p, shield=shield, counts=counts, sep=sep, decimal=decimal
+            ),
+        )
         views.append(reader.View(kind, title, extra, {}))
     views.append(
         reader.readme_view(region_label or region, date, len(cand), len(top), loc, notices, notes)
