@@ -89,8 +89,12 @@ def external_uri() -> str | None:
 
 
 def load_dotenv() -> None:
+    """.env into the environment (the environment wins), except an older installation's
+    pseudonym key line: it stays the fallback pseudonym_key reads after the key file, as in a
+    process that never loads .env (a Dagster daemon), so every process picks the same key."""
     for key, value in read_env_file().items():
-        os.environ.setdefault(key, value)
+        if key != PSEUDONYM_KEY_VARIABLE:
+            os.environ.setdefault(key, value)
 
 
 def dagster_home() -> Path:

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -163,6 +164,23 @@ def test_key_sources_in_order_and_weak_keys_refused(
     secret.write_text("\n")
     with pytest.raises(ValueError, match="key file is empty"):
         settings.pseudonym_key()
+
+
+def test_cli_door_keeps_the_key_file_before_an_older_env_line(key_home: Path) -> None:
+    """`regionomie run` and `ui` first load .env into the environment (load_dotenv); an older
+    installation's key line must not become "the environment" there and win over the key
+    file, which a Dagster process that never loads .env reads first: both doors, one key
+    (else one sole proprietor gets two pseudonyms, e.g. after a rotation into the file)."""
+    (key_home / ".env").write_text("REGIONOMIE_PSEUDONYM_KEY=legacy-key-from-dotenv-0123\n")
+    key_file = key_home / "state" / "secrets" / "pseudonym.key"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("rotated-key-in-its-own-file-4567\n")
+    key_file.chmod(0o600)
+    dagster_process = settings.pseudonym_key()
+    with mock.patch.dict(os.environ):
+        settings.load_dotenv()
+        cli_process = settings.pseudonym_key()
+    assert cli_process == dagster_process == b"rotated-key-in-its-own-file-4567"
 
 
 def test_per_export_salt_unlinks_exports_but_repeats_itself(
