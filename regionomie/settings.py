@@ -211,14 +211,16 @@ def _create_key_file(path: Path) -> str:
 
 
 def export_salt(region: str, date: str) -> str | None:
-    """REGIONOMIE_EXPORT_SALT: unset or empty -> None (an export's pseudonyms are those of the
-    graph and of every other export); `per-export` -> a salt from region and date (exports of
-    different regions or dates cannot be linked, and a re-run of the same export stays
-    byte-identical); any other value -> that value as the salt."""
+    """REGIONOMIE_EXPORT_SALT: unset, empty or `per-export` (the default) -> a salt from region
+    and date: an export's pseudonyms are not the graph's, so its k-anonymous actors cannot be
+    looked up among the graph's less generalised nodes, and exports of different regions or
+    dates cannot be linked (a re-run of the same export stays byte-identical); `shared` ->
+    None (the graph's pseudonyms, for operators who must join exports to the graph); any
+    other value -> that value as the salt."""
     value = (setting(EXPORT_SALT_VARIABLE, "") or "").strip()
-    if not value:
+    if value == "shared":
         return None
-    return f"{region}/{date}" if value == "per-export" else value
+    return f"{region}/{date}" if value in ("", "per-export") else value
 
 
 ANONYMITY_K_VARIABLE = "REGIONOMIE_ANONYMITY_K"

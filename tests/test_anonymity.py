@@ -164,7 +164,7 @@ def test_exports_of_the_sample_show_the_generalised_actors(
     from regionomie.domain.privacy import pseudonymous_id
     from regionomie.domain.regions import get_region
     from regionomie.flow import FlowConfig, region_municipalities, run_region
-    from regionomie.settings import pseudonym_key
+    from regionomie.settings import export_salt, pseudonym_key
 
     waste = parse_file(next((SAMPLE_DIR / "waste").glob("*.csv")), "waste")
     records = waste["waste_records"].rows
@@ -192,7 +192,10 @@ def test_exports_of_the_sample_show_the_generalised_actors(
         region_municipalities=dict(zip(munis["municipality_code"], munis["name"], strict=True)),
         region_label="Regio Amersfoort",
     )
-    by_pseudonym = {pseudonymous_id(v, pseudonym_key()): a for v, a in g.actors.items()}
+    # the export's own pseudonyms: salted with region and date, not the graph's
+    key = pseudonym_key(export_salt("regio-amersfoort", "2026-11-28"))
+    assert key != pseudonym_key()
+    by_pseudonym = {pseudonymous_id(v, key): a for v, a in g.actors.items()}
     cand = pd.read_parquet(folder / "opportunities.parquet")
     mine = cand[cand["producer_id"].isin(by_pseudonym)].drop_duplicates("producer_id")
     assert len(mine) > 30

@@ -324,9 +324,12 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     return {"establishments": make_est(rows), "municipalities": MUNICIPALITIES}
 
 
-def _export(root: Path, anonymity_k: int | None = None) -> Path:
+def _export(root: Path, anonymity_k: int | None = None, salt: str = "shared") -> Path:
+    """The hostile region's exports; `shared` pseudonyms (the graph's) so the tests can find
+    the sole proprietor by pseudonymous_id(SOLE_ID, KEY); the default salts them per export."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGIONOMIE_PSEUDONYM_KEY", KEY.decode())
+        mp.setenv("REGIONOMIE_EXPORT_SALT", salt)
         run_region(
             "regio-amersfoort",
             hostile_tables(),
@@ -347,6 +350,20 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def folder_without_k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same with the k-anonymity step switched off (REGIONOMIE_ANONYMITY_K=0)."""
     return _export(tmp_path_factory.mktemp("safe-exports-k0"), anonymity_k=0)
+
+
+def test_by_default_an_export_cannot_be_joined_to_the_graph(tmp_path: Path) -> None:
+    """Unset REGIONOMIE_EXPORT_SALT salts the export per region and date: the sole
+    proprietor's export id is not the graph's pseudonym (whose node keeps class, postcode
+    digits and 500 m cell), and the same export again gives the same id."""
+    ids = []
+    for run in ("a", "b"):
+        folder = _export(tmp_path / run, anonymity_k=0, salt="")
+        cand = pd.read_parquet(folder / "opportunities.parquet")
+        personal = set(cand["producer_id"][cand["producer_id"].str.startswith("ez-")])
+        assert personal and pseudonymous_id(SOLE_ID, KEY) not in personal
+        ids.append(personal)
+    assert ids[0] == ids[1]
 
 
 def test_xlsx_read_back_holds_no_formula(folder: Path) -> None:

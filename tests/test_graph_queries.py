@@ -100,12 +100,21 @@ def _organisation(rows: list[dict]) -> None:
 
 
 def _near(rows: list[dict]) -> None:
-    # around E1 (excluded itself): J. Jansen, 0.26 km away (0.002 degrees north and east)
+    # around E1 (excluded itself): J. Jansen, 0.26 km away (0.002 degrees north and east) at
+    # his exact address; the graph knows him only at the centre of his 500 m cell
+    import math
+
+    from regionomie.domain.privacy import coarsen_locations
+
+    (lat,), (lon,) = coarsen_locations([52.1590], [5.3900])
+    north = (lat - 52.1570) * 111.2
+    east = (lon - 5.3880) * 111.2 * math.cos(math.radians(52.158))
     assert [(r["vestigingsnummer"], r["name"], r["eural_codes"]) for r in rows] == [
         (E2, "(eenmanszaak)", ["200108"])
     ]
     assert rows[0]["tonnes_per_year"] == pytest.approx(2.5)
-    assert rows[0]["distance_km"] == pytest.approx(0.26, abs=0.01)
+    assert rows[0]["distance_km"] == pytest.approx(math.hypot(north, east), abs=0.01)
+    assert rows[0]["distance_km"] != pytest.approx(0.26, abs=0.01)  # not his exact address
 
 
 def _worst(rows: list[dict]) -> None:

@@ -114,7 +114,9 @@ def test_two_partitions_run_concurrently_on_the_instance(
             timeout=900,
             daemon_log=tmp_path / "daemon.log",
         )
-        assert outcome.succeeded, [(r.run_id, r.status) for r in outcome.runs]
+        assert outcome.succeeded, [
+            (r.run_id, r.status, _failures(instance, r.run_id)) for r in outcome.runs
+        ]
         runs = {r.tags["dagster/partition"]: r for r in outcome.runs}
         assert set(runs) == set(PARTITIONS)
 
@@ -182,3 +184,18 @@ def test_production_with_something_missing_refuses_in_one_line(command, tmp_path
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: REGIONOMIE_ENV=production needs: NEO4J_PASSWORD;")
     assert "Postgres" in lines[0] and "Traceback" not in result.stderr
+
+
+def _failures(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """Why a run failed, step by step, for the assertion message."""
+    out = []
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is not None and event.event_type in (
+            dg.DagsterEventType.STEP_FAILURE,
+            dg.DagsterEventType.RUN_FAILURE,
+        ):
+            error = getattr(event.event_specific_data, "error", None)
+            why = error.message.strip()[:300] if error else event.message
+            out.append(f"{event.step_key}: {why}")
+    return out

@@ -189,6 +189,9 @@ def test_per_export_salt_unlinks_exports_but_repeats_itself(
     from regionomie.domain.privacy import pseudonymous_id
 
     monkeypatch.setenv("REGIONOMIE_PSEUDONYM_KEY", "the-operators-own-key-0123")
+    # by default an export is salted: its pseudonyms are not the graph's
+    assert settings.export_salt("regio-amersfoort", "2026-01-05") == "regio-amersfoort/2026-01-05"
+    monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "shared")
     assert settings.export_salt("regio-amersfoort", "2026-01-05") is None
     stable = settings.pseudonym_key(None)
     monkeypatch.setenv("REGIONOMIE_EXPORT_SALT", "per-export")
