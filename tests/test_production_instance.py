@@ -193,9 +193,12 @@ def _failures(instance: dg.DagsterInstance, run_id: str) -> list[str]:
         event = record.dagster_event
         if event is not None and event.event_type in (
             dg.DagsterEventType.STEP_FAILURE,
+            dg.DagsterEventType.STEP_UP_FOR_RETRY,
             dg.DagsterEventType.RUN_FAILURE,
         ):
             error = getattr(event.event_specific_data, "error", None)
-            why = error.message.strip()[:300] if error else event.message
+            while error is not None and error.cause is not None and "retries" in error.message:
+                error = error.cause
+            why = error.to_string()[-1500:] if error else event.message
             out.append(f"{event.step_key}: {why}")
     return out
