@@ -47,15 +47,9 @@ def _parquet(path: Path, name: str, region: str) -> object:
 
         codes = surrounding_municipalities(get_region(region), reference.load_municipalities())
         filters = [("municipality_code", "in", sorted(codes))]
-    table = pq.read_table(path, filters=filters)
-    frame = table.to_pandas()
-    for column in (table.schema.pandas_metadata or {}).get("columns", []):  # as _as_written
-        key = column.get("name")
-        if column.get("numpy_type") == "object" and key in frame.columns:
-            if str(frame[key].dtype) != "object":
-                values = frame[key].astype(object)
-                frame[key] = values.where(values.notna(), None)
-    return frame
+    from assets.resources import _as_written  # the frame exactly as a step receives it
+
+    return _as_written(pq.read_table(path, filters=filters))
 
 
 def main() -> None:
