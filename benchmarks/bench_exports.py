@@ -47,6 +47,9 @@ def _parquet(path: Path, name: str, region: str) -> object:
 
         codes = surrounding_municipalities(get_region(region), reference.load_municipalities())
         filters = [("municipality_code", "in", sorted(codes))]
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the code location
     from assets.resources import _as_written  # the frame exactly as a step receives it
 
     return _as_written(pq.read_table(path, filters=filters))
