@@ -47,13 +47,16 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def start_daemon(env: dict[str, str] | None = None, log_file: Path | None = None):
+def start_daemon(
+    env: dict[str, str] | None = None, log_file: Path | None = None, cwd: Path = REPO_ROOT
+):
     """`dagster-daemon run` on the workspace, in its own process group (stop_daemon ends the
-    group: the daemon, its code server and any run it launched)."""
+    group: the daemon, its code server and any run it launched). Dagster adds the `.env` of
+    `cwd` to the runs' environment, over `env`: the project's own by default."""
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     return subprocess.Popen(
         [_bin("dagster-daemon"), "run", "-w", str(WORKSPACE)],
-        cwd=REPO_ROOT,
+        cwd=cwd,
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -136,10 +139,11 @@ def run_backfill(
     tags: dict[str, str] | None = None,
     timeout: float = 3600.0,
     daemon_log: Path | None = None,
+    cwd: Path = REPO_ROOT,
 ) -> BackfillOutcome:
     """Start the daemon, launch the backfill, wait for every run, stop the daemon."""
     started = time.perf_counter()
-    daemon = start_daemon(env, daemon_log)
+    daemon = start_daemon(env, daemon_log, cwd)
     try:
         backfill_id = launch_backfill(partitions, tags=tags, env=env)
         runs = wait_for_backfill(

@@ -113,6 +113,9 @@ def test_two_partitions_run_concurrently_on_the_instance(
             tags={"regionomie/trigger": "test"},
             timeout=900,
             daemon_log=tmp_path / "daemon.log",
+            # not the repository: Dagster would add a developer's .env (the quickstart's
+            # Neo4j password) to the runs' environment, over this test server's
+            cwd=tmp_path,
         )
         assert outcome.succeeded, [
             (r.run_id, r.status, _failures(instance, r.run_id)) for r in outcome.runs
