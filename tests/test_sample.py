@@ -130,3 +130,18 @@ def test_sample_cbs_files_have_the_real_keys_and_resolve_every_challenge() -> No
     ind = pd.concat(frames, ignore_index=True)
     assert unresolved_challenges(ind) == {}
     assert {"vacancy_share", "household_waste_kg_per_inhabitant"} <= set(ind["indicator"])
+
+
+def test_generator_runs_as_the_command_the_trial_uses(tmp_path: Path) -> None:
+    """`python -m regionomie.sample.generator` (the real-size trial's command) writes a region:
+    every helper is defined before the module's entry point runs."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "regionomie.sample.generator", "--out", str(tmp_path),
+         "--establishments", "300", "--seed", "7"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert next((tmp_path / "kvk").glob("establishments_*.csv")).stat().st_size > 0

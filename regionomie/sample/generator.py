@@ -61,6 +61,27 @@ def _chunks(n: int) -> Iterator[tuple[int, int]]:
         yield start, min(CHUNK, n - start)
 
 
+def _output_paths(out_dir: Path, year: int, waste: bool) -> dict[str, Path]:
+    """The files a generated region is written to, their folders created. File names carry
+    the connectors' UTC stamps, so retrieved_at is fixed (not the checkout's mtime)."""
+    kvk, mun = out_dir / "kvk", out_dir / "municipal"
+    paths = {
+        "establishments": kvk / f"establishments_{MARK}_{STAMP}.csv",
+        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{MARK}_{API_STAMP}.jsonl",
+        "basisprofiel": kvk / f"kvk_basisprofiel_{MARK}_{API_STAMP}.json",
+        "zoeken": kvk / f"kvk_zoeken_{MARK}_{API_STAMP}.json",
+        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{MARK}_{STAMP}.csv",
+        "kerncijfers": mun / f"cbs_85984NED_{MARK}_{STAMP}.json",
+        "cbs_waste": mun / f"cbs_83452NED_{MARK}_{STAMP}.json",
+        "pdok": mun / f"pdok_gemeenten_{MARK}_{STAMP}.geojson",
+    }
+    if not waste:
+        del paths["waste"]
+    for p in paths.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
 def generate_region(
     out_dir: Path,
     *,
@@ -274,23 +295,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-def _output_paths(out_dir: Path, year: int, waste: bool) -> dict[str, Path]:
-    """The files a generated region is written to, their folders created. File names carry
-    the connectors' UTC stamps, so retrieved_at is fixed (not the checkout's mtime)."""
-    kvk, mun = out_dir / "kvk", out_dir / "municipal"
-    paths = {
-        "establishments": kvk / f"establishments_{MARK}_{STAMP}.csv",
-        "vestigingsprofielen": kvk / f"kvk_vestigingsprofielen_{MARK}_{API_STAMP}.jsonl",
-        "basisprofiel": kvk / f"kvk_basisprofiel_{MARK}_{API_STAMP}.json",
-        "zoeken": kvk / f"kvk_zoeken_{MARK}_{API_STAMP}.json",
-        "waste": out_dir / "waste" / f"ontvangstmeldingen_{year}_{MARK}_{STAMP}.csv",
-        "kerncijfers": mun / f"cbs_85984NED_{MARK}_{STAMP}.json",
-        "cbs_waste": mun / f"cbs_83452NED_{MARK}_{STAMP}.json",
-        "pdok": mun / f"pdok_gemeenten_{MARK}_{STAMP}.geojson",
-    }
-    if not waste:
-        del paths["waste"]
-    for p in paths.values():
-        p.parent.mkdir(parents=True, exist_ok=True)
-    return paths
